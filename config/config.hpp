@@ -1,0 +1,107 @@
+#pragma once
+// The configuration model: immutable structs built by the loader (config/loader.hpp) from one
+// JSON file. Everything downstream reads these; nothing writes them after loading.
+// Thread safety: a loaded Config is immutable and may be shared freely (const).
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace tributary::config {
+
+using Duration = std::chrono::milliseconds;
+
+enum class Format { kAuto, kHtml, kXml, kFeed, kJson, kCsv, kText };
+enum class ValueType { kString, kNumber, kInteger, kBoolean, kDate, kUrl };
+
+const char* FormatName(Format f);
+const char* ValueTypeName(ValueType t);
+
+// One extracted field: a selector in the source's language (CSS/XPath for html, JSON Pointer for
+// json, ...) followed by a small pipeline: trim, regex capture, type conversion, default.
+struct FieldSpec {
+  std::string name;
+  std::string select;
+  ValueType type = ValueType::kString;
+  bool required = false;      // a record without it is dropped (and counted)
+  bool multiple = false;      // a list of every match instead of the first
+  bool trim = true;           // trim and collapse surrounding whitespace of text values
+  std::string regex;          // when set, the first capture group (or whole match) is kept
+  std::optional<nlohmann::json> default_value;  // used when nothing matched
+};
+
+struct SourceConfig {
+  std::string id;
+  std::string url;
+  std::string method = "GET";
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  Duration every{std::chrono::minutes(15)};
+  std::optional<Duration> timeout;  // overrides fetch.timeout
+  Format format = Format::kAuto;
+  // Record selector: CSS/XPath for html; a JSON Pointer to an array (or object) for json.
+  // Empty means the whole document is the record list (json array) or one record.
+  std::string records;
+  std::vector<std::string> key;   // field names whose values form the record key
+  std::vector<FieldSpec> fields;  // in configuration order
+  // The source object as loaded (after ${ENV} substitution). Sent to worker processes, which
+  // parse it again with ParseSource, so both sides share one definition.
+  nlohmann::json definition;
+};
+
+// A source as a view sees it; `fields` renames: view field name -> source field name.
+struct ViewSourceRef {
+  std::string id;
+  std::map<std::string, std::string> fields;
+};
+
+struct ViewConfig {
+  std::string id;
+  std::vector<ViewSourceRef> sources;  // in priority order
+  std::vector<std::string> key;        // view field names forming the key
+  nlohmann::json definition;           // as loaded, for worker processes
+};
+
+struct FetchConfig {
+  int io_threads = 2;
+  std::string user_agent = "tributary/0.1";
+  Duration timeout{std::chrono::seconds(30)};
+  Duration connect_timeout{std::chrono::seconds(10)};
+  uint64_t max_body = 16ull << 20;
+  bool allow_private_networks = false;
+};
+
+struct WorkersConfig {
+  int processes = 0;  // 0: one per core
+  Duration job_timeout{std::chrono::seconds(10)};
+};
+
+struct LogConfig {
+  std::string level = "info";
+  bool json = false;
+};
+
+struct ListenAddress {
+  std::string host = "127.0.0.1";
+  uint16_t port = 8080;  // 0: an ephemeral port (the daemon prints the one it got)
+};
+
+struct Config {
+  ListenAddress listen;
+  std::string data_dir = "./data";
+  FetchConfig fetch;
+  WorkersConfig workers;
+  LogConfig log;
+  std::vector<SourceConfig> sources;
+  std::vector<ViewConfig> views;
+
+  const SourceConfig* FindSource(const std::string& id) const;
+  const ViewConfig* FindView(const std::string& id) const;
+};
+
+}  // namespace tributary::config

@@ -1,0 +1,50 @@
+#pragma once
+// The record model shared by extraction, merging, storage and the API.
+// A Record is what one source says about one key; a MergedRecord is what a view says about it.
+// Field values are JSON values (string, number, boolean, null, or arrays of them).
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "common/time.hpp"
+
+namespace tributary::merge {
+
+struct Record {
+  // Canonical key text: the key field's value as text, or for composite keys a JSON array of
+  // the values' texts (["Dune","1965"]).
+  std::string key;
+  nlohmann::json fields = nlohmann::json::object();
+};
+
+struct FieldProvenance {
+  std::string source;
+  SystemTime fetched_at;
+};
+
+struct MergedRecord {
+  std::string key;
+  nlohmann::json fields = nlohmann::json::object();
+  std::vector<std::string> sources;                   // sources that have this key, in priority order
+  std::map<std::string, FieldProvenance> provenance;  // field name -> where its value came from
+};
+
+// One source's records as extracted from one fetch.
+struct SourceSnapshot {
+  std::string source_id;
+  SystemTime fetched_at;
+  std::vector<Record> records;
+};
+
+nlohmann::json ToJson(const Record& r);
+Record RecordFromJson(const nlohmann::json& j);
+nlohmann::json ToJson(const MergedRecord& r);
+MergedRecord MergedRecordFromJson(const nlohmann::json& j);
+
+// Builds the canonical key text from key values (see Record::key). Returns false when a key
+// value is missing, null or empty.
+bool MakeKey(const std::vector<const nlohmann::json*>& values, std::string& key);
+
+}  // namespace tributary::merge
