@@ -18,7 +18,8 @@ std::string FormatRfc3339(SystemTime t) {
   gmtime_r(&tt, &tm);
   char buf[64];
   std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(frac));
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<int>(frac));
   return buf;
 }
 
@@ -76,8 +77,8 @@ std::optional<SystemTime> ParseRfc3339(std::string_view s) {
   const auto ymd = year_month_day{std::chrono::year{year}, month{static_cast<unsigned>(mon)},
                                   std::chrono::day{static_cast<unsigned>(day)}};
   if (!ymd.ok()) return std::nullopt;
-  const auto tp = sys_days{ymd} + hours{hour} + minutes{min} + seconds{sec} +
-                  milliseconds{millis} - minutes{offset_minutes};
+  const auto tp = sys_days{ymd} + hours{hour} + minutes{min} + seconds{sec} + milliseconds{millis} -
+                  minutes{offset_minutes};
   return time_point_cast<system_clock::duration>(tp);
 }
 
@@ -86,7 +87,8 @@ int64_t ToUnixMillis(SystemTime t) {
 }
 
 SystemTime FromUnixMillis(int64_t ms) {
-  return SystemTime{std::chrono::duration_cast<SystemTime::duration>(std::chrono::milliseconds{ms})};
+  return SystemTime{
+      std::chrono::duration_cast<SystemTime::duration>(std::chrono::milliseconds{ms})};
 }
 
 }  // namespace tributary

@@ -1,0 +1,31 @@
+#pragma once
+// Spawning and reaping one worker process. posix_spawn of our own binary (never a bare fork of
+// the threaded daemon) with one end of a socketpair as fd 3; the caller keeps the other end.
+// Thread safety: plain functions; call them from the pool's thread.
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "common/result.hpp"
+
+namespace tributary::merge::pool {
+
+struct SpawnedProcess {
+  pid_t pid = -1;
+  int socket_fd = -1;  // the daemon's end of the socketpair (close-on-exec)
+};
+
+// Spawns `exe args...` with the child's end of a socketpair on fd 3, default signal dispositions
+// and an empty signal mask (the daemon blocks and handles signals; workers must not inherit that).
+Result<SpawnedProcess> SpawnWorkerProcess(const std::string& exe,
+                                          const std::vector<std::string>& args);
+
+// "exited with status 3", "killed by signal 11 (Segmentation fault)".
+std::string DescribeWaitStatus(int status);
+
+// The path of the running executable (/proc/self/exe resolved), for spawning ourselves.
+std::string SelfExecutablePath();
+
+}  // namespace tributary::merge::pool

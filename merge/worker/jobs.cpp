@@ -1,0 +1,126 @@
+#include "merge/worker/jobs.hpp"
+
+#include "common/time.hpp"
+#include "config/loader.hpp"
+#include "merge/combine/view_merger.hpp"
+
+namespace tributary::merge::worker {
+namespace {
+
+std::string Joined(const std::vector<config::ConfigError>& errors) {
+  std::string out;
+  for (const auto& e : errors) {
+    if (!out.empty()) out += "; ";
+    out += e.ToString();
+  }
+  return out;
+}
+
+JobReply Extract(const nlohmann::json& meta, std::string_view body) {
+  std::vector<config::ConfigError> errors;
+  auto source = config::ParseSource(meta.at("source"), "source", errors);
+  if (!source) return ErrorReply("source_broken", "invalid source definition: " + Joined(errors));
+  extract::ExtractInput input;
+  input.body = body;
+  input.content_type = meta.value("content_type", "");
+  input.final_url = meta.value("final_url", source->url);
+  auto out = extract::Extract(*source, input);
+  if (!out) return ErrorReply(ErrorClassName(out.error().error_class), out.error().message);
+  nlohmann::json records = nlohmann::json::array();
+  for (const auto& r : out->records) records.push_back(ToJson(r));
+  const auto& s = out->stats;
+  JobReply reply;
+  reply.meta = {{"ok", true},
+                {"format", config::FormatName(out->format)},
+                {"records", std::move(records)},
+                {"stats",
+                 {{"candidates", s.candidates},
+                  {"dropped_missing_required", s.dropped_missing_required},
+                  {"dropped_missing_key", s.dropped_missing_key},
+                  {"duplicate_keys", s.duplicate_keys},
+                  {"filled", s.filled}}}};
+  return reply;
+}
+
+JobReply Merge(const nlohmann::json& meta) {
+  std::vector<config::ConfigError> errors;
+  auto view = config::ParseView(meta.at("view"), "view", errors);
+  if (!view) return ErrorReply("source_broken", "invalid view definition: " + Joined(errors));
+  std::vector<SourceSnapshot> inputs;
+  for (const auto& in : meta.at("inputs")) {
+    SourceSnapshot s;
+    s.source_id = in.at("source").get<std::string>();
+    s.fetched_at = FromUnixMillis(in.value("fetched_at", int64_t{0}));
+    for (const auto& r : in.at("records")) s.records.push_back(RecordFromJson(r));
+    inputs.push_back(std::move(s));
+  }
+  combine::MergeStats stats;
+  const auto merged = combine::MergeView(*view, inputs, &stats);
+  nlohmann::json records = nlohmann::json::array();
+  for (const auto& r : merged) records.push_back(ToJson(r));
+  JobReply reply;
+  reply.meta = {{"ok", true},
+                {"records", std::move(records)},
+                {"stats",
+                 {{"records_without_key", stats.records_without_key},
+                  {"duplicate_keys", stats.duplicate_keys}}}};
+  return reply;
+}
+
+Error ReplyError(const nlohmann::json& reply) {
+  const auto& e = reply.value("error", nlohmann::json::object());
+  const std::string cls = e.value("class", "source_broken");
+  const std::string message = e.value("message", "worker reported an error");
+  if (cls == "retryable") return Error::Retryable(message);
+  if (cls == "permanent") return Error::Permanent(message);
+  return Error::SourceBroken(message);
+}
+
+}  // namespace
+
+JobReply HandleJob(const nlohmann::json& meta, std::string_view body) {
+  const std::string job = meta.value("job", "");
+  if (job == "extract") return Extract(meta, body);
+  if (job == "merge") return Merge(meta);
+  if (job == "ping") return JobReply{{{"ok", true}}, {}};
+  return ErrorReply("permanent", "unknown job \"" + job + "\"");
+}
+
+nlohmann::json MakeExtractRequest(const config::SourceConfig& source,
+                                  const std::string& content_type, const std::string& final_url) {
+  return {{"job", "extract"},
+          {"source", source.definition},
+          {"content_type", content_type},
+          {"final_url", final_url}};
+}
+
+nlohmann::json MakeMergeRequest(const config::ViewConfig& view,
+                                const std::vector<SourceSnapshot>& inputs) {
+  nlohmann::json in = nlohmann::json::array();
+  for (const auto& s : inputs) {
+    nlohmann::json records = nlohmann::json::array();
+    for (const auto& r : s.records) records.push_back(ToJson(r));
+    in.push_back({{"source", s.source_id},
+                  {"fetched_at", ToUnixMillis(s.fetched_at)},
+                  {"records", std::move(records)}});
+  }
+  return {{"job", "merge"}, {"view", view.definition}, {"inputs", std::move(in)}};
+}
+
+Result<ExtractReply> ParseExtractReply(const nlohmann::json& reply) {
+  if (!reply.value("ok", false)) return ReplyError(reply);
+  ExtractReply out;
+  out.format = reply.value("format", "");
+  for (const auto& r : reply.at("records")) out.records.push_back(RecordFromJson(r));
+  out.stats = reply.value("stats", nlohmann::json::object());
+  return out;
+}
+
+Result<std::vector<MergedRecord>> ParseMergeReply(const nlohmann::json& reply) {
+  if (!reply.value("ok", false)) return ReplyError(reply);
+  std::vector<MergedRecord> out;
+  for (const auto& r : reply.at("records")) out.push_back(MergedRecordFromJson(r));
+  return out;
+}
+
+}  // namespace tributary::merge::worker

@@ -1,0 +1,41 @@
+#pragma once
+// The jobs a worker process runs, and the JSON messages that describe them. The daemon builds
+// requests with the Make* functions and reads replies with the Parse* functions, so both sides
+// of the protocol live in one place.
+//
+//   extract: meta {"job":"extract","source":<definition>,"content_type":…,"final_url":…},
+//            body = the document → {"ok":true,"format":…,"records":[…],"stats":{…}}
+//   merge:   meta {"job":"merge","view":<definition>,"inputs":[{"source":…,"fetched_at":ms,
+//            "records":[…]}]} → {"ok":true,"records":[…merged…],"stats":{…}}
+//   Failures: {"ok":false,"error":{"class":"source_broken","message":…}}
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.hpp"
+#include "config/config.hpp"
+#include "merge/extract/extractor.hpp"
+#include "merge/record.hpp"
+#include "merge/worker/worker_loop.hpp"
+
+namespace tributary::merge::worker {
+
+// Runs one job inside the worker process.
+JobReply HandleJob(const nlohmann::json& meta, std::string_view body);
+
+nlohmann::json MakeExtractRequest(const config::SourceConfig& source,
+                                  const std::string& content_type, const std::string& final_url);
+nlohmann::json MakeMergeRequest(const config::ViewConfig& view,
+                                const std::vector<SourceSnapshot>& inputs);
+
+struct ExtractReply {
+  std::string format;
+  std::vector<Record> records;
+  nlohmann::json stats;
+};
+Result<ExtractReply> ParseExtractReply(const nlohmann::json& reply);
+Result<std::vector<MergedRecord>> ParseMergeReply(const nlohmann::json& reply);
+
+}  // namespace tributary::merge::worker
