@@ -1,0 +1,35 @@
+#include "service/api/server.hpp"
+
+#include "service/api/listener.hpp"
+
+namespace tributary::service::api {
+
+ApiServer::ApiServer(ServerOptions options, std::shared_ptr<const Router> router)
+    : options_(std::move(options)),
+      router_(std::move(router)),
+      handlers_(static_cast<size_t>(std::max(1, options_.handler_threads))) {}
+
+ApiServer::~ApiServer() { Stop(); }
+
+Result<boost::asio::ip::tcp::endpoint> ApiServer::Start() {
+  listener_ = std::make_shared<Listener>(io_, options_, router_, handlers_);
+  auto endpoint = listener_->Bind();
+  if (!endpoint) return endpoint.error();
+  listener_->Run();
+  for (int i = 0; i < std::max(1, options_.io_threads); ++i) {
+    threads_.emplace_back([this] { io_.run(); });
+  }
+  return endpoint;
+}
+
+void ApiServer::Stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  if (listener_) listener_->Close();
+  handlers_.join();  // running handlers finish; their replies are dropped with the io_context
+  io_.stop();
+  for (auto& t : threads_) t.join();
+  threads_.clear();
+}
+
+}  // namespace tributary::service::api

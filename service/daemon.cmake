@@ -1,0 +1,14 @@
+# The daemon's wiring (app, run-once, healthcheck) and the tributary binary.
+add_library(tributary_app STATIC
+  ${CMAKE_CURRENT_LIST_DIR}/app.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/component_options.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/run_once.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/healthcheck.cpp)
+target_link_libraries(tributary_app PUBLIC tributary_api tributary_scheduler tributary_storage
+                                           tributary_fetchers tributary_pool tributary_worker
+                                           tributary_config CURL::libcurl)
+
+add_executable(tributary ${CMAKE_CURRENT_LIST_DIR}/main.cpp)
+target_compile_definitions(tributary PRIVATE TRIBUTARY_VERSION="${PROJECT_VERSION}")
+target_link_libraries(tributary PRIVATE tributary_app)
+install(TARGETS tributary RUNTIME DESTINATION bin)
