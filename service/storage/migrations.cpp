@@ -1,0 +1,137 @@
+#include "service/storage/migrations.hpp"
+
+#include <array>
+#include <chrono>
+#include <string>
+
+#include "common/time.hpp"
+#include "service/storage/transaction.hpp"
+
+namespace tributary::storage {
+namespace {
+
+constexpr std::array kMigrations = {
+    Migration{1, "initial schema", R"sql(
+CREATE TABLE fetches (
+  id INTEGER PRIMARY KEY,
+  source_id TEXT NOT NULL,
+  started_ms INTEGER NOT NULL,
+  http_status INTEGER NOT NULL,
+  duration_ms INTEGER NOT NULL,
+  bytes INTEGER NOT NULL,
+  record_count INTEGER NULL,
+  error TEXT NOT NULL DEFAULT '',
+  error_class TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX fetches_by_source ON fetches (source_id, id);
+
+CREATE TABLE source_records (
+  source_id TEXT NOT NULL,
+  key TEXT NOT NULL,
+  fields_json TEXT NOT NULL,
+  PRIMARY KEY (source_id, key)
+);
+CREATE TABLE source_snapshots (
+  source_id TEXT PRIMARY KEY,
+  fetched_ms INTEGER NOT NULL,
+  record_count INTEGER NOT NULL
+);
+
+CREATE TABLE view_records (
+  view_id TEXT NOT NULL,
+  key TEXT NOT NULL COLLATE BINARY,
+  fields_json TEXT NOT NULL,
+  sources_json TEXT NOT NULL,
+  provenance_json TEXT NOT NULL,
+  PRIMARY KEY (view_id, key)
+);
+)sql"},
+    // Writable() updates this single row: a real write, which a bare BEGIN IMMEDIATE; ROLLBACK
+    // would not prove (it only takes the lock).
+    Migration{2, "writability heartbeat", R"sql(
+CREATE TABLE heartbeat (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  beat_ms INTEGER NOT NULL
+);
+INSERT INTO heartbeat (id, beat_ms) VALUES (1, 0);
+)sql"},
+};
+
+constexpr bool VersionsAreConsecutive() {
+  for (size_t i = 0; i < kMigrations.size(); ++i) {
+    if (kMigrations[i].version != static_cast<int>(i) + 1) return false;
+  }
+  return true;
+}
+static_assert(VersionsAreConsecutive(), "migration versions must be 1, 2, 3 ... in order");
+
+}  // namespace
+
+std::span<const Migration> SchemaMigrations() { return kMigrations; }
+
+int LatestSchemaVersion() { return static_cast<int>(kMigrations.size()); }
+
+Result<int> CurrentSchemaVersion(SqliteConnection& conn) {
+  auto version = conn.QueryInt("SELECT coalesce(max(version), 0) FROM schema_migrations",
+                               "read schema version of " + conn.path());
+  if (!version.ok()) return version.error();
+  return static_cast<int>(*version);
+}
+
+Result<MigrationOutcome> RunMigrations(SqliteConnection& conn, std::span<const Migration> steps) {
+  for (size_t i = 0; i < steps.size(); ++i) {
+    if (steps[i].version != static_cast<int>(i) + 1) {
+      return Error::Permanent("schema migrations: step " + std::to_string(i + 1) + " has version " +
+                              std::to_string(steps[i].version));
+    }
+  }
+  const int latest = static_cast<int>(steps.size());
+
+  if (Status s = conn.Exec("CREATE TABLE IF NOT EXISTS schema_migrations ("
+                           "version INTEGER PRIMARY KEY, applied_at TEXT)",
+                           "create schema_migrations in " + conn.path());
+      !s) {
+    return s.error();
+  }
+  auto current = CurrentSchemaVersion(conn);
+  if (!current.ok()) return current.error();
+
+  MigrationOutcome outcome;
+  outcome.from_version = *current;
+  outcome.to_version = *current;
+  if (*current > latest) {
+    return Error::Permanent("database " + conn.path() + " has schema version " +
+                            std::to_string(*current) + ", newer than this build knows (" +
+                            std::to_string(latest) +
+                            "); refusing to open it: upgrade tributary or use another data_dir");
+  }
+
+  for (const Migration& step : steps) {
+    if (step.version <= outcome.to_version) continue;
+    Transaction txn(conn, "apply schema migration " + std::to_string(step.version) + " (" +
+                              step.description + ") to " + conn.path());
+    if (Status s = txn.Begin(Transaction::Kind::kImmediate); !s) return s.error();
+    // Re-read under the write lock: another process may have migrated since we looked.
+    auto now_at = CurrentSchemaVersion(conn);
+    if (!now_at.ok()) return now_at.error();
+    if (*now_at >= step.version) {
+      outcome.to_version = *now_at;
+      continue;
+    }
+    if (Status s = conn.Exec(step.sql, txn.operation()); !s) return s.error();
+    {
+      auto record = conn.Prepare(
+          "INSERT INTO schema_migrations (version, applied_at) VALUES (?1, ?2)", txn.operation());
+      if (!record.ok()) return record.error();
+      record->Bind(1, static_cast<int64_t>(step.version));
+      record->Bind(2, FormatRfc3339(std::chrono::system_clock::now()));
+      if (Status s = record->Run(txn.operation()); !s) return s.error();
+    }
+    if (Status s = txn.Commit(); !s) return s.error();
+    outcome.to_version = step.version;
+    ++outcome.applied;
+  }
+  return outcome;
+}
+
+}  // namespace tributary::storage
