@@ -1,0 +1,309 @@
+#include "fetchers/transfer.hpp"
+
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <exception>
+#include <limits>
+#include <string_view>
+#include <utility>
+
+#include "common/log.hpp"
+#include "fetchers/address_guard.hpp"
+#include "fetchers/classify.hpp"
+#include "fetchers/url_host.hpp"
+
+namespace tributary::fetchers {
+namespace {
+
+std::atomic<uint64_t> g_next_id{1};
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() &&
+         (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+bool HasHeader(const Headers& headers, std::string_view name) {
+  return std::any_of(headers.begin(), headers.end(),
+                     [&](const auto& h) { return Lower(h.first) == name; });
+}
+
+}  // namespace
+
+Transfer::Transfer(FetchRequest request, Fetcher::Callback done)
+    : id_(g_next_id.fetch_add(1, std::memory_order_relaxed)),
+      request_(std::move(request)),
+      done_(std::move(done)),
+      started_(std::chrono::system_clock::now()),
+      start_(std::chrono::steady_clock::now()) {}
+
+Transfer::~Transfer() {
+  if (easy_ != nullptr) curl_easy_cleanup(easy_);
+  curl_slist_free_all(header_list_);
+}
+
+Status Transfer::Prepare() {
+  easy_ = curl_easy_init();
+  if (easy_ == nullptr) return Error::Retryable("curl_easy_init failed");
+
+  for (const auto& [name, value] : request_.headers) {
+    // "Name;" is how libcurl is told to send a header with an empty value.
+    const std::string line = value.empty() ? name + ";" : name + ": " + value;
+    curl_slist* grown = curl_slist_append(header_list_, line.c_str());
+    if (grown == nullptr) return Error::Retryable("out of memory building request headers");
+    header_list_ = grown;
+  }
+  if (!request_.body.empty() && !HasHeader(request_.headers, "expect")) {
+    // libcurl would wait up to a second for "100 Continue" before sending a large body.
+    curl_slist* grown = curl_slist_append(header_list_, "Expect:");
+    if (grown == nullptr) return Error::Retryable("out of memory building request headers");
+    header_list_ = grown;
+  }
+
+  CURLcode rc = CURLE_OK;
+  const char* failed_option = "";
+  const auto check = [&](const char* option, CURLcode r) {
+    if (rc == CURLE_OK && r != CURLE_OK) {
+      rc = r;
+      failed_option = option;
+    }
+  };
+  check("URL", curl_easy_setopt(easy_, CURLOPT_URL, request_.url.c_str()));
+  check("PROTOCOLS_STR", curl_easy_setopt(easy_, CURLOPT_PROTOCOLS_STR, "http,https,file"));
+  check("REDIR_PROTOCOLS_STR", curl_easy_setopt(easy_, CURLOPT_REDIR_PROTOCOLS_STR, "http,https"));
+  check("NOSIGNAL", curl_easy_setopt(easy_, CURLOPT_NOSIGNAL, 1L));
+  // Debian 12's curl 7.88 can otherwise block the I/O thread joining its resolver thread when a
+  // transfer times out mid-DNS.
+  check("QUICK_EXIT", curl_easy_setopt(easy_, CURLOPT_QUICK_EXIT, 1L));
+  check("ERRORBUFFER", curl_easy_setopt(easy_, CURLOPT_ERRORBUFFER, error_buffer_));
+  check("USERAGENT", curl_easy_setopt(easy_, CURLOPT_USERAGENT, request_.user_agent.c_str()));
+  check("HTTPHEADER", curl_easy_setopt(easy_, CURLOPT_HTTPHEADER, header_list_));
+  check("ACCEPT_ENCODING", curl_easy_setopt(easy_, CURLOPT_ACCEPT_ENCODING, ""));
+  check("TIMEOUT_MS",
+        curl_easy_setopt(easy_, CURLOPT_TIMEOUT_MS, static_cast<long>(request_.timeout.count())));
+  check("CONNECTTIMEOUT_MS", curl_easy_setopt(easy_, CURLOPT_CONNECTTIMEOUT_MS,
+                                              static_cast<long>(request_.connect_timeout.count())));
+  if (request_.max_redirects > 0) {
+    check("FOLLOWLOCATION", curl_easy_setopt(easy_, CURLOPT_FOLLOWLOCATION, 1L));
+    check("MAXREDIRS",
+          curl_easy_setopt(easy_, CURLOPT_MAXREDIRS, static_cast<long>(request_.max_redirects)));
+  }
+  if (request_.max_body < static_cast<uint64_t>(std::numeric_limits<curl_off_t>::max())) {
+    // Refuses early when Content-Length already says too much; OnWrite enforces the rest.
+    check("MAXFILESIZE_LARGE", curl_easy_setopt(easy_, CURLOPT_MAXFILESIZE_LARGE,
+                                                static_cast<curl_off_t>(request_.max_body)));
+  }
+  if (request_.method == "HEAD") {
+    check("NOBODY", curl_easy_setopt(easy_, CURLOPT_NOBODY, 1L));
+  } else if (request_.method != "GET" && request_.method != "POST") {
+    check("CUSTOMREQUEST", curl_easy_setopt(easy_, CURLOPT_CUSTOMREQUEST, request_.method.c_str()));
+  }
+  if (request_.method == "POST" || !request_.body.empty()) {
+    check("POSTFIELDSIZE_LARGE", curl_easy_setopt(easy_, CURLOPT_POSTFIELDSIZE_LARGE,
+                                                  static_cast<curl_off_t>(request_.body.size())));
+    check("POSTFIELDS", curl_easy_setopt(easy_, CURLOPT_POSTFIELDS, request_.body.c_str()));
+  }
+  check("WRITEFUNCTION", curl_easy_setopt(easy_, CURLOPT_WRITEFUNCTION, &Transfer::OnWrite));
+  check("WRITEDATA", curl_easy_setopt(easy_, CURLOPT_WRITEDATA, this));
+  check("HEADERFUNCTION", curl_easy_setopt(easy_, CURLOPT_HEADERFUNCTION, &Transfer::OnHeader));
+  check("HEADERDATA", curl_easy_setopt(easy_, CURLOPT_HEADERDATA, this));
+  if (!request_.allow_private_networks) {
+    check("OPENSOCKETFUNCTION",
+          curl_easy_setopt(easy_, CURLOPT_OPENSOCKETFUNCTION, &Transfer::OnOpenSocket));
+    check("OPENSOCKETDATA", curl_easy_setopt(easy_, CURLOPT_OPENSOCKETDATA, this));
+    check("PREREQFUNCTION", curl_easy_setopt(easy_, CURLOPT_PREREQFUNCTION, &Transfer::OnPrereq));
+    check("PREREQDATA", curl_easy_setopt(easy_, CURLOPT_PREREQDATA, this));
+  }
+  if (rc != CURLE_OK) {
+    return Error::Permanent(std::string("libcurl refused option CURLOPT_") + failed_option + ": " +
+                            curl_easy_strerror(rc));
+  }
+  return Status::Ok();
+}
+
+// CURLOPT_WRITEFUNCTION
+size_t Transfer::OnWrite(char* data, size_t size, size_t count, void* self) noexcept {
+  auto* t = static_cast<Transfer*>(self);
+  const size_t n = size * count;
+  try {
+    if (t->body_.size() + n > t->request_.max_body) {
+      t->body_too_large_ = true;
+      return 0;  // libcurl ends the transfer with CURLE_WRITE_ERROR
+    }
+    t->body_.append(data, n);
+    return n;
+  } catch (const std::exception& e) {
+    Logger("fetch")->error("fetch={} source={} storing the body failed: {}", t->id_,
+                           t->request_.source_id, e.what());
+    return 0;
+  } catch (...) {
+    Logger("fetch")->error("fetch={} source={} storing the body failed", t->id_,
+                           t->request_.source_id);
+    return 0;
+  }
+}
+
+// CURLOPT_HEADERFUNCTION
+size_t Transfer::OnHeader(char* data, size_t size, size_t count, void* self) noexcept {
+  auto* t = static_cast<Transfer*>(self);
+  const size_t n = size * count;
+  try {
+    const std::string_view line(data, n);
+    if (line.substr(0, 5) == "HTTP/") {
+      // A new response begins (after a redirect or a 100 Continue): keep only the final one's.
+      t->headers_.clear();
+      t->reason_.clear();
+      const size_t code_at = line.find(' ');
+      const size_t reason_at =
+          code_at == std::string_view::npos ? code_at : line.find(' ', code_at + 1);
+      if (reason_at != std::string_view::npos) t->reason_ = Trim(line.substr(reason_at + 1));
+    } else if (!line.empty() && (line.front() == ' ' || line.front() == '\t')) {
+      if (!t->headers_.empty()) {
+        t->headers_.back().second += ' ';
+        t->headers_.back().second += Trim(line);
+      }
+    } else if (const size_t colon = line.find(':'); colon != std::string_view::npos) {
+      t->headers_.emplace_back(Lower(Trim(line.substr(0, colon))),
+                               std::string(Trim(line.substr(colon + 1))));
+    }
+    return n;
+  } catch (const std::exception& e) {
+    Logger("fetch")->error("fetch={} source={} storing a header failed: {}", t->id_,
+                           t->request_.source_id, e.what());
+    return 0;
+  } catch (...) {
+    Logger("fetch")->error("fetch={} source={} storing a header failed", t->id_,
+                           t->request_.source_id);
+    return 0;
+  }
+}
+
+// CURLOPT_OPENSOCKETFUNCTION: the SSRF guard, on the address libcurl is about to connect to.
+curl_socket_t Transfer::OnOpenSocket(void* self, curlsocktype purpose,
+                                     curl_sockaddr* address) noexcept {
+  auto* t = static_cast<Transfer*>(self);
+  try {
+    if (purpose != CURLSOCKTYPE_IPCXN || address == nullptr) return CURL_SOCKET_BAD;
+    if (IsPrivateAddress(&address->addr)) {
+      if (!t->refused_address_) t->refused_address_ = FormatAddress(&address->addr);
+      return CURL_SOCKET_BAD;
+    }
+    return socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
+  } catch (...) {
+    // Only the std::string work above can throw (bad_alloc); refusing is the safe answer.
+    Logger("fetch")->error("fetch={} source={} address check failed", t->id_,
+                           t->request_.source_id);
+    return CURL_SOCKET_BAD;
+  }
+}
+
+// CURLOPT_PREREQFUNCTION: the SSRF guard again, before any request goes out, because a connection
+// reused from the pool (opened for a transfer that allowed private networks) never passes
+// through OnOpenSocket.
+int Transfer::OnPrereq(void* self, char* primary_ip, char* /*local_ip*/, int /*primary_port*/,
+                       int /*local_port*/) noexcept {
+  auto* t = static_cast<Transfer*>(self);
+  try {
+    // No address: no network connection (file://).
+    if (primary_ip == nullptr || *primary_ip == '\0') return CURL_PREREQFUNC_OK;
+    const std::string address(primary_ip);
+    if (!IsPrivateAddressText(address)) return CURL_PREREQFUNC_OK;
+    if (!t->refused_address_) t->refused_address_ = address;
+    return CURL_PREREQFUNC_ABORT;
+  } catch (...) {
+    Logger("fetch")->error("fetch={} source={} address check failed", t->id_,
+                           t->request_.source_id);
+    return CURL_PREREQFUNC_ABORT;
+  }
+}
+
+FetchResult Transfer::BaseResult() const {
+  FetchResult r;
+  r.source_id = request_.source_id;
+  r.url = request_.url;
+  r.final_url = request_.url;
+  r.started = started_;
+  r.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - start_);
+  return r;
+}
+
+FetchResult Transfer::Finish(CURLcode code) {
+  FetchResult r = BaseResult();
+  char* effective_url = nullptr;
+  if (curl_easy_getinfo(easy_, CURLINFO_EFFECTIVE_URL, &effective_url) == CURLE_OK &&
+      effective_url != nullptr) {
+    r.final_url = effective_url;
+  }
+  long status = 0;
+  if (curl_easy_getinfo(easy_, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK) r.status = status;
+  char* content_type = nullptr;
+  if (curl_easy_getinfo(easy_, CURLINFO_CONTENT_TYPE, &content_type) == CURLE_OK &&
+      content_type != nullptr) {
+    r.content_type = content_type;
+  }
+  r.headers = std::move(headers_);
+  r.bytes = body_.size();
+  r.body = std::move(body_);
+
+  if ((code == CURLE_WRITE_ERROR && body_too_large_) || code == CURLE_FILESIZE_EXCEEDED) {
+    r.error = Error::Permanent("response body exceeds max_body (" +
+                               std::to_string(request_.max_body) + " bytes)");
+    r.body.clear();  // a truncated document is of no use to anyone
+  } else if ((code == CURLE_COULDNT_CONNECT || code == CURLE_ABORTED_BY_CALLBACK) &&
+             refused_address_) {
+    r.error = Error::Permanent("address " + *refused_address_ +
+                               " is private; set fetch.allow_private_networks to allow it");
+  } else if (code != CURLE_OK) {
+    r.error = ClassifyCurlError(code, error_buffer_);
+  } else if (r.status != 0) {
+    r.error = ClassifyHttpStatus(r.status, reason_);
+  }
+  return r;
+}
+
+FetchResult Transfer::Cancelled() const {
+  FetchResult r = BaseResult();
+  r.error = Error::Retryable("cancelled");
+  return r;
+}
+
+FetchResult Transfer::Failed(Error error) const {
+  FetchResult r = BaseResult();
+  r.error = std::move(error);
+  return r;
+}
+
+void Transfer::Complete(FetchResult result) {
+  const auto log = Logger("fetch");
+  if (log->should_log(spdlog::level::debug)) {
+    log->debug("fetch={} source={} status={} bytes={} duration={}ms url={}{}{}", id_,
+               request_.source_id, result.status, result.bytes, result.duration.count(),
+               RedactUrl(request_.url), result.error ? " error=" : "",
+               result.error ? result.error->message : "");
+  }
+  if (!done_) return;
+  try {
+    done_(std::move(result));
+  } catch (const std::exception& e) {
+    log->error("fetch={} source={} completion callback threw: {}", id_, request_.source_id,
+               e.what());
+  } catch (...) {
+    log->error("fetch={} source={} completion callback threw a non-standard exception", id_,
+               request_.source_id);
+  }
+}
+
+}  // namespace tributary::fetchers

@@ -1,0 +1,207 @@
+// The fetch engine's concurrency and lifetime: many transfers across shards, Stop() with
+// transfers in flight, Fetch() racing Stop(), connection reuse.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <latch>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "fetchers/fetcher.hpp"
+#include "fetchers/url_host.hpp"
+#include "tests/fetchers/fetch_test_util.hpp"
+#include "tests/support/origin.hpp"
+
+namespace tributary::fetchers {
+namespace {
+
+using test_support::Response;
+using test_support::TestOrigin;
+
+// Counts callbacks per request; Wait() returns once `expected` calls have arrived.
+class CallbackLog {
+ public:
+  explicit CallbackLog(size_t expected) : calls_(expected), expected_(expected) {}
+
+  Fetcher::Callback For(size_t index) {
+    return [this, index](FetchResult result) {
+      std::lock_guard lock(mu_);
+      ++calls_[index];
+      threads_.insert(std::this_thread::get_id());
+      results_.push_back(std::move(result));
+      if (results_.size() >= expected_) cv_.notify_all();
+    };
+  }
+  bool Wait(std::chrono::seconds timeout = std::chrono::seconds(20)) {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, timeout, [&] { return results_.size() >= expected_; });
+  }
+  std::vector<int> Calls() {
+    std::lock_guard lock(mu_);
+    return calls_;
+  }
+  std::vector<FetchResult> Results() {
+    std::lock_guard lock(mu_);
+    return results_;
+  }
+  size_t Threads() {
+    std::lock_guard lock(mu_);
+    return threads_.size();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  // Guarded by mu_.
+  std::vector<int> calls_;
+  std::set<std::thread::id> threads_;
+  std::vector<FetchResult> results_;
+  const size_t expected_;
+};
+
+// A second loopback address whose host lands on the other of two shards than 127.0.0.1.
+std::string OtherShardAddress() {
+  const size_t first = ShardIndexFor("http://127.0.0.1/", 2);
+  for (int i = 2; i < 250; ++i) {
+    const std::string address = "127.0.0." + std::to_string(i);
+    if (ShardIndexFor("http://" + address + "/", 2) != first) return address;
+  }
+  return {};
+}
+
+TEST(FetcherLifecycle, ConcurrentFetchesAcrossShardsCompleteExactlyOnce) {
+  const std::string other_address = OtherShardAddress();
+  ASSERT_FALSE(other_address.empty());
+  TestOrigin a;
+  TestOrigin b(0, other_address);
+  a.Route("/item", {200, {}, "from a"});
+  b.Route("/item", {200, {}, "from b"});
+  CallbackLog log(200);
+  Fetcher fetcher(FetcherOptions{2});
+  for (size_t i = 0; i < 200; ++i) {
+    const TestOrigin& origin = i % 2 == 0 ? a : b;
+    fetcher.Fetch(LoopbackRequest(origin.Url("/item?n=" + std::to_string(i))), log.For(i));
+  }
+  ASSERT_TRUE(log.Wait());
+  EXPECT_EQ(fetcher.InFlight(), 0u);
+  for (const FetchResult& r : log.Results()) {
+    ASSERT_FALSE(r.error) << r.url << ": " << r.error->message;
+    EXPECT_EQ(r.body, r.url.find("127.0.0.1") != std::string::npos ? "from a" : "from b");
+  }
+  EXPECT_EQ(log.Threads(), 2u);  // one per shard
+  EXPECT_EQ(a.Hits("/item") + b.Hits("/item"), 200u);
+  fetcher.Stop();
+  for (int calls : log.Calls()) EXPECT_EQ(calls, 1);
+}
+
+TEST(FetcherLifecycle, StopCancelsTransfersInFlightOnce) {
+  TestOrigin origin;
+  Response slow{200, {}, "late"};
+  slow.delay = std::chrono::seconds(30);
+  origin.Route("/slow", slow);
+  CallbackLog log(20);
+  Fetcher fetcher(FetcherOptions{2});
+  for (size_t i = 0; i < 20; ++i) fetcher.Fetch(LoopbackRequest(origin.Url("/slow")), log.For(i));
+  ASSERT_TRUE(origin.WaitForHits("/slow", 20));
+  EXPECT_EQ(fetcher.InFlight(), 20u);
+
+  const auto start = std::chrono::steady_clock::now();
+  fetcher.Stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
+  ASSERT_TRUE(log.Wait(std::chrono::seconds(1)));  // Stop() returned: every callback has run
+  EXPECT_EQ(fetcher.InFlight(), 0u);
+  for (const FetchResult& r : log.Results()) {
+    ASSERT_TRUE(r.error);
+    EXPECT_EQ(r.error->error_class, ErrorClass::kRetryable);
+    EXPECT_EQ(r.error->message, "cancelled");
+    EXPECT_EQ(r.source_id, "test-source");
+  }
+  fetcher.Stop();  // idempotent
+  for (int calls : log.Calls()) EXPECT_EQ(calls, 1);
+}
+
+TEST(FetcherLifecycle, FetchAfterStopIsCancelledAtOnce) {
+  Fetcher fetcher(FetcherOptions{2});
+  fetcher.Stop();
+  bool called = false;
+  FetchResult result;
+  fetcher.Fetch(LoopbackRequest("http://127.0.0.1:1/x"), [&](FetchResult r) {
+    called = true;
+    result = std::move(r);
+  });
+  ASSERT_TRUE(called);  // synchronously, on this thread
+  ASSERT_TRUE(result.error);
+  EXPECT_EQ(result.error->message, "cancelled");
+  EXPECT_EQ(result.error->error_class, ErrorClass::kRetryable);
+  EXPECT_EQ(fetcher.InFlight(), 0u);
+}
+
+TEST(FetcherLifecycle, DestructorCancelsTransfersInFlight) {
+  TestOrigin origin;
+  Response slow{200, {}, "late"};
+  slow.delay = std::chrono::seconds(30);
+  origin.Route("/slow", slow);
+  CallbackLog log(10);
+  {
+    Fetcher fetcher(FetcherOptions{3});
+    for (size_t i = 0; i < 10; ++i) {
+      fetcher.Fetch(LoopbackRequest(origin.Url("/slow")), log.For(i));
+    }
+    ASSERT_TRUE(origin.WaitForHits("/slow", 10));
+  }
+  ASSERT_TRUE(log.Wait(std::chrono::seconds(1)));
+  for (int calls : log.Calls()) EXPECT_EQ(calls, 1);
+  for (const FetchResult& r : log.Results()) EXPECT_EQ(r.error->message, "cancelled");
+}
+
+TEST(FetcherLifecycle, FetchRacingStopCallsBackExactlyOnce) {
+  TestOrigin origin;
+  origin.Route("/doc", {200, {}, "ok"});
+  constexpr size_t kThreads = 4;
+  constexpr size_t kPerThread = 50;
+  CallbackLog log(kThreads * kPerThread);
+  Fetcher fetcher(FetcherOptions{2});
+  std::latch halfway(kThreads);
+  std::vector<std::thread> threads;
+  for (size_t t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (size_t i = 0; i < kPerThread; ++i) {
+        if (i == kPerThread / 2) halfway.count_down();
+        fetcher.Fetch(LoopbackRequest(origin.Url("/doc")), log.For(t * kPerThread + i));
+      }
+    });
+  }
+  halfway.wait();
+  fetcher.Stop();
+  for (auto& thread : threads) thread.join();
+  ASSERT_TRUE(log.Wait(std::chrono::seconds(1)));
+  for (int calls : log.Calls()) EXPECT_EQ(calls, 1);
+  for (const FetchResult& r : log.Results()) {
+    if (r.error) {
+      EXPECT_EQ(r.error->message, "cancelled");
+    }
+  }
+  EXPECT_EQ(fetcher.InFlight(), 0u);
+}
+
+TEST(FetcherLifecycle, ReusesConnectionsToTheSameOrigin) {
+  TestOrigin origin;
+  origin.Route("/doc", {200, {}, "ok"});
+  Fetcher fetcher(FetcherOptions{2});
+  for (int i = 0; i < 10; ++i) {
+    const FetchResult r = FetchSync(fetcher, LoopbackRequest(origin.Url("/doc")));
+    ASSERT_FALSE(r.error) << r.error->message;
+  }
+  EXPECT_EQ(origin.Hits("/doc"), 10u);
+  EXPECT_LT(origin.Connections(), 10u);
+  EXPECT_EQ(origin.Connections(), 1u);
+  for (const auto& request : origin.Requests()) EXPECT_EQ(request.connection, 1u);
+}
+
+}  // namespace
+}  // namespace tributary::fetchers
