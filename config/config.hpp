@@ -28,11 +28,13 @@ struct FieldSpec {
   std::string name;
   std::string select;
   ValueType type = ValueType::kString;
-  bool required = false;      // a record without it is dropped (and counted)
-  bool multiple = false;      // a list of every match instead of the first
-  bool trim = true;           // trim and collapse surrounding whitespace of text values
-  std::string regex;          // when set, the first capture group (or whole match) is kept
+  bool required = false;  // a record without it is dropped (and counted)
+  bool multiple = false;  // a list of every match instead of the first
+  bool trim = true;       // trim and collapse surrounding whitespace of text values
+  std::string regex;      // when set, the first capture group (or whole match) is kept
   std::optional<nlohmann::json> default_value;  // used when nothing matched
+
+  friend bool operator==(const FieldSpec&, const FieldSpec&) = default;
 };
 
 struct SourceConfig {
@@ -50,21 +52,31 @@ struct SourceConfig {
   std::vector<std::string> key;   // field names whose values form the record key
   std::vector<FieldSpec> fields;  // in configuration order
   // The source object as loaded (after ${ENV} substitution). Sent to worker processes, which
-  // parse it again with ParseSource, so both sides share one definition.
+  // parse it again with ParseSource, so both sides share one definition. The loader adds
+  // "field_order" (the field names in file order), since nlohmann::json sorts object keys.
+  // It holds substituted secrets (headers): never log it.
   nlohmann::json definition;
+
+  friend bool operator==(const SourceConfig&, const SourceConfig&) = default;
 };
 
 // A source as a view sees it; `fields` renames: view field name -> source field name.
 struct ViewSourceRef {
   std::string id;
   std::map<std::string, std::string> fields;
+
+  friend bool operator==(const ViewSourceRef&, const ViewSourceRef&) = default;
 };
 
 struct ViewConfig {
   std::string id;
   std::vector<ViewSourceRef> sources;  // in priority order
   std::vector<std::string> key;        // view field names forming the key
-  nlohmann::json definition;           // as loaded, for worker processes
+  // As loaded, for worker processes; when the file omits "key", the loader writes the default
+  // (the first source's key, renamed) into it so workers see the same key.
+  nlohmann::json definition;
+
+  friend bool operator==(const ViewConfig&, const ViewConfig&) = default;
 };
 
 struct FetchConfig {
@@ -74,21 +86,29 @@ struct FetchConfig {
   Duration connect_timeout{std::chrono::seconds(10)};
   uint64_t max_body = 16ull << 20;
   bool allow_private_networks = false;
+
+  friend bool operator==(const FetchConfig&, const FetchConfig&) = default;
 };
 
 struct WorkersConfig {
   int processes = 0;  // 0: one per core
   Duration job_timeout{std::chrono::seconds(10)};
+
+  friend bool operator==(const WorkersConfig&, const WorkersConfig&) = default;
 };
 
 struct LogConfig {
   std::string level = "info";
   bool json = false;
+
+  friend bool operator==(const LogConfig&, const LogConfig&) = default;
 };
 
 struct ListenAddress {
-  std::string host = "127.0.0.1";
-  uint16_t port = 8080;  // 0: an ephemeral port (the daemon prints the one it got)
+  std::string host = "127.0.0.1";  // IPv6 without brackets: "::1"
+  uint16_t port = 8080;            // 0: an ephemeral port (the daemon prints the one it got)
+
+  friend bool operator==(const ListenAddress&, const ListenAddress&) = default;
 };
 
 struct Config {
@@ -102,6 +122,8 @@ struct Config {
 
   const SourceConfig* FindSource(const std::string& id) const;
   const ViewConfig* FindView(const std::string& id) const;
+
+  friend bool operator==(const Config&, const Config&) = default;
 };
 
 }  // namespace tributary::config

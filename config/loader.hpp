@@ -25,6 +25,9 @@ struct LoadResult {
   std::vector<ConfigError> errors;  // in document order
 };
 
+// Every string value in the file may use ${NAME} (the variable's value; an error when unset),
+// ${NAME:-text} (`text` when unset or empty) and $${ (a literal "${"). JSON comments (// and
+// /* */) are allowed; duplicate keys are errors.
 // Looks up an environment variable for ${NAME} substitution; nullopt when unset.
 using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
 EnvLookup ProcessEnvironment();
