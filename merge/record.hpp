@@ -27,7 +27,7 @@ struct FieldProvenance {
 struct MergedRecord {
   std::string key;
   nlohmann::json fields = nlohmann::json::object();
-  std::vector<std::string> sources;                   // sources that have this key, in priority order
+  std::vector<std::string> sources;  // sources that have this key, in priority order
   std::map<std::string, FieldProvenance> provenance;  // field name -> where its value came from
 };
 

@@ -22,11 +22,12 @@ struct ExtractInput {
 };
 
 struct ExtractStats {
-  size_t candidates = 0;                // records the record selector matched
-  size_t dropped_missing_required = 0;  // dropped because a required field was missing
-  size_t dropped_missing_key = 0;       // dropped because a key field was missing or empty
-  size_t duplicate_keys = 0;            // later records with a key already seen (first kept)
-  std::map<std::string, size_t> filled;  // field name -> records where it has a value
+  size_t candidates = 0;                  // records the record selector matched
+  size_t dropped_missing_required = 0;    // dropped because a required field was missing
+  size_t dropped_missing_key = 0;         // dropped because a key field was missing or empty
+  size_t duplicate_keys = 0;              // later records with a key already seen (first kept)
+  std::map<std::string, size_t> filled;   // field name -> records where it has a value
+  std::map<std::string, size_t> invalid;  // field name -> values that failed type conversion
 };
 
 struct ExtractOutput {

@@ -233,6 +233,7 @@ void WorkerPool::OnPayload(const std::shared_ptr<Worker>& w) {
   w->job.reset();
   outcome.attempts = p.attempts;
   ++state_->counters.jobs_completed;
+  UpdateStats();  // before the callback, so its caller sees the job counted
   Finish(std::move(p), std::move(outcome));
   Dispatch();
 }
@@ -286,6 +287,7 @@ void WorkerPool::LoseWorker(const std::shared_ptr<Worker>& w, std::string cause,
         message += p.last_cause == cause ? " twice" : " (and before: " + p.last_cause + ")";
       const int attempts = p.attempts;
       ++state_->counters.jobs_failed;
+      UpdateStats();
       Finish(std::move(p), JobOutcome{std::nullopt, {}, Error::SourceBroken(message), attempts});
     }
   } else if (!state_->stopped) {

@@ -38,7 +38,8 @@ JobReply Extract(const nlohmann::json& meta, std::string_view body) {
                   {"dropped_missing_required", s.dropped_missing_required},
                   {"dropped_missing_key", s.dropped_missing_key},
                   {"duplicate_keys", s.duplicate_keys},
-                  {"filled", s.filled}}}};
+                  {"filled", s.filled},
+                  {"invalid", s.invalid}}}};
   return reply;
 }
 
