@@ -86,8 +86,8 @@ Status App::Start() {
     if (!snapshot->records.empty()) snapshots_[s.id] = std::move(snapshot.value());
   }
 
-  scheduler_ = std::make_unique<scheduler::Scheduler>(
-      pipeline_->io(), [this](const std::string& id) { OnDue(id); });
+  scheduler_ = std::make_unique<scheduler::Scheduler>(pipeline_->io(),
+                                                      [this](const std::string& id) { OnDue(id); });
 
   api::ApiContext ctx;
   ctx.config = [this] { return config(); };
@@ -101,9 +101,8 @@ Status App::Start() {
   auto endpoint = api_->Start();
   if (!endpoint) return endpoint.error();
 
-  const std::string host = endpoint->address().is_v6()
-                               ? "[" + endpoint->address().to_string() + "]"
-                               : endpoint->address().to_string();
+  const std::string host = endpoint->address().is_v6() ? "[" + endpoint->address().to_string() + "]"
+                                                       : endpoint->address().to_string();
   std::printf("tributary: API listening on http://%s:%u\n", host.c_str(),
               static_cast<unsigned>(endpoint->port()));
   std::fflush(stdout);
@@ -145,10 +144,9 @@ void App::OnFetched(std::shared_ptr<FetchJob> job, fetchers::FetchResult result)
     Store(job, MakeFetchLog(r, std::nullopt, &*r.error), std::nullopt);
     return;
   }
-  merge::pool::Job extract{"source=" + job->source->id,
-                           merge::worker::MakeExtractRequest(*job->source, r.content_type,
-                                                             r.final_url),
-                           r.body};
+  merge::pool::Job extract{
+      "source=" + job->source->id,
+      merge::worker::MakeExtractRequest(*job->source, r.content_type, r.final_url), r.body};
   pool_->Submit(std::move(extract), [this, job](merge::pool::JobOutcome outcome) {
     asio::post(pipeline_->io(), [this, job, outcome = std::move(outcome)]() mutable {
       OnExtracted(job, std::move(outcome));
@@ -167,36 +165,37 @@ void App::OnExtracted(std::shared_ptr<FetchJob> job, merge::pool::JobOutcome out
     return;
   }
   merge::SourceSnapshot snapshot{id, job->result.started, std::move(extracted->records)};
-  Logger("fetch")->info("source={} fetched {} bytes in {} ms: {} records", id,
-                        job->result.bytes, job->result.duration.count(), snapshot.records.size());
-  Store(job, MakeFetchLog(job->result, snapshot.records.size(), nullptr), std::move(snapshot));
+  Logger("fetch")->info("source={} fetched {} bytes in {} ms: {} records", id, job->result.bytes,
+                        job->result.duration.count(), snapshot.records.size());
+  auto log = MakeFetchLog(job->result, snapshot.records.size(), nullptr);
+  Store(job, std::move(log), std::move(snapshot));
 }
 
 // Writes the outcome on the store thread, then (back on the pipeline) updates the snapshot
 // cache, re-merges the views that use the source and tells the scheduler the fetch is done.
 void App::Store(std::shared_ptr<FetchJob> job, storage::FetchLog log,
                 std::optional<merge::SourceSnapshot> snapshot) {
-  asio::post(writer_->io(), [this, job, log = std::move(log),
-                             snapshot = std::move(snapshot)]() mutable {
-    const Status stored = store_->CommitFetch(log, snapshot ? &*snapshot : nullptr);
-    if (!stored) {
-      Logger("store")->error("source={} cannot store the fetch: {}", log.source_id,
-                             stored.error().message);
-    }
-    asio::post(pipeline_->io(), [this, job, ok = stored.ok(),
-                                 snapshot = std::move(snapshot)]() mutable {
-      const auto& id = job->source->id;
-      if (ok && snapshot) {
-        snapshots_[id] = std::move(*snapshot);
-        for (const auto& v : job->config->views) {
-          for (const auto& ref : v.sources) {
-            if (ref.id == id) RequestMerge(v.id);
-          }
-        }
-      }
-      scheduler_->Completed(id);
-    });
-  });
+  asio::post(writer_->io(),
+             [this, job, log = std::move(log), snapshot = std::move(snapshot)]() mutable {
+               const Status stored = store_->CommitFetch(log, snapshot ? &*snapshot : nullptr);
+               if (!stored) {
+                 Logger("store")->error("source={} cannot store the fetch: {}", log.source_id,
+                                        stored.error().message);
+               }
+               asio::post(pipeline_->io(),
+                          [this, job, ok = stored.ok(), snapshot = std::move(snapshot)]() mutable {
+                            const auto& id = job->source->id;
+                            if (ok && snapshot) {
+                              snapshots_[id] = std::move(*snapshot);
+                              for (const auto& v : job->config->views) {
+                                for (const auto& ref : v.sources) {
+                                  if (ref.id == id) RequestMerge(v.id);
+                                }
+                              }
+                            }
+                            scheduler_->Completed(id);
+                          });
+             });
 }
 
 // One merge per view at a time; a request during a merge runs once more afterwards, so the
@@ -225,9 +224,8 @@ void App::RequestMerge(const std::string& view_id) {
 }
 
 void App::OnMerged(const std::string& view_id, merge::pool::JobOutcome outcome) {
-  auto merged = outcome.failure
-                    ? Result<std::vector<merge::MergedRecord>>(*outcome.failure)
-                    : merge::worker::ParseMergeReply(*outcome.reply);
+  auto merged = outcome.failure ? Result<std::vector<merge::MergedRecord>>(*outcome.failure)
+                                : merge::worker::ParseMergeReply(*outcome.reply);
   auto finish = [this, view_id] {
     merging_.erase(view_id);
     if (merge_again_.erase(view_id)) RequestMerge(view_id);

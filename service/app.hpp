@@ -33,7 +33,7 @@ class IoThread {
   explicit IoThread(std::string name);
   ~IoThread();
   boost::asio::io_context& io() { return io_; }
-  void Stop();  // lets queued handlers be dropped, joins
+  void Stop();   // lets queued handlers be dropped, joins
   void Drain();  // waits until everything posted so far has run
 
  private:

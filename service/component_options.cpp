@@ -54,8 +54,8 @@ storage::FetchLog MakeFetchLog(const fetchers::FetchResult& result,
 std::vector<std::string> ValidateExtraction(const config::Config& config) {
   std::vector<std::string> out;
   for (size_t i = 0; i < config.sources.size(); ++i) {
-    for (const auto& e : merge::extract::ValidateSource(config.sources[i],
-                                                        "sources[" + std::to_string(i) + "]")) {
+    for (const auto& e :
+         merge::extract::ValidateSource(config.sources[i], "sources[" + std::to_string(i) + "]")) {
       out.push_back(e.ToString());
     }
   }

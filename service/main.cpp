@@ -5,6 +5,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <cstdio>
 #include <cstring>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -106,8 +107,7 @@ int Worker(const std::vector<std::string>& args) {
   }
   SetupLogging(log);
   merge::worker::ApplyWorkerLimits({});
-  return merge::worker::RunWorkerLoop(3, merge::worker::HandleJob,
-                                      merge::pool::kDefaultMaxFrame);
+  return merge::worker::RunWorkerLoop(3, merge::worker::HandleJob, merge::pool::kDefaultMaxFrame);
 }
 
 }  // namespace
@@ -127,6 +127,12 @@ int main(int argc, char** argv) {
   if (command == "help" || command == "--help" || command == "-h") {
     std::fputs(kUsage, stdout);
     return 0;
+  }
+  static const std::set<std::string> kWithConfig = {"check-config", "serve", "run-once",
+                                                    "healthcheck"};
+  if (!kWithConfig.count(command)) {
+    std::fprintf(stderr, "unknown command \"%s\"\n\n%s", command.c_str(), kUsage);
+    return kExitUsage;
   }
   const auto path = ConfigArg(args);
   if (!path) {

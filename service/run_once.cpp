@@ -48,15 +48,13 @@ int RunOnce(const config::Config& config) {
         return;
       }
       merge::pool::Job job{"source=" + config.sources[i].id,
-                           merge::worker::MakeExtractRequest(config.sources[i],
-                                                             run.fetch.content_type,
-                                                             run.fetch.final_url),
+                           merge::worker::MakeExtractRequest(
+                               config.sources[i], run.fetch.content_type, run.fetch.final_url),
                            run.fetch.body};
       pool.Submit(std::move(job), [&, i](merge::pool::JobOutcome outcome) {
         auto& r = runs[i];
-        auto extracted = outcome.failure
-                             ? Result<merge::worker::ExtractReply>(*outcome.failure)
-                             : merge::worker::ParseExtractReply(*outcome.reply);
+        auto extracted = outcome.failure ? Result<merge::worker::ExtractReply>(*outcome.failure)
+                                         : merge::worker::ParseExtractReply(*outcome.reply);
         if (extracted) {
           r.snapshot = {config.sources[i].id, r.fetch.started, std::move(extracted->records)};
         } else {
@@ -89,8 +87,8 @@ int RunOnce(const config::Config& config) {
   }
 
   for (const auto& view : config.views) {
-    auto outcome = RunJob(pool, {"view=" + view.id,
-                                 merge::worker::MakeMergeRequest(view, snapshots), {}});
+    auto outcome =
+        RunJob(pool, {"view=" + view.id, merge::worker::MakeMergeRequest(view, snapshots), {}});
     auto merged = outcome.failure ? Result<std::vector<merge::MergedRecord>>(*outcome.failure)
                                   : merge::worker::ParseMergeReply(*outcome.reply);
     nlohmann::json v = {{"records", nlohmann::json::array()}};

@@ -12,12 +12,9 @@ constexpr size_t kDefaultPageSize = 100;
 constexpr size_t kMaxPageSize = 1000;
 
 nlohmann::json FetchLogJson(const storage::FetchLog& f) {
-  nlohmann::json j = {{"time", FormatRfc3339(f.started)},
-                      {"http_status", f.http_status},
-                      {"duration_ms", f.duration_ms},
-                      {"bytes", f.bytes},
-                      {"record_count", nullptr},
-                      {"error", nullptr}};
+  nlohmann::json j = {{"time", FormatRfc3339(f.started)}, {"http_status", f.http_status},
+                      {"duration_ms", f.duration_ms},     {"bytes", f.bytes},
+                      {"record_count", nullptr},          {"error", nullptr}};
   if (f.record_count) j["record_count"] = *f.record_count;
   if (!f.error.empty()) {
     j["error"] = f.error;
@@ -35,6 +32,19 @@ nlohmann::json SourceJson(const config::SourceConfig& s, storage::Store& store) 
   auto last = store.LastFetch(s.id);
   if (last && *last) j["last_fetch"] = FetchLogJson(**last);
   return j;
+}
+
+// The source definition without secrets: header values and the request body may hold
+// substituted ${ENV} values (tokens), so only their presence is shown.
+nlohmann::json RedactedDefinition(nlohmann::json definition) {
+  if (auto it = definition.find("headers"); it != definition.end() && it->is_object()) {
+    for (auto& header : it->items()) header.value() = "<redacted>";
+  }
+  if (auto it = definition.find("body");
+      it != definition.end() && it->is_string() && !it->get_ref<const std::string&>().empty()) {
+    *it = "<redacted>";
+  }
+  return definition;
 }
 
 // Parses ?limit= (1..kMaxPageSize); on failure fills `error`.
@@ -93,7 +103,7 @@ std::shared_ptr<Router> MakeApiRouter(ApiContext c) {
                        "unknown source \"" + id + "\"");
     }
     nlohmann::json j = SourceJson(*source, *ctx->store);
-    j["definition"] = source->definition;
+    j["definition"] = RedactedDefinition(source->definition);
     return JsonResponse(r.request, http::status::ok, j);
   });
 

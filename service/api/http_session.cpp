@@ -76,10 +76,9 @@ void HttpSession::OnRead(beast::error_code ec, size_t) {
       response = JsonError(req, http::status::internal_server_error, "internal",
                            "internal error; see the daemon's log");
     }
-    asio::post(self->stream_.get_executor(),
-               [self, response = std::move(response)]() mutable {
-                 self->DoWrite(std::move(response));
-               });
+    asio::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
+      self->DoWrite(std::move(response));
+    });
   });
 }
 
@@ -88,9 +87,9 @@ void HttpSession::DoWrite(Response response) {
   const bool keep_alive = response.keep_alive();
   response_ = std::make_shared<Response>(std::move(response));
   stream_.expires_after(options_.read_timeout);
-  http::async_write(stream_, *response_,
-                    beast::bind_front_handler(&HttpSession::OnWrite, shared_from_this(),
-                                              keep_alive));
+  http::async_write(
+      stream_, *response_,
+      beast::bind_front_handler(&HttpSession::OnWrite, shared_from_this(), keep_alive));
 }
 
 void HttpSession::OnWrite(bool keep_alive, beast::error_code ec, size_t) {

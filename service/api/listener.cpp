@@ -49,11 +49,11 @@ void Listener::Close() {
 
 void Listener::DoAccept() {
   // Each connection gets its own strand.
-  acceptor_.async_accept(asio::make_strand(io_),
-                         [self = shared_from_this()](boost::system::error_code ec,
-                                                     tcp::socket socket) {
-                           self->OnAccept(ec, std::move(socket));
-                         });
+  acceptor_.async_accept(
+      asio::make_strand(io_),
+      [self = shared_from_this()](boost::system::error_code ec, tcp::socket socket) {
+        self->OnAccept(ec, std::move(socket));
+      });
 }
 
 void Listener::OnAccept(boost::system::error_code ec, tcp::socket socket) {

@@ -58,7 +58,8 @@ Response Router::Dispatch(const Request& request) const {
       }
     }
     if (!match) continue;
-    const bool head_as_get = request.method() == http::verb::head && route.method == http::verb::get;
+    const bool head_as_get =
+        request.method() == http::verb::head && route.method == http::verb::get;
     if (route.method != request.method() && !head_as_get) {
       allowed.emplace_back(http::to_string(route.method));
       continue;
@@ -99,8 +100,9 @@ Response JsonResponse(const Request& request, http::status status, const nlohman
 
 Response JsonError(const Request& request, http::status status, std::string_view code,
                    std::string_view message) {
-  return JsonResponse(request, status,
-                      {{"error", {{"code", std::string(code)}, {"message", std::string(message)}}}});
+  return JsonResponse(
+      request, status,
+      {{"error", {{"code", std::string(code)}, {"message", std::string(message)}}}});
 }
 
 }  // namespace tributary::service::api

@@ -64,7 +64,7 @@ class Scheduler {
   DueCallback due_;
   const std::chrono::milliseconds startup_spread_;
   std::map<std::string, std::shared_ptr<Entry>> entries_;  // owned by the io thread
-  bool stopped_ = false;                                     // owned by the io thread
+  bool stopped_ = false;                                   // owned by the io thread
 
   mutable std::mutex mu_;
   std::vector<SourceSchedule> published_;  // Guarded by mu_.

@@ -63,8 +63,8 @@ config::SourceConfig Source(std::string id, milliseconds every) {
 class SchedulerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    scheduler_ = std::make_unique<Scheduler>(io_, [this](const std::string& id) { rec_.Due(id); },
-                                             milliseconds(50));
+    scheduler_ = std::make_unique<Scheduler>(
+        io_, [this](const std::string& id) { rec_.Due(id); }, milliseconds(50));
     thread_ = std::thread([this] { io_.run(); });
   }
   void TearDown() override {
