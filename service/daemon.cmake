@@ -12,3 +12,5 @@ add_executable(tributary ${CMAKE_CURRENT_LIST_DIR}/main.cpp)
 target_compile_definitions(tributary PRIVATE TRIBUTARY_VERSION="${PROJECT_VERSION}")
 target_link_libraries(tributary PRIVATE tributary_app)
 install(TARGETS tributary RUNTIME DESTINATION bin)
+# At the top of the build tree (build/release/tributary), where scripts and docs expect it.
+set_target_properties(tributary PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR})
