@@ -1,6 +1,9 @@
 # The daemon's wiring (app, run-once, healthcheck) and the tributary binary.
 add_library(tributary_app STATIC
   ${CMAKE_CURRENT_LIST_DIR}/app.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/io_thread.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/source_pipeline.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/view_pipeline.cpp
   ${CMAKE_CURRENT_LIST_DIR}/component_options.cpp
   ${CMAKE_CURRENT_LIST_DIR}/run_once.cpp
   ${CMAKE_CURRENT_LIST_DIR}/healthcheck.cpp)

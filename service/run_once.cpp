@@ -7,8 +7,8 @@
 #include "common/log.hpp"
 #include "merge/pool/worker_process.hpp"
 #include "merge/worker/jobs.hpp"
-#include "service/app.hpp"
 #include "service/component_options.hpp"
+#include "service/io_thread.hpp"
 
 namespace tributary::service {
 namespace {
