@@ -12,6 +12,8 @@
 #include <utility>
 #include <vector>
 
+#include "config/fetch_config.hpp"
+
 namespace tributary::config {
 
 using Duration = std::chrono::milliseconds;
@@ -51,6 +53,7 @@ struct SourceConfig {
   std::string records;
   std::vector<std::string> key;   // field names whose values form the record key
   std::vector<FieldSpec> fields;  // in configuration order
+  SourceFetch fetch;              // fetch_config.hpp
   // The source object as loaded (after ${ENV} substitution). Sent to worker processes, which
   // parse it again with ParseSource, so both sides share one definition. The loader adds
   // "field_order" (the field names in file order), since nlohmann::json sorts object keys.
@@ -86,6 +89,7 @@ struct FetchConfig {
   Duration connect_timeout{std::chrono::seconds(10)};
   uint64_t max_body = 16ull << 20;
   bool allow_private_networks = false;
+  FetchPolicy policy;  // fetch_config.hpp: groups, retries, robots, limits, hints
 
   friend bool operator==(const FetchConfig&, const FetchConfig&) = default;
 };
@@ -119,6 +123,7 @@ struct Config {
   LogConfig log;
   std::vector<SourceConfig> sources;
   std::vector<ViewConfig> views;
+  std::map<std::string, GroupLimits> groups;  // named politeness groups (fetch_config.hpp)
 
   const SourceConfig* FindSource(const std::string& id) const;
   const ViewConfig* FindView(const std::string& id) const;

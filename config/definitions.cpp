@@ -5,6 +5,8 @@
 #include <map>
 #include <set>
 
+#include "config/fetch_definitions.hpp"
+
 namespace tributary::config {
 namespace {
 
@@ -358,8 +360,10 @@ std::optional<SourceConfig> ParseSourceWith(const json& definition, const std::s
       fields = &v;
     } else if (k == kFieldOrderKey) {
       order = &v;
-    } else {
-      r.UnknownKey(path, k, kSourceKeys);
+    } else if (!ParseSourceFetchKey(k, v, p, r, s)) {
+      std::vector<std::string> known = kSourceKeys;
+      known.insert(known.end(), SourceFetchKeys().begin(), SourceFetchKeys().end());
+      r.UnknownKey(path, k, known);
     }
   }
   if (!has_id) r.MissingKey(path, "id");

@@ -10,6 +10,7 @@
 #include <system_error>
 
 #include "config/definitions.hpp"
+#include "config/fetch_definitions.hpp"
 #include "config/json_reader.hpp"
 
 namespace tributary::config {
@@ -21,8 +22,8 @@ using nlohmann::ordered_json;
 // Deeper documents are refused before anything walks them recursively.
 constexpr int kMaxDepth = 64;
 
-const std::vector<std::string> kTopKeys = {"listen",  "data_dir", "log",  "fetch",
-                                           "workers", "sources",  "views"};
+const std::vector<std::string> kTopKeys = {"listen",  "data_dir", "log",   "fetch",
+                                           "workers", "sources",  "views", "groups"};
 const std::vector<std::string> kLogKeys = {"level", "format"};
 const std::vector<std::string> kFetchKeys = {
     "io_threads", "user_agent", "timeout", "connect_timeout", "max_body", "allow_private_networks"};
@@ -329,8 +330,10 @@ void ParseFetch(const json& v, const std::string& path, JsonReader& r, FetchConf
       if (auto n = r.Size(value, p, 1)) fetch.max_body = *n;
     } else if (k == "allow_private_networks") {
       if (auto b = r.Bool(value, p)) fetch.allow_private_networks = *b;
-    } else {
-      r.UnknownKey(path, k, kFetchKeys);
+    } else if (!ParseFetchPolicyKey(k, value, p, r, fetch.policy)) {
+      std::vector<std::string> known = kFetchKeys;
+      known.insert(known.end(), FetchPolicyKeys().begin(), FetchPolicyKeys().end());
+      r.UnknownKey(path, k, known);
     }
   }
 }
@@ -540,6 +543,8 @@ LoadResult ParseConfig(std::string_view json_text, const EnvLookup& env) {
       ParseFetch(v, k, r, cfg.fetch);
     } else if (k == "workers") {
       ParseWorkers(v, k, r, cfg.workers);
+    } else if (k == "groups") {
+      ParseGroups(v, k, r, cfg.groups);
     } else {
       r.UnknownKey("", k, kTopKeys);
     }
@@ -547,6 +552,7 @@ LoadResult ParseConfig(std::string_view json_text, const EnvLookup& env) {
   DeclaredSources declared;
   if (sources != nullptr) ParseSources(*sources, r, cfg, declared);
   if (views != nullptr) ParseViews(*views, r, declared, cfg);
+  CheckFetchReferences(cfg, r);
 
   std::stable_sort(errors.begin(), errors.end(),
                    [&doc](const ConfigError& a, const ConfigError& b) {

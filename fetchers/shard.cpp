@@ -6,12 +6,40 @@
 #include <utility>
 
 #include "common/log.hpp"
+#include "fetchers/retry_timing.hpp"
+#include "fetchers/url_host.hpp"
 
 namespace tributary::fetchers {
 
 namespace asio = boost::asio;
+using Clock = PolitenessGroup::Clock;
 
-Fetcher::Shard::Shard(int index) : index_(index) {
+namespace {
+
+const std::string* FindHeader(const Headers& headers, std::string_view name) {
+  for (const auto& [n, v] : headers) {
+    if (n == name) return &v;
+  }
+  return nullptr;
+}
+
+PolitenessGroup::Outcome OutcomeOf(const FetchResult& r) {
+  if (!r.error) return PolitenessGroup::Outcome::kSuccess;
+  if (r.status == 429) return PolitenessGroup::Outcome::kNeutral;
+  if (r.error->error_class == ErrorClass::kRetryable) return PolitenessGroup::Outcome::kFailure;
+  // The server answered (404, too large ...) or the request never left (bad URL): not a sign
+  // of an unhealthy host.
+  return r.status != 0 ? PolitenessGroup::Outcome::kSuccess : PolitenessGroup::Outcome::kNeutral;
+}
+
+SystemTime WallOf(Clock::time_point t) {
+  return std::chrono::system_clock::now() +
+         std::chrono::duration_cast<SystemTime::duration>(t - Clock::now());
+}
+
+}  // namespace
+
+Fetcher::Shard::Shard(int index) : index_(index), rng_(std::random_device{}()) {
   work_.emplace(io_.get_executor());
   multi_ = curl_multi_init();
   if (multi_ == nullptr) throw std::runtime_error("curl_multi_init failed");
@@ -22,6 +50,8 @@ Fetcher::Shard::Shard(int index) : index_(index) {
     curl_multi_cleanup(multi_);
     throw std::runtime_error("libcurl refused the multi socket callbacks");
   }
+  // Idle keep-alive connections kept for reuse across many hosts.
+  curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS, 256L);
   thread_ = std::thread([this] { Run(); });
 }
 
@@ -40,25 +70,74 @@ void Fetcher::Shard::Run() {
   }
 }
 
-void Fetcher::Shard::Submit(FetchRequest request, Callback done) {
-  auto transfer = std::make_unique<Transfer>(std::move(request), std::move(done));
+namespace {
+
+FetchResult NotSentResult(const FetchRequest& request, Error error) {
+  FetchResult r;
+  r.source_id = request.source_id;
+  r.url = request.url;
+  r.final_url = request.url;
+  r.started = std::chrono::system_clock::now();
+  r.error = std::move(error);
+  r.not_sent = true;
+  return r;
+}
+
+void RunCallback(const Fetcher::Callback& done, FetchResult result) {
+  if (!done) return;
+  const std::string source = result.source_id;
+  try {
+    done(std::move(result));
+  } catch (const std::exception& e) {
+    Logger("fetch")->error("source={} completion callback threw: {}", source, e.what());
+  } catch (...) {
+    Logger("fetch")->error("source={} completion callback threw a non-standard exception", source);
+  }
+}
+
+}  // namespace
+
+void Fetcher::Shard::Submit(FetchRequest request, Callback done, std::string key,
+                            RobotsVerdict robots) {
+  auto job = std::make_unique<Job>();
+  job->request = std::make_shared<const FetchRequest>(std::move(request));
+  job->done = std::move(done);
+  job->key = std::move(key);
+  job->robots = robots;
   {
     std::lock_guard lock(mu_);
     if (!stopped_) {
       in_flight_.fetch_add(1, std::memory_order_acq_rel);
-      asio::post(io_, [this, t = std::move(transfer)]() mutable { DoStart(std::move(t)); });
+      asio::post(io_, [this, j = std::move(job)]() mutable { DoEnqueue(std::move(j)); });
       return;
     }
   }
-  FetchResult result = transfer->Cancelled();
-  transfer->Complete(std::move(result));
+  FetchResult result = NotSentResult(*job->request, Error::Retryable("cancelled"));
+  result.group = job->key;
+  result.robots = job->robots;
+  RunCallback(job->done, std::move(result));
+}
+
+void Fetcher::Shard::CompleteLater(FetchResult result, Callback done) {
+  {
+    std::lock_guard lock(mu_);
+    if (!stopped_) {
+      in_flight_.fetch_add(1, std::memory_order_acq_rel);
+      asio::post(io_, [this, r = std::move(result), d = std::move(done)]() mutable {
+        in_flight_.fetch_sub(1, std::memory_order_acq_rel);
+        RunCallback(d, std::move(r));
+      });
+      return;
+    }
+  }
+  RunCallback(done, std::move(result));
 }
 
 void Fetcher::Shard::RequestStop() {
   std::lock_guard lock(mu_);
   if (stopped_) return;
   stopped_ = true;
-  // Posted last: every transfer posted before it is started first, then cancelled.
+  // Posted last: every job posted before it is queued first, then cancelled.
   asio::post(io_, [this] { DoShutdown(); });
 }
 
@@ -72,36 +151,208 @@ void Fetcher::Shard::Stop() {
   Join();
 }
 
-void Fetcher::Shard::DoStart(std::unique_ptr<Transfer> transfer) {
-  if (multi_ == nullptr) {
-    FetchResult result = transfer->Cancelled();
-    Complete(std::move(transfer), std::move(result));
+std::optional<GroupState> Fetcher::Shard::StateOf(const std::string& key) const {
+  std::lock_guard lock(states_mu_);
+  const auto it = states_.find(key);
+  if (it == states_.end()) return std::nullopt;
+  return it->second;
+}
+
+Fetcher::Shard::Group& Fetcher::Shard::GroupFor(const std::string& key, const FetchRequest& like) {
+  auto& slot = groups_[key];
+  if (!slot) {
+    slot = std::make_unique<Group>(io_, key, like, Clock::now());
+  } else {
+    slot->rules.SetPolicy(like.group, like.retry);
+  }
+  return *slot;
+}
+
+void Fetcher::Shard::DoEnqueue(std::unique_ptr<Job> job) {
+  if (multi_ == nullptr || shutting_down_) {
+    FetchResult result = NotSentResult(*job->request, Error::Retryable("cancelled"));
+    Complete(std::move(job), std::move(result));
     return;
   }
+  job->id = (static_cast<uint64_t>(index_) << 48) | next_job_id_++;
+  Group& group = GroupFor(job->key, *job->request);
+  group.ready.push_back(std::move(job));
+  Pump(group);
+}
+
+void Fetcher::Shard::Pump(Group& group) {
+  if (shutting_down_) return;
+  const TimePoint now = Clock::now();
+  // Retries whose wait is over go first: they were queued before anything still waiting.
+  if (!group.delayed.empty() && group.delayed.begin()->first <= now) {
+    std::deque<std::unique_ptr<Job>> matured;
+    while (!group.delayed.empty() && group.delayed.begin()->first <= now) {
+      matured.push_back(std::move(group.delayed.begin()->second));
+      group.delayed.erase(group.delayed.begin());
+    }
+    for (auto it = matured.rbegin(); it != matured.rend(); ++it) {
+      group.ready.push_front(std::move(*it));
+    }
+  }
+  std::optional<TimePoint> wake;
+  while (!group.ready.empty()) {
+    const auto decision = group.rules.CanStart(now);
+    if (decision.gate == PolitenessGroup::Gate::kCircuitOpen) {
+      FailQueued(group, "circuit open for group " + group.rules.key() + " after " +
+                            "consecutive failures; next probe at " +
+                            FormatRfc3339(WallOf(group.rules.circuit_open_until())));
+      break;
+    }
+    if (decision.gate == PolitenessGroup::Gate::kWait) {
+      wake = decision.wake;
+      break;
+    }
+    std::unique_ptr<Job> job = std::move(group.ready.front());
+    group.ready.pop_front();
+    StartAttempt(group, std::move(job), now);
+  }
+  if (!group.delayed.empty() && (!wake || group.delayed.begin()->first < *wake)) {
+    wake = group.delayed.begin()->first;
+  }
+  if (wake) ArmGroupTimer(group, *wake);
+  Publish(group);
+}
+
+void Fetcher::Shard::ArmGroupTimer(Group& group, TimePoint when) {
+  // A pending wait that fires no later than needed is kept: Pump re-arms from there.
+  if (group.timer_at && *group.timer_at <= when) return;
+  group.timer_at = when;
+  group.timer.expires_at(when);
+  Group* const g = &group;  // groups live as long as the shard's thread runs
+  group.timer.async_wait([this, g](boost::system::error_code ec) {
+    if (ec == asio::error::operation_aborted) return;
+    g->timer_at.reset();
+    Pump(*g);
+  });
+}
+
+void Fetcher::Shard::StartAttempt(Group& group, std::unique_ptr<Job> job, TimePoint now) {
+  group.rules.OnStart(now);
+  if (job->attempts == 0) group.rules.EarnRetryBudget();
+  ++job->attempts;
+  auto transfer = std::make_unique<Transfer>(job->request);
   if (Status prepared = transfer->Prepare(); !prepared) {
-    FetchResult result = transfer->Failed(prepared.error());
-    Complete(std::move(transfer), std::move(result));
+    OnAttemptDone(group, std::move(job), transfer->Failed(prepared.error()));
     return;
   }
   CURL* easy = transfer->easy();
   if (const CURLMcode mc = curl_multi_add_handle(multi_, easy); mc != CURLM_OK) {
-    FetchResult result = transfer->Failed(
-        Error::Retryable(std::string("curl_multi_add_handle: ") + curl_multi_strerror(mc)));
-    Complete(std::move(transfer), std::move(result));
+    OnAttemptDone(group, std::move(job),
+                  transfer->Failed(Error::Retryable(std::string("curl_multi_add_handle: ") +
+                                                    curl_multi_strerror(mc))));
     return;
   }
-  transfers_.emplace(easy, std::move(transfer));
+  transfers_.emplace(easy, Running{std::move(transfer), std::move(job), &group});
+}
+
+void Fetcher::Shard::OnAttemptDone(Group& group, std::unique_ptr<Job> job, FetchResult result) {
+  const TimePoint now = Clock::now();
+  const FetchRequest& request = *job->request;
+  const auto log = Logger("fetch");
+  if (log->should_log(spdlog::level::debug)) {
+    log->debug("fetch={} source={} status={} bytes={} duration={}ms url={}{}{} attempt={}", job->id,
+               request.source_id, result.status, result.bytes, result.duration.count(),
+               RedactUrl(request.url), result.error ? " error=" : "",
+               result.error ? result.error->message : "", job->attempts);
+  }
+  group.rules.OnFinish(now, OutcomeOf(result));
+  std::optional<std::chrono::milliseconds> retry_after;
+  if (result.status == 429 || result.status == 503) {
+    if (const std::string* value = FindHeader(result.headers, "retry-after")) {
+      retry_after =
+          ParseRetryAfter(*value, std::chrono::system_clock::now(), request.retry.max_retry_after);
+    }
+    if (retry_after) {
+      group.rules.PauseUntil(now + *retry_after);
+      result.retry_after = std::chrono::system_clock::now() + *retry_after;
+      log->info("source={} group={} HTTP {}: Retry-After {} ms applies to the group",
+                request.source_id, group.rules.key(), result.status, retry_after->count());
+    }
+  }
+  const bool retryable =
+      result.error && result.error->error_class == ErrorClass::kRetryable && !result.not_sent;
+  if (retryable && !shutting_down_ && job->attempts < request.retry.attempts &&
+      !group.rules.CircuitOpen(now)) {
+    auto delay = FullJitterBackoff(job->attempts, request.retry.base, request.retry.cap, rng_);
+    if (retry_after) delay = std::max(delay, *retry_after);
+    // A wait beyond the backoff cap ends this fetch; the scheduler comes back at that time.
+    if (delay <= request.retry.cap) {
+      if (group.rules.SpendRetryBudget()) {
+        log->info("source={} attempt {} failed ({}); retrying in {} ms", request.source_id,
+                  job->attempts, result.error->message, delay.count());
+        group.delayed.emplace(now + delay, std::move(job));
+        Pump(group);
+        return;
+      }
+      log->warn("source={} group={} retry budget exhausted; not retrying ({})", request.source_id,
+                group.rules.key(), result.error->message);
+    }
+  }
+  if (group.rules.CircuitOpen(now)) {
+    result.circuit_open_until = WallOf(group.rules.circuit_open_until());
+  }
+  Complete(std::move(job), std::move(result));
+  Pump(group);
+}
+
+void Fetcher::Shard::FailQueued(Group& group, const std::string& why) {
+  std::deque<std::unique_ptr<Job>> failed = std::move(group.ready);
+  group.ready.clear();
+  for (auto& [when, job] : group.delayed) failed.push_back(std::move(job));
+  group.delayed.clear();
+  const auto open_until = WallOf(group.rules.circuit_open_until());
+  for (auto& job : failed) {
+    FetchResult result = NotSentResult(*job->request, Error::Retryable(why));
+    result.circuit_open_until = open_until;
+    Complete(std::move(job), std::move(result));
+  }
+}
+
+void Fetcher::Shard::Complete(std::unique_ptr<Job> job, FetchResult result) {
+  in_flight_.fetch_sub(1, std::memory_order_acq_rel);
+  result.group = job->key;
+  result.attempts = job->attempts;
+  result.robots = job->robots;
+  if (result.not_sent && job->attempts > 0) result.not_sent = false;
+  RunCallback(job->done, std::move(result));
+}
+
+void Fetcher::Shard::Publish(const Group& group) {
+  GroupState state = group.rules.State(Clock::now(), std::chrono::system_clock::now(),
+                                       group.ready.size() + group.delayed.size());
+  std::lock_guard lock(states_mu_);
+  states_[group.rules.key()] = std::move(state);
 }
 
 void Fetcher::Shard::DoShutdown() {
+  shutting_down_ = true;
   if (multi_ != nullptr) {
     auto cancelled = std::move(transfers_);
     transfers_.clear();
-    for (auto& [easy, transfer] : cancelled) curl_multi_remove_handle(multi_, easy);
-    for (auto& [easy, transfer] : cancelled) {
-      FetchResult result = transfer->Cancelled();
-      Complete(std::move(transfer), std::move(result));
+    for (auto& [easy, running] : cancelled) curl_multi_remove_handle(multi_, easy);
+    for (auto& [easy, running] : cancelled) {
+      FetchResult result = running.transfer->Cancelled();
+      running.transfer.reset();
+      Complete(std::move(running.job), std::move(result));
     }
+  }
+  for (auto& [key, group] : groups_) {
+    group->timer.cancel();
+    std::deque<std::unique_ptr<Job>> queued = std::move(group->ready);
+    group->ready.clear();
+    for (auto& [when, job] : group->delayed) queued.push_back(std::move(job));
+    group->delayed.clear();
+    for (auto& job : queued) {
+      FetchResult result = NotSentResult(*job->request, Error::Retryable("cancelled"));
+      Complete(std::move(job), std::move(result));
+    }
+  }
+  if (multi_ != nullptr) {
     // While the socket map and the io_context are alive: libcurl may still report sockets.
     curl_multi_cleanup(multi_);
     multi_ = nullptr;
@@ -114,11 +365,6 @@ void Fetcher::Shard::DoShutdown() {
   sockets_.clear();
   // The aborted waits complete (and find their socket released); then run() returns.
   work_.reset();
-}
-
-void Fetcher::Shard::Complete(std::unique_ptr<Transfer> transfer, FetchResult result) {
-  in_flight_.fetch_sub(1, std::memory_order_acq_rel);
-  transfer->Complete(std::move(result));
 }
 
 // CURLMOPT_SOCKETFUNCTION
@@ -241,10 +487,11 @@ void Fetcher::Shard::DrainCompleted() {
     curl_multi_remove_handle(multi_, easy);
     const auto it = transfers_.find(easy);
     if (it == transfers_.end()) continue;
-    std::unique_ptr<Transfer> transfer = std::move(it->second);
+    Running running = std::move(it->second);
     transfers_.erase(it);
-    FetchResult result = transfer->Finish(code);
-    Complete(std::move(transfer), std::move(result));
+    FetchResult result = running.transfer->Finish(code);
+    running.transfer.reset();
+    OnAttemptDone(*running.group, std::move(running.job), std::move(result));
   }
 }
 

@@ -1,28 +1,38 @@
 #pragma once
-// One I/O thread of the fetch engine: an io_context, a CURLM driven by it, and the thread that
-// runs both. libcurl's multi-socket API tells us which fds to watch (CURLMOPT_SOCKETFUNCTION)
-// and when to call it back (CURLMOPT_TIMERFUNCTION); Asio watches them. Nothing is shared with
-// other shards.
-// Contract: Submit() hands a request over with asio::post and never blocks on I/O; its callback
-// runs exactly once on this shard's thread (with "cancelled" once Stop() has begun, at once on
-// the caller's thread when the shard is already stopped). Stop() cancels what is in flight,
-// cleans the multi handle up while the sockets and the io_context still live, and joins.
-// Thread safety: Submit, Stop and InFlight may be called from any thread, except that Stop must
-// not be called from a completion callback (it joins the thread running it). Everything else
-// runs on the shard's thread.
+// One I/O thread of the fetch engine: an io_context, a CURLM driven by it, the thread that runs
+// both, and the politeness groups that live on it. libcurl's multi-socket API tells us which fds
+// to watch (CURLMOPT_SOCKETFUNCTION) and when to call it back (CURLMOPT_TIMERFUNCTION); Asio
+// watches them. Nothing is shared with other shards.
+// A fetch is a Job: it waits in its group's queue until the group's rules let it start (a
+// steady_timer per group wakes it), runs as one Transfer per attempt, and is retried with full
+// jitter backoff while its failures are retryable, attempts and the group's retry budget last,
+// and the wait stays within the backoff cap (a longer Retry-After ends the fetch; the scheduler
+// comes back then).
+// Contract: Submit() hands a job over with asio::post and never blocks on I/O; its callback runs
+// exactly once on this shard's thread (with "cancelled" once Stop() has begun, at once on the
+// caller's thread when the shard is already stopped). Stop() cancels what is queued or in
+// flight, cleans the multi handle up while the sockets and the io_context still live, and joins.
+// Thread safety: Submit, CompleteLater, Stop, InFlight and StateOf may be called from any
+// thread, except that Stop must not be called from a completion callback (it joins the thread
+// running it). Everything else runs on the shard's thread.
 
 #include <curl/curl.h>
 
 #include <atomic>
 #include <boost/asio.hpp>
 #include <cstddef>
+#include <deque>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <random>
+#include <string>
 #include <thread>
 #include <unordered_map>
 
 #include "fetchers/fetcher.hpp"
+#include "fetchers/politeness_group.hpp"
 #include "fetchers/transfer.hpp"
 
 namespace tributary::fetchers {
@@ -34,14 +44,44 @@ class Fetcher::Shard {
   Shard(const Shard&) = delete;
   Shard& operator=(const Shard&) = delete;
 
-  void Submit(FetchRequest request, Callback done);
+  // Queues a fetch in group `key`.
+  void Submit(FetchRequest request, Callback done, std::string key, RobotsVerdict robots);
+  // Runs `done(result)` on this shard's thread (at once on the caller's when stopped); for
+  // fetches decided without a request (robots.txt disallows).
+  void CompleteLater(FetchResult result, Callback done);
   // Stop() is RequestStop() then Join(); the Fetcher asks every shard first, then joins them.
   void RequestStop();
   void Join();
   void Stop();
   size_t InFlight() const { return in_flight_.load(std::memory_order_acquire); }
+  std::optional<GroupState> StateOf(const std::string& key) const;
 
  private:
+  using TimePoint = PolitenessGroup::TimePoint;
+
+  struct Job {
+    uint64_t id = 0;  // for log lines
+    std::shared_ptr<const FetchRequest> request;
+    Callback done;
+    std::string key;
+    RobotsVerdict robots = RobotsVerdict::kNotChecked;
+    int attempts = 0;
+  };
+  struct Group {
+    Group(boost::asio::io_context& io, std::string key, const FetchRequest& like, TimePoint now)
+        : rules(std::move(key), like.group, like.retry, now), timer(io) {}
+    PolitenessGroup rules;
+    std::deque<std::unique_ptr<Job>> ready;
+    std::multimap<TimePoint, std::unique_ptr<Job>> delayed;  // retries waiting for their time
+    boost::asio::steady_timer timer;
+    std::optional<TimePoint> timer_at;  // when the pending wait fires, if one is pending
+  };
+  struct Running {
+    std::unique_ptr<Transfer> transfer;
+    std::unique_ptr<Job> job;
+    Group* group = nullptr;
+  };
+
   // A socket libcurl asked us to watch. Pending waits hold it through a shared_ptr; once libcurl
   // says CURL_POLL_REMOVE it is `released` and late completions ignore it.
   struct Socket {
@@ -55,8 +95,17 @@ class Fetcher::Shard {
   };
 
   void Run();
-  void DoStart(std::unique_ptr<Transfer> transfer);
+  void DoEnqueue(std::unique_ptr<Job> job);
   void DoShutdown();
+  Group& GroupFor(const std::string& key, const FetchRequest& like);
+  // Starts what the group's rules allow now and arms the group's timer for the rest.
+  void Pump(Group& group);
+  void ArmGroupTimer(Group& group, TimePoint when);
+  void StartAttempt(Group& group, std::unique_ptr<Job> job, TimePoint now);
+  void OnAttemptDone(Group& group, std::unique_ptr<Job> job, FetchResult result);
+  void FailQueued(Group& group, const std::string& why);
+  void Complete(std::unique_ptr<Job> job, FetchResult result);
+  void Publish(const Group& group);
 
   static int OnSocketCallback(CURL* easy, curl_socket_t fd, int what, void* self,
                               void* socket_data) noexcept;
@@ -69,7 +118,6 @@ class Fetcher::Shard {
   void OnTimer(boost::system::error_code ec);
   void SocketAction(curl_socket_t fd, int events);
   void DrainCompleted();
-  void Complete(std::unique_ptr<Transfer> transfer, FetchResult result);
 
   // Constant after construction. Declared first so that it is destroyed last: every pending
   // handler (they capture `this`) is destroyed with it, never run after the shard is gone.
@@ -83,12 +131,19 @@ class Fetcher::Shard {
   std::mutex join_mu_;  // serialises concurrent Stop() calls on the join
   std::atomic<size_t> in_flight_{0};
 
+  mutable std::mutex states_mu_;
+  std::unordered_map<std::string, GroupState> states_;  // Guarded by states_mu_.
+
   // Used only on the shard's thread.
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
   boost::asio::steady_timer timer_{io_};
   CURLM* multi_ = nullptr;
+  bool shutting_down_ = false;
+  uint64_t next_job_id_ = 1;
+  std::mt19937_64 rng_;
   std::unordered_map<curl_socket_t, std::shared_ptr<Socket>> sockets_;
-  std::unordered_map<CURL*, std::unique_ptr<Transfer>> transfers_;
+  std::unordered_map<std::string, std::unique_ptr<Group>> groups_;
+  std::unordered_map<CURL*, Running> transfers_;
 
   std::thread thread_;  // started last in the constructor
 };

@@ -42,30 +42,34 @@ bool HasHeader(const Headers& headers, std::string_view name) {
 
 }  // namespace
 
-Transfer::Transfer(FetchRequest request, Fetcher::Callback done)
+// Decoded bodies smaller than this are never judged by their compression ratio: small pages of
+// repetitive markup compress very well and are harmless.
+constexpr uint64_t kRatioCheckFrom = 64 * 1024;
+
+Transfer::Transfer(std::shared_ptr<const FetchRequest> request)
     : id_(g_next_id.fetch_add(1, std::memory_order_relaxed)),
       request_(std::move(request)),
-      done_(std::move(done)),
       started_(std::chrono::system_clock::now()),
       start_(std::chrono::steady_clock::now()) {}
 
 Transfer::~Transfer() {
   if (easy_ != nullptr) curl_easy_cleanup(easy_);
   curl_slist_free_all(header_list_);
+  curl_slist_free_all(resolve_list_);
 }
 
 Status Transfer::Prepare() {
   easy_ = curl_easy_init();
   if (easy_ == nullptr) return Error::Retryable("curl_easy_init failed");
 
-  for (const auto& [name, value] : request_.headers) {
+  for (const auto& [name, value] : request_->headers) {
     // "Name;" is how libcurl is told to send a header with an empty value.
     const std::string line = value.empty() ? name + ";" : name + ": " + value;
     curl_slist* grown = curl_slist_append(header_list_, line.c_str());
     if (grown == nullptr) return Error::Retryable("out of memory building request headers");
     header_list_ = grown;
   }
-  if (!request_.body.empty() && !HasHeader(request_.headers, "expect")) {
+  if (!request_->body.empty() && !HasHeader(request_->headers, "expect")) {
     // libcurl would wait up to a second for "100 Continue" before sending a large body.
     curl_slist* grown = curl_slist_append(header_list_, "Expect:");
     if (grown == nullptr) return Error::Retryable("out of memory building request headers");
@@ -80,7 +84,7 @@ Status Transfer::Prepare() {
       failed_option = option;
     }
   };
-  check("URL", curl_easy_setopt(easy_, CURLOPT_URL, request_.url.c_str()));
+  check("URL", curl_easy_setopt(easy_, CURLOPT_URL, request_->url.c_str()));
   check("PROTOCOLS_STR", curl_easy_setopt(easy_, CURLOPT_PROTOCOLS_STR, "http,https,file"));
   check("REDIR_PROTOCOLS_STR", curl_easy_setopt(easy_, CURLOPT_REDIR_PROTOCOLS_STR, "http,https"));
   check("NOSIGNAL", curl_easy_setopt(easy_, CURLOPT_NOSIGNAL, 1L));
@@ -88,38 +92,117 @@ Status Transfer::Prepare() {
   // transfer times out mid-DNS.
   check("QUICK_EXIT", curl_easy_setopt(easy_, CURLOPT_QUICK_EXIT, 1L));
   check("ERRORBUFFER", curl_easy_setopt(easy_, CURLOPT_ERRORBUFFER, error_buffer_));
-  check("USERAGENT", curl_easy_setopt(easy_, CURLOPT_USERAGENT, request_.user_agent.c_str()));
+  check("USERAGENT", curl_easy_setopt(easy_, CURLOPT_USERAGENT, request_->user_agent.c_str()));
   check("HTTPHEADER", curl_easy_setopt(easy_, CURLOPT_HTTPHEADER, header_list_));
   check("ACCEPT_ENCODING", curl_easy_setopt(easy_, CURLOPT_ACCEPT_ENCODING, ""));
   check("TIMEOUT_MS",
-        curl_easy_setopt(easy_, CURLOPT_TIMEOUT_MS, static_cast<long>(request_.timeout.count())));
-  check("CONNECTTIMEOUT_MS", curl_easy_setopt(easy_, CURLOPT_CONNECTTIMEOUT_MS,
-                                              static_cast<long>(request_.connect_timeout.count())));
-  if (request_.max_redirects > 0) {
+        curl_easy_setopt(easy_, CURLOPT_TIMEOUT_MS, static_cast<long>(request_->timeout.count())));
+  check("CONNECTTIMEOUT_MS",
+        curl_easy_setopt(easy_, CURLOPT_CONNECTTIMEOUT_MS,
+                         static_cast<long>(request_->connect_timeout.count())));
+  if (request_->max_redirects > 0) {
     check("FOLLOWLOCATION", curl_easy_setopt(easy_, CURLOPT_FOLLOWLOCATION, 1L));
     check("MAXREDIRS",
-          curl_easy_setopt(easy_, CURLOPT_MAXREDIRS, static_cast<long>(request_.max_redirects)));
+          curl_easy_setopt(easy_, CURLOPT_MAXREDIRS, static_cast<long>(request_->max_redirects)));
   }
-  if (request_.max_body < static_cast<uint64_t>(std::numeric_limits<curl_off_t>::max())) {
+  if (request_->max_body < static_cast<uint64_t>(std::numeric_limits<curl_off_t>::max())) {
     // Refuses early when Content-Length already says too much; OnWrite enforces the rest.
     check("MAXFILESIZE_LARGE", curl_easy_setopt(easy_, CURLOPT_MAXFILESIZE_LARGE,
-                                                static_cast<curl_off_t>(request_.max_body)));
+                                                static_cast<curl_off_t>(request_->max_body)));
   }
-  if (request_.method == "HEAD") {
+  if (request_->method == "HEAD") {
     check("NOBODY", curl_easy_setopt(easy_, CURLOPT_NOBODY, 1L));
-  } else if (request_.method != "GET" && request_.method != "POST") {
-    check("CUSTOMREQUEST", curl_easy_setopt(easy_, CURLOPT_CUSTOMREQUEST, request_.method.c_str()));
+  } else if (request_->method != "GET" && request_->method != "POST") {
+    check("CUSTOMREQUEST",
+          curl_easy_setopt(easy_, CURLOPT_CUSTOMREQUEST, request_->method.c_str()));
   }
-  if (request_.method == "POST" || !request_.body.empty()) {
+  if (request_->method == "POST" || !request_->body.empty()) {
     check("POSTFIELDSIZE_LARGE", curl_easy_setopt(easy_, CURLOPT_POSTFIELDSIZE_LARGE,
-                                                  static_cast<curl_off_t>(request_.body.size())));
-    check("POSTFIELDS", curl_easy_setopt(easy_, CURLOPT_POSTFIELDS, request_.body.c_str()));
+                                                  static_cast<curl_off_t>(request_->body.size())));
+    check("POSTFIELDS", curl_easy_setopt(easy_, CURLOPT_POSTFIELDS, request_->body.c_str()));
   }
   check("WRITEFUNCTION", curl_easy_setopt(easy_, CURLOPT_WRITEFUNCTION, &Transfer::OnWrite));
   check("WRITEDATA", curl_easy_setopt(easy_, CURLOPT_WRITEDATA, this));
   check("HEADERFUNCTION", curl_easy_setopt(easy_, CURLOPT_HEADERFUNCTION, &Transfer::OnHeader));
   check("HEADERDATA", curl_easy_setopt(easy_, CURLOPT_HEADERDATA, this));
-  if (!request_.allow_private_networks) {
+  // HTTP/2 when the server offers it over TLS (ALPN). For https, wait for a connection being
+  // set up rather than open a second one, so multiplexing keeps the connection count down; for
+  // plain http (HTTP/1.1) waiting would only serialise requests.
+  check("HTTP_VERSION", curl_easy_setopt(easy_, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS));
+  if (request_->url.compare(0, 8, "https://") == 0) {
+    check("PIPEWAIT", curl_easy_setopt(easy_, CURLOPT_PIPEWAIT, 1L));
+  }
+  if (request_->low_speed_limit > 0 && request_->low_speed_time.count() > 0) {
+    const long seconds =
+        std::max<long>(1, static_cast<long>((request_->low_speed_time.count() + 999) / 1000));
+    check("LOW_SPEED_LIMIT",
+          curl_easy_setopt(easy_, CURLOPT_LOW_SPEED_LIMIT, request_->low_speed_limit));
+    check("LOW_SPEED_TIME", curl_easy_setopt(easy_, CURLOPT_LOW_SPEED_TIME, seconds));
+  }
+  if (!request_->basic_user.empty()) {
+    check("HTTPAUTH", curl_easy_setopt(easy_, CURLOPT_HTTPAUTH, static_cast<long>(CURLAUTH_BASIC)));
+    check("USERNAME", curl_easy_setopt(easy_, CURLOPT_USERNAME, request_->basic_user.c_str()));
+    check("PASSWORD", curl_easy_setopt(easy_, CURLOPT_PASSWORD, request_->basic_password.c_str()));
+  } else if (!request_->bearer_token.empty()) {
+    check("HTTPAUTH",
+          curl_easy_setopt(easy_, CURLOPT_HTTPAUTH, static_cast<long>(CURLAUTH_BEARER)));
+    check("XOAUTH2_BEARER",
+          curl_easy_setopt(easy_, CURLOPT_XOAUTH2_BEARER, request_->bearer_token.c_str()));
+  }
+  // The cookie engine keeps cookies set during a redirect chain; the configured ones are
+  // host-only cookies of the source's host, so a redirect to another host does not carry them.
+  check("COOKIEFILE", curl_easy_setopt(easy_, CURLOPT_COOKIEFILE, ""));
+  if (!request_->cookies.empty()) {
+    const std::string host = HostOf(request_->url);
+    std::string_view rest = request_->cookies;
+    while (!rest.empty()) {
+      const size_t semi = rest.find(';');
+      const std::string_view pair = Trim(rest.substr(0, semi));
+      rest.remove_prefix(semi == std::string_view::npos ? rest.size() : semi + 1);
+      const size_t eq = pair.find('=');
+      if (pair.empty() || eq == std::string_view::npos) continue;
+      // Netscape cookie-file line: domain, include subdomains, path, secure, expiry, name, value.
+      const std::string line = host + "\tFALSE\t/\tFALSE\t0\t" + std::string(pair.substr(0, eq)) +
+                               "\t" + std::string(pair.substr(eq + 1));
+      check("COOKIELIST", curl_easy_setopt(easy_, CURLOPT_COOKIELIST, line.c_str()));
+    }
+  }
+  if (request_->proxy == "direct") {
+    check("PROXY", curl_easy_setopt(easy_, CURLOPT_PROXY, ""));
+  } else if (!request_->proxy.empty()) {
+    check("PROXY", curl_easy_setopt(easy_, CURLOPT_PROXY, request_->proxy.c_str()));
+  }
+  if (!request_->tls_verify) {
+    check("SSL_VERIFYPEER", curl_easy_setopt(easy_, CURLOPT_SSL_VERIFYPEER, 0L));
+    check("SSL_VERIFYHOST", curl_easy_setopt(easy_, CURLOPT_SSL_VERIFYHOST, 0L));
+  }
+  if (!request_->ca_file.empty()) {
+    check("CAINFO", curl_easy_setopt(easy_, CURLOPT_CAINFO, request_->ca_file.c_str()));
+  }
+  if (!request_->pinned_address.empty()) {
+    const std::string host = HostOf(request_->url);
+    const std::string address = request_->pinned_address.find(':') != std::string::npos
+                                    ? "[" + request_->pinned_address + "]"
+                                    : request_->pinned_address;
+    for (const char* port : {"80", "443"}) {
+      curl_slist* grown =
+          curl_slist_append(resolve_list_, (host + ":" + port + ":" + address).c_str());
+      if (grown == nullptr) return Error::Retryable("out of memory building the resolve list");
+      resolve_list_ = grown;
+    }
+    const std::string explicit_port = PortOf(request_->url);
+    if (!explicit_port.empty() && explicit_port != "80" && explicit_port != "443") {
+      curl_slist* grown =
+          curl_slist_append(resolve_list_, (host + ":" + explicit_port + ":" + address).c_str());
+      if (grown == nullptr) return Error::Retryable("out of memory building the resolve list");
+      resolve_list_ = grown;
+    }
+    check("RESOLVE", curl_easy_setopt(easy_, CURLOPT_RESOLVE, resolve_list_));
+  }
+  // With an explicit proxy the connection goes to the proxy, which resolves the target: the
+  // address guard cannot judge it, and the proxy is the operator's own choice.
+  const bool explicit_proxy = !request_->proxy.empty() && request_->proxy != "direct";
+  if (!request_->allow_private_networks && !explicit_proxy) {
     check("OPENSOCKETFUNCTION",
           curl_easy_setopt(easy_, CURLOPT_OPENSOCKETFUNCTION, &Transfer::OnOpenSocket));
     check("OPENSOCKETDATA", curl_easy_setopt(easy_, CURLOPT_OPENSOCKETDATA, this));
@@ -138,19 +221,39 @@ size_t Transfer::OnWrite(char* data, size_t size, size_t count, void* self) noex
   auto* t = static_cast<Transfer*>(self);
   const size_t n = size * count;
   try {
-    if (t->body_.size() + n > t->request_.max_body) {
-      t->body_too_large_ = true;
-      return 0;  // libcurl ends the transfer with CURLE_WRITE_ERROR
+    const FetchRequest& request = *t->request_;
+    const uint64_t decoded = t->body_.size() + n;
+    curl_off_t wire = 0;
+    if (curl_easy_getinfo(t->easy_, CURLINFO_SIZE_DOWNLOAD_T, &wire) != CURLE_OK) wire = 0;
+    const uint64_t wire_bytes = static_cast<uint64_t>(std::max<curl_off_t>(wire, 0));
+    // libcurl ends the transfer with CURLE_WRITE_ERROR when this returns 0.
+    if (wire_bytes > request.max_body) {
+      t->abort_reason_ =
+          "response body exceeds max_body (" + std::to_string(request.max_body) + " bytes)";
+      return 0;
+    }
+    if (decoded > request.max_decompressed) {
+      t->abort_reason_ = "decompressed body exceeds max_decompressed (" +
+                         std::to_string(request.max_decompressed) + " bytes)";
+      return 0;
+    }
+    if (decoded >= kRatioCheckFrom && wire_bytes > 0 && request.max_compression_ratio > 0 &&
+        static_cast<double>(decoded) >
+            request.max_compression_ratio * static_cast<double>(wire_bytes)) {
+      t->abort_reason_ = "compression ratio exceeds max_compression_ratio (" +
+                         std::to_string(decoded) + " bytes decoded from " +
+                         std::to_string(wire_bytes) + "; a compression bomb?)";
+      return 0;
     }
     t->body_.append(data, n);
     return n;
   } catch (const std::exception& e) {
     Logger("fetch")->error("fetch={} source={} storing the body failed: {}", t->id_,
-                           t->request_.source_id, e.what());
+                           t->request_->source_id, e.what());
     return 0;
   } catch (...) {
     Logger("fetch")->error("fetch={} source={} storing the body failed", t->id_,
-                           t->request_.source_id);
+                           t->request_->source_id);
     return 0;
   }
 }
@@ -165,11 +268,20 @@ size_t Transfer::OnHeader(char* data, size_t size, size_t count, void* self) noe
       // A new response begins (after a redirect or a 100 Continue): keep only the final one's.
       t->headers_.clear();
       t->reason_.clear();
+      t->header_bytes_ = 0;
       const size_t code_at = line.find(' ');
       const size_t reason_at =
           code_at == std::string_view::npos ? code_at : line.find(' ', code_at + 1);
       if (reason_at != std::string_view::npos) t->reason_ = Trim(line.substr(reason_at + 1));
-    } else if (!line.empty() && (line.front() == ' ' || line.front() == '\t')) {
+    }
+    t->header_bytes_ += n;
+    if (t->header_bytes_ > t->request_->max_header_size) {
+      t->abort_reason_ = "response headers exceed max_header_size (" +
+                         std::to_string(t->request_->max_header_size) + " bytes)";
+      return 0;  // libcurl ends the transfer with CURLE_WRITE_ERROR
+    }
+    if (line.substr(0, 5) == "HTTP/") return n;
+    if (!line.empty() && (line.front() == ' ' || line.front() == '\t')) {
       if (!t->headers_.empty()) {
         t->headers_.back().second += ' ';
         t->headers_.back().second += Trim(line);
@@ -181,11 +293,11 @@ size_t Transfer::OnHeader(char* data, size_t size, size_t count, void* self) noe
     return n;
   } catch (const std::exception& e) {
     Logger("fetch")->error("fetch={} source={} storing a header failed: {}", t->id_,
-                           t->request_.source_id, e.what());
+                           t->request_->source_id, e.what());
     return 0;
   } catch (...) {
     Logger("fetch")->error("fetch={} source={} storing a header failed", t->id_,
-                           t->request_.source_id);
+                           t->request_->source_id);
     return 0;
   }
 }
@@ -204,7 +316,7 @@ curl_socket_t Transfer::OnOpenSocket(void* self, curlsocktype purpose,
   } catch (...) {
     // Only the std::string work above can throw (bad_alloc); refusing is the safe answer.
     Logger("fetch")->error("fetch={} source={} address check failed", t->id_,
-                           t->request_.source_id);
+                           t->request_->source_id);
     return CURL_SOCKET_BAD;
   }
 }
@@ -224,16 +336,16 @@ int Transfer::OnPrereq(void* self, char* primary_ip, char* /*local_ip*/, int /*p
     return CURL_PREREQFUNC_ABORT;
   } catch (...) {
     Logger("fetch")->error("fetch={} source={} address check failed", t->id_,
-                           t->request_.source_id);
+                           t->request_->source_id);
     return CURL_PREREQFUNC_ABORT;
   }
 }
 
 FetchResult Transfer::BaseResult() const {
   FetchResult r;
-  r.source_id = request_.source_id;
-  r.url = request_.url;
-  r.final_url = request_.url;
+  r.source_id = request_->source_id;
+  r.url = request_->url;
+  r.final_url = request_->url;
   r.started = started_;
   r.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - start_);
@@ -257,11 +369,18 @@ FetchResult Transfer::Finish(CURLcode code) {
   r.headers = std::move(headers_);
   r.bytes = body_.size();
   r.body = std::move(body_);
+  curl_off_t wire = 0;
+  if (curl_easy_getinfo(easy_, CURLINFO_SIZE_DOWNLOAD_T, &wire) == CURLE_OK && wire > 0) {
+    r.wire_bytes = static_cast<uint64_t>(wire);
+  }
 
-  if ((code == CURLE_WRITE_ERROR && body_too_large_) || code == CURLE_FILESIZE_EXCEEDED) {
-    r.error = Error::Permanent("response body exceeds max_body (" +
-                               std::to_string(request_.max_body) + " bytes)");
+  if (code == CURLE_WRITE_ERROR && abort_reason_) {
+    r.error = Error::Permanent(*abort_reason_);
     r.body.clear();  // a truncated document is of no use to anyone
+  } else if (code == CURLE_FILESIZE_EXCEEDED) {
+    r.error = Error::Permanent("response body exceeds max_body (" +
+                               std::to_string(request_->max_body) + " bytes)");
+    r.body.clear();
   } else if ((code == CURLE_COULDNT_CONNECT || code == CURLE_ABORTED_BY_CALLBACK) &&
              refused_address_) {
     r.error = Error::Permanent("address " + *refused_address_ +
@@ -284,26 +403,6 @@ FetchResult Transfer::Failed(Error error) const {
   FetchResult r = BaseResult();
   r.error = std::move(error);
   return r;
-}
-
-void Transfer::Complete(FetchResult result) {
-  const auto log = Logger("fetch");
-  if (log->should_log(spdlog::level::debug)) {
-    log->debug("fetch={} source={} status={} bytes={} duration={}ms url={}{}{}", id_,
-               request_.source_id, result.status, result.bytes, result.duration.count(),
-               RedactUrl(request_.url), result.error ? " error=" : "",
-               result.error ? result.error->message : "");
-  }
-  if (!done_) return;
-  try {
-    done_(std::move(result));
-  } catch (const std::exception& e) {
-    log->error("fetch={} source={} completion callback threw: {}", id_, request_.source_id,
-               e.what());
-  } catch (...) {
-    log->error("fetch={} source={} completion callback threw a non-standard exception", id_,
-               request_.source_id);
-  }
 }
 
 }  // namespace tributary::fetchers

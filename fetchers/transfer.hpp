@@ -1,15 +1,16 @@
 #pragma once
-// One fetch in flight: the curl easy handle, its options, the response being received, and the
-// caller's completion callback. Owned by the shard that runs it.
+// One attempt of a fetch in flight: the curl easy handle, its options (limits, credentials,
+// proxy, TLS, HTTP/2) and the response being received. Owned by the shard that runs it.
 // Contract: Prepare() once, then the shard adds easy() to its multi handle; once libcurl reports
 // the transfer done (or the shard cancels it) the shard removes the handle from the multi and
-// calls Complete() exactly once with Finish() or Cancelled(). The destructor frees the handle.
+// takes the result from Finish() or Cancelled(). The destructor frees the handle.
 // Thread safety: none; used only on its shard's I/O thread.
 
 #include <curl/curl.h>
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -20,7 +21,7 @@ namespace tributary::fetchers {
 
 class Transfer {
  public:
-  Transfer(FetchRequest request, Fetcher::Callback done);
+  explicit Transfer(std::shared_ptr<const FetchRequest> request);
   ~Transfer();
   Transfer(const Transfer&) = delete;
   Transfer& operator=(const Transfer&) = delete;
@@ -37,8 +38,7 @@ class Transfer {
   // The result of a transfer that never started (Prepare failed).
   FetchResult Failed(Error error) const;
 
-  // Logs the completion line and runs the callback, catching and logging what it throws.
-  void Complete(FetchResult result);
+  const FetchRequest& request() const { return *request_; }
 
  private:
   static size_t OnWrite(char* data, size_t size, size_t count, void* self) noexcept;
@@ -52,20 +52,22 @@ class Transfer {
 
   // Constant after construction.
   const uint64_t id_;
-  const FetchRequest request_;
-  Fetcher::Callback done_;
+  const std::shared_ptr<const FetchRequest> request_;
   const SystemTime started_;
   const std::chrono::steady_clock::time_point start_;
 
   CURL* easy_ = nullptr;
   curl_slist* header_list_ = nullptr;
+  curl_slist* resolve_list_ = nullptr;
   char error_buffer_[CURL_ERROR_SIZE] = {};
 
   // The response as it arrives (written by the curl callbacks).
   std::string body_;
   Headers headers_;
-  std::string reason_;  // reason phrase of the latest status line
-  bool body_too_large_ = false;
+  std::string reason_;         // reason phrase of the latest status line
+  uint64_t header_bytes_ = 0;  // of the current response
+  // Why OnWrite or OnHeader stopped the transfer, if they did.
+  std::optional<std::string> abort_reason_;
   std::optional<std::string> refused_address_;  // set when the SSRF guard refused an address
 };
 

@@ -39,9 +39,51 @@ std::string HostOf(std::string_view url) {
   return out;
 }
 
-size_t ShardIndexFor(std::string_view url, size_t shards) {
+std::string PortOf(std::string_view url) {
+  const Authority a = FindAuthority(url);
+  if (a.begin == std::string_view::npos) return {};
+  std::string_view host = url.substr(a.begin, a.end - a.begin);
+  if (const size_t at = host.rfind('@'); at != std::string_view::npos) host.remove_prefix(at + 1);
+  size_t colon = std::string_view::npos;
+  if (!host.empty() && host.front() == '[') {
+    const size_t close = host.find(']');
+    if (close != std::string_view::npos && close + 1 < host.size() && host[close + 1] == ':') {
+      colon = close + 1;
+    }
+  } else {
+    colon = host.find(':');
+  }
+  return colon == std::string_view::npos ? std::string() : std::string(host.substr(colon + 1));
+}
+
+std::string OriginOf(std::string_view url) {
+  const size_t sep = url.find("://");
+  if (sep == std::string_view::npos) return {};
+  std::string scheme(url.substr(0, sep));
+  for (char& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (scheme != "http" && scheme != "https") return {};
+  const std::string host = HostOf(url);
+  if (host.empty()) return {};
+  const std::string port = PortOf(url);
+  std::string out =
+      scheme + "://" + (host.find(':') != std::string::npos ? "[" + host + "]" : host);
+  if (!port.empty()) out += ":" + port;
+  return out;
+}
+
+std::string PathAndQuery(std::string_view url) {
+  const Authority a = FindAuthority(url);
+  if (a.begin == std::string_view::npos) return "/";
+  std::string_view rest = url.substr(a.end);
+  if (const size_t hash = rest.find('#'); hash != std::string_view::npos)
+    rest = rest.substr(0, hash);
+  if (rest.empty() || rest.front() != '/') return "/" + std::string(rest);
+  return std::string(rest);
+}
+
+size_t ShardIndexFor(std::string_view group_key, size_t shards) {
   if (shards <= 1) return 0;
-  return std::hash<std::string>{}(HostOf(url)) % shards;
+  return std::hash<std::string_view>{}(group_key) % shards;
 }
 
 std::string RedactUrl(std::string_view url) {

@@ -13,9 +13,19 @@ namespace tributary::fetchers {
 // literals; empty when the URL has no authority (file:///x, garbage).
 std::string HostOf(std::string_view url);
 
-// The shard (0 <= index < shards) that serves the URL's host; every URL of one host maps to the
-// same shard, so connection reuse and politeness stay on one thread.
-size_t ShardIndexFor(std::string_view url, size_t shards);
+// The explicit port of the URL ("8080"), or "" when it names none.
+std::string PortOf(std::string_view url);
+
+// "http://host:port" of an http(s) URL (the port written only when explicit), lower-cased
+// scheme and host; "" for other URLs. robots.txt is per origin.
+std::string OriginOf(std::string_view url);
+
+// The path and query of a URL ("/a/b?x=1"), "/" when it has none; no fragment.
+std::string PathAndQuery(std::string_view url);
+
+// The shard (0 <= index < shards) that serves a politeness group key; every request of one
+// group maps to the same shard, so its limits and connection reuse stay on one thread.
+size_t ShardIndexFor(std::string_view group_key, size_t shards);
 
 // The URL without userinfo and without query or fragment, for log lines (they can hold tokens).
 std::string RedactUrl(std::string_view url);

@@ -8,6 +8,7 @@
 #include "merge/pool/worker_process.hpp"
 #include "service/api/handlers.hpp"
 #include "service/component_options.hpp"
+#include "service/fetch_options.hpp"
 
 namespace tributary::service {
 
@@ -40,16 +41,18 @@ Status App::Start() {
 
   PipelineContext ctx{pipeline_->io(), writer_->io(), *store_,
                       *fetcher_,       *pool_,        [this] { return config(); }};
+  ctx.fetch_state = &fetch_state_;
   views_ = std::make_unique<ViewPipeline>(ctx);
   views_->LoadStored(*cfg);
   sources_ = std::make_unique<SourcePipeline>(
       ctx, [this](const std::string& id, const std::shared_ptr<const config::Config>& used,
                   std::optional<merge::SourceSnapshot> snapshot) {
         if (snapshot) views_->OnSourceStored(*used, std::move(*snapshot));
-        scheduler_->Completed(id);
+        scheduler_->Completed(id, fetch_state_.CompletionOf(id));
       });
   scheduler_ = std::make_unique<scheduler::Scheduler>(
-      pipeline_->io(), [this](const std::string& id) { sources_->Run(id); });
+      pipeline_->io(), [this](const std::string& id) { sources_->Run(id); },
+      cfg->fetch.policy.startup_spread);
 
   api::ApiContext api_ctx;
   api_ctx.config = [this] { return config(); };
@@ -72,7 +75,8 @@ Status App::Start() {
                        endpoint->port(), cfg->sources.size(), cfg->views.size(),
                        pool_options.processes);
 
-  scheduler_->SetSources(cfg->sources);
+  WarnAboutInsecureSources(*cfg);
+  scheduler_->SetSources(cfg->sources, cfg->fetch.policy);
   // Views whose sources were stored by an earlier run are served at once.
   asio::post(pipeline_->io(), [this, cfg] { views_->MergeAll(*cfg); });
   return Status::Ok();
@@ -98,7 +102,8 @@ void App::ApplyConfig(std::shared_ptr<const config::Config> next) {
   }
   Logger("main")->info("configuration reloaded: {} sources, {} views", next->sources.size(),
                        next->views.size());
-  scheduler_->SetSources(next->sources);
+  WarnAboutInsecureSources(*next);
+  scheduler_->SetSources(next->sources, next->fetch.policy);
   asio::post(pipeline_->io(), [this, next] { views_->MergeAll(*next); });
 }
 

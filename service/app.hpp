@@ -17,6 +17,7 @@
 #include "merge/pool/worker_pool.hpp"
 #include "service/api/server.hpp"
 #include "service/io_thread.hpp"
+#include "service/scheduler/fetch_state.hpp"
 #include "service/scheduler/scheduler.hpp"
 #include "service/source_pipeline.hpp"
 #include "service/storage/store.hpp"
@@ -48,6 +49,7 @@ class App {
   std::shared_ptr<const config::Config> config_;  // Guarded by config_mu_.
 
   std::unique_ptr<storage::Store> store_;
+  scheduler::FetchStateRegistry fetch_state_;  // last fetch, 304s, hints per source (thread-safe)
   // Threads: the pipeline (scheduler and pipelines), the pool, the single store writer.
   std::unique_ptr<IoThread> pipeline_;
   std::unique_ptr<IoThread> pool_thread_;

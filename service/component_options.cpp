@@ -3,6 +3,7 @@
 #include <thread>
 
 #include "common/log.hpp"
+#include "service/fetch_options.hpp"
 #include "merge/extract/extractor.hpp"
 
 namespace tributary::service {
@@ -32,6 +33,7 @@ fetchers::FetchRequest MakeFetchRequest(const config::Config& config,
   r.connect_timeout = std::min(r.timeout, config.fetch.connect_timeout);
   r.max_body = config.fetch.max_body;
   r.allow_private_networks = config.fetch.allow_private_networks;
+  ApplyFetchPolicy(config, source, r);  // fetch_options.hpp
   return r;
 }
 

@@ -5,6 +5,7 @@ add_library(tributary_app STATIC
   ${CMAKE_CURRENT_LIST_DIR}/source_pipeline.cpp
   ${CMAKE_CURRENT_LIST_DIR}/view_pipeline.cpp
   ${CMAKE_CURRENT_LIST_DIR}/component_options.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/fetch_options.cpp
   ${CMAKE_CURRENT_LIST_DIR}/run_once.cpp
   ${CMAKE_CURRENT_LIST_DIR}/healthcheck.cpp)
 target_link_libraries(tributary_app PUBLIC tributary_api tributary_scheduler tributary_storage

@@ -14,6 +14,10 @@
 
 namespace tributary::service {
 
+namespace scheduler {
+class FetchStateRegistry;
+}
+
 struct PipelineContext {
   boost::asio::io_context& pipeline_io;
   boost::asio::io_context& writer_io;
@@ -21,6 +25,8 @@ struct PipelineContext {
   fetchers::Fetcher& fetcher;
   merge::pool::WorkerPool& pool;
   std::function<std::shared_ptr<const config::Config>()> config;
+  // Per-source fetch state (last attempt, 304s, hints) for the scheduler and the API, when set.
+  scheduler::FetchStateRegistry* fetch_state = nullptr;
 };
 
 }  // namespace tributary::service

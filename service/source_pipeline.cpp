@@ -5,6 +5,7 @@
 #include "common/log.hpp"
 #include "merge/worker/jobs.hpp"
 #include "service/component_options.hpp"
+#include "service/scheduler/fetch_state.hpp"
 
 namespace tributary::service {
 
@@ -75,6 +76,11 @@ void SourcePipeline::OnExtracted(std::shared_ptr<RunState> run, merge::pool::Job
 // Writes the outcome on the writer thread, then reports back on the pipeline thread.
 void SourcePipeline::Store(std::shared_ptr<RunState> run, storage::FetchLog log,
                            std::optional<merge::SourceSnapshot> snapshot) {
+  if (ctx_.fetch_state != nullptr) {
+    using Use = scheduler::FetchStateRegistry::Use;
+    ctx_.fetch_state->Record(run->source->id, run->result,
+                             log.error.empty() ? Use::kExtracted : Use::kFailed);
+  }
   asio::post(ctx_.writer_io,
              [this, run, log = std::move(log), snapshot = std::move(snapshot)]() mutable {
                const Status stored = ctx_.store.CommitFetch(log, snapshot ? &*snapshot : nullptr);

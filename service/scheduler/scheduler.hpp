@@ -1,9 +1,15 @@
 #pragma once
-// Decides when each source is fetched. A source with `every` is due on a fixed grid offset by a
-// hash of its id (as Prometheus spreads its targets), so many sources with one interval do not
-// fire together and a restart keeps the same phase. On start-up every source is fetched
-// promptly, spread over `startup_spread`. One source never has two fetches in flight: a slot
-// that comes while the previous fetch runs is skipped (a manual trigger is remembered instead).
+// Decides when each source is fetched, and says why. A source with `every` is due on a fixed
+// grid offset by a hash of its id (as Prometheus spreads its targets) plus a bounded random
+// jitter, so many sources with one interval do not fire together and a restart keeps the same
+// phase; a source with `cron` is due at its cron times in its time zone. On start-up every
+// source is fetched promptly, spread over `startup_spread`. One source never has two fetches in
+// flight: a slot that comes while the previous fetch runs is skipped (a manual trigger is
+// remembered instead).
+// After a run the next time may move later, never earlier than the regular slot: to the end of a
+// Retry-After or of an open circuit, by a backoff after consecutive failed runs (doubling from
+// the interval, capped), or by a server hint (Cache-Control max-age, Expires, RSS <ttl>) within
+// the configured bound. SourceSchedule::reason names the rule that decided.
 // Thread safety: all public methods may be called from any thread; the work runs on the
 // io_context given at construction (one thread).
 
@@ -14,6 +20,8 @@
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -31,8 +39,20 @@ std::chrono::milliseconds PhaseOffset(const std::string& id, std::chrono::millis
 struct SourceSchedule {
   std::string id;
   SystemTime next_due;
-  std::string reason;  // "startup", "interval", "manual"
+  // "startup", "interval", "cron", "manual", "backoff", "retry-after", "circuit open",
+  // "robots", "server hint"
+  std::string reason;
   bool in_flight = false;
+  int consecutive_failures = 0;
+};
+
+// What a finished run tells the scheduler.
+struct Completion {
+  bool failed = false;  // the fetch or its extraction failed
+  std::optional<SystemTime> retry_after;
+  std::optional<SystemTime> circuit_open_until;
+  bool robots_disallowed = false;
+  std::optional<std::chrono::milliseconds> hint;  // server's freshness hint, on success
 };
 
 class Scheduler {
@@ -43,21 +63,26 @@ class Scheduler {
             std::chrono::milliseconds startup_spread = std::chrono::seconds(3));
   ~Scheduler();
 
-  // Adds new sources (due promptly), removes missing ones, and re-plans changed intervals.
-  // Sources whose interval is unchanged keep their plan and in-flight state.
-  void SetSources(const std::vector<config::SourceConfig>& sources);
+  // Adds new sources (due promptly), removes missing ones, and re-plans changed schedules.
+  // Sources whose schedule is unchanged keep their plan and in-flight state.
+  void SetSources(const std::vector<config::SourceConfig>& sources,
+                  const config::FetchPolicy& policy = {});
   // Fetch now (or as soon as the running fetch completes). False for unknown ids.
   bool Trigger(const std::string& id);
   // The pipeline for a due source finished (success or failure).
-  void Completed(const std::string& id);
+  void Completed(const std::string& id, const Completion& completion = {});
   void Stop();
 
   std::vector<SourceSchedule> Snapshot() const;
+  std::optional<SourceSchedule> Find(const std::string& id) const;
 
  private:
+  struct Plan;
   struct Entry;
   void Arm(const std::shared_ptr<Entry>& e, SystemTime when, std::string reason);
   void Fire(const std::shared_ptr<Entry>& e);
+  // The next regular time after `now` (interval grid + jitter, or cron).
+  std::pair<SystemTime, std::string> Regular(Entry& e, SystemTime now);
   void Publish();
 
   boost::asio::io_context& io_;
@@ -65,9 +90,10 @@ class Scheduler {
   const std::chrono::milliseconds startup_spread_;
   std::map<std::string, std::shared_ptr<Entry>> entries_;  // owned by the io thread
   bool stopped_ = false;                                   // owned by the io thread
+  std::mt19937_64 rng_{std::random_device{}()};            // owned by the io thread
 
   mutable std::mutex mu_;
-  std::vector<SourceSchedule> published_;  // Guarded by mu_.
+  std::map<std::string, SourceSchedule> published_;  // Guarded by mu_.
 };
 
 }  // namespace tributary::service::scheduler

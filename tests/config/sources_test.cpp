@@ -141,7 +141,9 @@ TEST(ConfigSource, UnknownKeysSuggest) {
                           "\"select\"?"));
   EXPECT_THAT(Errors(R"("colour": "red")"),
               ElementsAre("sources[0].colour: unknown key \"colour\"; expected one of id, url, "
-                          "every, format, records, key, method, headers, body, timeout, fields"));
+                          "every, format, records, key, method, headers, body, timeout, fields, "
+                          "group, robots, retry, limits, auth, cookies, proxy, tls, "
+                          "allow_private_networks, cron, timezone, jitter, hints"));
 }
 
 TEST(ConfigSource, Ids) {

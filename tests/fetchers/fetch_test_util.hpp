@@ -21,6 +21,11 @@ inline FetchRequest LoopbackRequest(std::string url) {
   request.allow_private_networks = true;  // the origin is on 127.0.0.1
   request.timeout = std::chrono::seconds(10);
   request.connect_timeout = std::chrono::seconds(5);
+  // Tests of the transport see every attempt: no politeness limits, no retries. Politeness and
+  // retry tests set their own.
+  request.group.concurrency = 1000;
+  request.retry.attempts = 1;
+  request.retry.circuit_failures = 1000;
   return request;
 }
 

@@ -78,18 +78,21 @@ TEST_F(FetcherFailure, BodyOverMaxBodyIsPermanent) {
   EXPECT_EQ(ok.bytes, 1000u);
 }
 
-TEST_F(FetcherFailure, DecodedBodyOverMaxBodyIsPermanent) {
+TEST_F(FetcherFailure, DecodedBodyOverMaxDecompressedIsPermanent) {
   if (!TestOrigin::GzipSupported()) GTEST_SKIP() << "test origin built without zlib";
   // Small on the wire, large once decoded: only the write callback can catch it.
   Response bomb{200, {}, std::string(200000, 'z')};
   bomb.gzip = true;
   origin_.Route("/bomb", bomb);
   FetchRequest request = LoopbackRequest(origin_.Url("/bomb"));
-  request.max_body = 1000;
+  request.max_body = 1000;  // more than the gzip member, which is a few hundred bytes
+  request.max_decompressed = 1000;
+  request.max_compression_ratio = 0;  // off: the size limit is under test
   const FetchResult r = FetchSync(fetcher_, request);
   ASSERT_TRUE(r.error);
   EXPECT_EQ(r.error->error_class, ErrorClass::kPermanent);
-  EXPECT_EQ(r.error->message, "response body exceeds max_body (1000 bytes)");
+  EXPECT_EQ(r.error->message, "decompressed body exceeds max_decompressed (1000 bytes)");
+  EXPECT_TRUE(r.body.empty());
 }
 
 TEST_F(FetcherFailure, PrivateAddressesAreRefusedUnlessAllowed) {

@@ -66,10 +66,10 @@ class CallbackLog {
 
 // A second loopback address whose host lands on the other of two shards than 127.0.0.1.
 std::string OtherShardAddress() {
-  const size_t first = ShardIndexFor("http://127.0.0.1/", 2);
+  const size_t first = ShardIndexFor("host:127.0.0.1", 2);
   for (int i = 2; i < 250; ++i) {
     const std::string address = "127.0.0." + std::to_string(i);
-    if (ShardIndexFor("http://" + address + "/", 2) != first) return address;
+    if (ShardIndexFor("host:" + address, 2) != first) return address;
   }
   return {};
 }

@@ -16,13 +16,25 @@ TEST(UrlHost, ExtractsTheHost) {
   EXPECT_EQ(HostOf("not a url"), "");
 }
 
-TEST(UrlHost, SameHostSameShard) {
+TEST(UrlHost, SameGroupSameShard) {
   for (size_t shards : {1u, 2u, 7u}) {
-    const size_t a = ShardIndexFor("http://example.com/a", shards);
+    const size_t a = ShardIndexFor("host:example.com", shards);
     EXPECT_LT(a, shards);
-    EXPECT_EQ(a, ShardIndexFor("https://EXAMPLE.com:443/b?c", shards));
+    EXPECT_EQ(a, ShardIndexFor("host:example.com", shards));
   }
-  EXPECT_EQ(ShardIndexFor("garbage", 4), ShardIndexFor("file:///x", 4));
+}
+
+TEST(UrlHost, OriginsPortsAndPaths) {
+  EXPECT_EQ(OriginOf("HTTPS://Example.com/a?b"), "https://example.com");
+  EXPECT_EQ(OriginOf("http://u:p@example.com:8080/x"), "http://example.com:8080");
+  EXPECT_EQ(OriginOf("http://[::1]:81/x"), "http://[::1]:81");
+  EXPECT_EQ(OriginOf("file:///etc/hosts"), "");
+  EXPECT_EQ(PortOf("http://example.com:8080/x"), "8080");
+  EXPECT_EQ(PortOf("http://example.com/x"), "");
+  EXPECT_EQ(PortOf("http://[::1]:81/x"), "81");
+  EXPECT_EQ(PathAndQuery("http://example.com"), "/");
+  EXPECT_EQ(PathAndQuery("http://example.com/a/b?x=1#frag"), "/a/b?x=1");
+  EXPECT_EQ(PathAndQuery("http://example.com?x=1"), "/?x=1");
 }
 
 TEST(UrlHost, RedactsCredentialsAndQuery) {

@@ -35,6 +35,14 @@ void TestOrigin::Route(std::string path, Response response) {
   state_->Route(std::move(path), std::move(response));
 }
 
+void TestOrigin::Route(std::string path, Handler handler) {
+  state_->Route(std::move(path), std::move(handler));
+}
+
+void TestOrigin::RouteSequence(std::string path, std::vector<Response> responses) {
+  state_->RouteSequence(std::move(path), std::move(responses));
+}
+
 void TestOrigin::ServeDirectory(std::string url_prefix, std::string dir) {
   state_->ServeDirectory(std::move(url_prefix), std::move(dir));
 }
@@ -82,8 +90,8 @@ void TestOrigin::OnAccept(boost::system::error_code ec, tcp::socket socket) {
   if (ec == asio::error::operation_aborted) return;
   if (!ec) {
     std::erase_if(sessions_, [](const auto& weak) { return weak.expired(); });
-    auto session =
-        std::make_shared<OriginSession>(std::move(socket), state_, state_->OnConnection());
+    auto session = std::make_shared<OriginSession>(std::move(socket), state_,
+                                                   state_->OnConnection(), address_);
     sessions_.push_back(session);
     session->Start();
   }

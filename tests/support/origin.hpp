@@ -1,7 +1,10 @@
 #pragma once
 // A loopback HTTP/1.1 origin for tests: Boost.Beast on its own thread, bound to 127.0.0.1 on an
-// ephemeral port (or a given address and port). Answers canned routes, serves directories,
-// records every request and counts connections; keep-alive is supported.
+// ephemeral port (or a given address and port, e.g. 127.0.0.5 to be another "host"). Answers
+// canned routes, sequences and handlers, serves directories, records every request with the
+// times it arrived and was answered, counts connections; keep-alive is supported. Faults on
+// demand: delays, dripping headers or bodies, resets mid-body, short bodies, dropped
+// connections, gzip, ETag/Last-Modified validation (see Response).
 //
 //   TestOrigin origin;
 //   origin.Route("/feed", {200, {{"Content-Type", "application/rss+xml"}}, body});
@@ -42,6 +45,9 @@ class TestOrigin {
 
   // Answers requests whose target (path and query) or path is exactly `path`.
   void Route(std::string path, Response response);
+  void Route(std::string path, Handler handler);
+  // The n-th request gets responses[min(n, size - 1)] (e.g. two 503s, then 200s).
+  void RouteSequence(std::string path, std::vector<Response> responses);
   // Serves files under `dir` for paths starting with `url_prefix`, Content-Type by extension,
   // index.html for directories. Routes take precedence.
   void ServeDirectory(std::string url_prefix, std::string dir);

@@ -60,8 +60,28 @@ std::string RecordedRequest::Header(std::string_view name) const {
 }
 
 void OriginState::Route(std::string path, Response response) {
+  Route(std::move(path), [response](const RecordedRequest&) { return response; });
+}
+
+void OriginState::Route(std::string path, Handler handler) {
   std::lock_guard lock(mu_);
-  routes_[std::move(path)] = std::move(response);
+  routes_[std::move(path)] = std::move(handler);
+}
+
+void OriginState::RouteSequence(std::string path, std::vector<Response> responses) {
+  auto next = std::make_shared<size_t>(0);
+  Route(std::move(path), [responses = std::move(responses), next](const RecordedRequest&) {
+    const size_t i = std::min(*next, responses.size() - 1);
+    ++*next;  // handlers run under the state's lock: one at a time
+    return responses[i];
+  });
+}
+
+void OriginState::Finished(size_t index) {
+  std::lock_guard lock(mu_);
+  if (index < requests_.size() && !requests_[index].finished) {
+    requests_[index].finished = std::chrono::steady_clock::now();
+  }
 }
 
 void OriginState::ServeDirectory(std::string url_prefix, std::string dir) {
@@ -69,16 +89,39 @@ void OriginState::ServeDirectory(std::string url_prefix, std::string dir) {
   directories_.emplace_back(std::move(url_prefix), std::move(dir));
 }
 
-Response OriginState::Handle(RecordedRequest request) {
+std::pair<Response, size_t> OriginState::Handle(RecordedRequest request) {
   std::unique_lock lock(mu_);
   const std::string target = request.target;
   const std::string path = request.path;
+  const size_t index = requests_.size();
   ++hits_[path];
   requests_.push_back(std::move(request));
   hit_cv_.notify_all();
-  if (auto it = routes_.find(target); it != routes_.end()) return it->second;
-  if (auto it = routes_.find(path); it != routes_.end()) return it->second;
-  return FromDirectories(path);
+  const RecordedRequest& r = requests_.back();
+  Response response;
+  if (auto it = routes_.find(target); it != routes_.end()) {
+    response = it->second(r);
+  } else if (auto it2 = routes_.find(path); it2 != routes_.end()) {
+    response = it2->second(r);
+  } else {
+    response = FromDirectories(path);
+  }
+  if (!response.etag.empty()) response.headers.emplace_back("ETag", response.etag);
+  if (!response.last_modified.empty()) {
+    response.headers.emplace_back("Last-Modified", response.last_modified);
+  }
+  const std::string inm = r.Header("if-none-match");
+  const std::string ims = r.Header("if-modified-since");
+  const bool etag_matches = !response.etag.empty() && !inm.empty() &&
+                            (inm == "*" || inm.find(response.etag) != std::string::npos);
+  const bool date_matches =
+      inm.empty() && !response.last_modified.empty() && ims == response.last_modified;
+  if (response.status == 200 && (etag_matches || date_matches)) {
+    response.status = 304;
+    response.body.clear();
+    response.gzip = false;
+  }
+  return {std::move(response), index};
 }
 
 Response OriginState::FromDirectories(const std::string& path) const {

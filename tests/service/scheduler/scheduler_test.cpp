@@ -1,5 +1,7 @@
 #include "service/scheduler/scheduler.hpp"
 
+#include "service/scheduler/cron_schedule.hpp"
+
 #include <gtest/gtest.h>
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -75,6 +77,15 @@ class SchedulerTest : public ::testing::Test {
   boost::asio::io_context io_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_ =
       boost::asio::make_work_guard(io_);
+  // Polls the published plan (bounded) until `id` is due for `reason`.
+  bool WaitForReason(const std::string& id, const std::string& reason) {
+    for (int i = 0; i < 1000; ++i) {
+      auto s = scheduler_->Find(id);
+      if (s && s->reason == reason && !s->in_flight) return true;
+      std::this_thread::sleep_for(milliseconds(5));
+    }
+    return false;
+  }
   Recorder rec_;
   std::unique_ptr<Scheduler> scheduler_;
   std::thread thread_;
@@ -97,6 +108,85 @@ TEST_F(SchedulerTest, NeverTwoInFlightAndTriggerRunsAfterCompletion) {
   auto calls = rec_.WaitFor(2);
   EXPECT_EQ(calls.size(), 2u);
   EXPECT_FALSE(scheduler_->Trigger("unknown"));
+}
+
+TEST_F(SchedulerTest, JitterStaysWithinItsBound) {
+  // Regular() is observed through the published plan after a completion.
+  config::SourceConfig s = Source("j", milliseconds(60000));
+  s.fetch.jitter = milliseconds(5000);
+  scheduler_->SetSources({s});
+  ASSERT_EQ(rec_.WaitFor(1).size(), 1u);
+  scheduler_->Completed("j");
+  ASSERT_TRUE(WaitForReason("j", "interval"));
+  const auto plan = *scheduler_->Find("j");
+  const auto slot = NextSlot(std::chrono::system_clock::now() - milliseconds(1000),
+                             milliseconds(60000), PhaseOffset("j", milliseconds(60000)));
+  EXPECT_GE(plan.next_due, slot - milliseconds(1));
+  EXPECT_LE(plan.next_due, slot + milliseconds(5000) + milliseconds(1000));
+}
+
+TEST_F(SchedulerTest, RetryAfterAndCircuitPushTheNextRunLaterAndSayWhy) {
+  scheduler_->SetSources({Source("a", milliseconds(60000)), Source("b", milliseconds(60000))});
+  ASSERT_EQ(rec_.WaitFor(2).size(), 2u);
+  const auto now = std::chrono::system_clock::now();
+  Completion limited;
+  limited.failed = true;
+  limited.retry_after = now + std::chrono::hours(2);
+  scheduler_->Completed("a", limited);
+  Completion open;
+  open.failed = true;
+  open.circuit_open_until = now + std::chrono::hours(3);
+  scheduler_->Completed("b", open);
+  ASSERT_TRUE(WaitForReason("a", "retry-after"));
+  ASSERT_TRUE(WaitForReason("b", "circuit open"));
+  EXPECT_EQ(scheduler_->Find("a")->next_due, *limited.retry_after);
+  EXPECT_EQ(scheduler_->Find("b")->next_due, *open.circuit_open_until);
+  EXPECT_EQ(scheduler_->Find("a")->consecutive_failures, 1);
+}
+
+TEST_F(SchedulerTest, ServerHintsLengthenWithinTheBoundAndFailuresBackOff) {
+  config::FetchPolicy policy;
+  policy.hints_max = milliseconds(10 * 60000);
+  scheduler_->SetSources({Source("h", milliseconds(60000))}, policy);
+  ASSERT_EQ(rec_.WaitFor(1).size(), 1u);
+  const auto started = std::chrono::system_clock::now();
+  Completion hinted;
+  hinted.hint = std::chrono::hours(5);  // beyond the bound: capped at 10 minutes
+  scheduler_->Completed("h", hinted);
+  ASSERT_TRUE(WaitForReason("h", "server hint"));
+  const auto due = scheduler_->Find("h")->next_due;
+  EXPECT_GE(due, started + milliseconds(10 * 60000) - milliseconds(2000));
+  EXPECT_LE(due, started + milliseconds(10 * 60000) + milliseconds(2000));
+
+  // Two failed runs in a row: the interval doubles.
+  EXPECT_TRUE(scheduler_->Trigger("h"));
+  ASSERT_EQ(rec_.WaitFor(2).size(), 2u);
+  Completion failed;
+  failed.failed = true;
+  scheduler_->Completed("h", failed);
+  EXPECT_TRUE(scheduler_->Trigger("h"));
+  ASSERT_EQ(rec_.WaitFor(3).size(), 3u);
+  const auto second_start = std::chrono::system_clock::now();
+  scheduler_->Completed("h", failed);
+  ASSERT_TRUE(WaitForReason("h", "backoff"));
+  const auto backoff_due = scheduler_->Find("h")->next_due;
+  EXPECT_GE(backoff_due, second_start + milliseconds(120000) - milliseconds(2000));
+  EXPECT_EQ(scheduler_->Find("h")->consecutive_failures, 2);
+}
+
+TEST_F(SchedulerTest, CronSourcesAreDueAtTheirCronTimes) {
+  config::SourceConfig s = Source("c", milliseconds(60000));
+  s.fetch.cron = "0 3 * * *";
+  s.fetch.timezone = "Europe/Paris";
+  scheduler_->SetSources({s});
+  ASSERT_EQ(rec_.WaitFor(1).size(), 1u);  // start-up still fetches promptly
+  scheduler_->Completed("c");
+  ASSERT_TRUE(WaitForReason("c", "cron"));
+  const auto due = scheduler_->Find("c")->next_due;
+  std::string why;
+  const auto expected = NextCronTime(*config::CronSpec::Parse("0 3 * * *", why),
+                                     LoadZone("Europe/Paris"), std::chrono::system_clock::now());
+  EXPECT_LE(std::chrono::abs(due - *expected), std::chrono::seconds(5));
 }
 
 TEST_F(SchedulerTest, RemovedSourcesStop) {
