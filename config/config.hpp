@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "config/extraction.hpp"
 #include "config/fetch_config.hpp"
 
 namespace tributary::config {
@@ -35,6 +36,7 @@ struct FieldSpec {
   bool trim = true;       // trim and collapse surrounding whitespace of text values
   std::string regex;      // when set, the first capture group (or whole match) is kept
   std::optional<nlohmann::json> default_value;  // used when nothing matched
+  FieldTransforms transforms;                   // extraction.hpp
 
   friend bool operator==(const FieldSpec&, const FieldSpec&) = default;
 };
@@ -53,6 +55,7 @@ struct SourceConfig {
   std::string records;
   std::vector<std::string> key;   // field names whose values form the record key
   std::vector<FieldSpec> fields;  // in configuration order
+  SourceExtraction extraction;    // extraction.hpp
   SourceFetch fetch;              // fetch_config.hpp
   // The source object as loaded (after ${ENV} substitution). Sent to worker processes, which
   // parse it again with ParseSource, so both sides share one definition. The loader adds

@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "config/extract_definitions.hpp"
 #include "config/fetch_definitions.hpp"
 
 namespace tributary::config {
@@ -147,8 +148,10 @@ std::optional<FieldSpec> ParseField(const std::string& name, const json& v, cons
     } else if (k == "default") {
       default_value = &value;
       default_path = p;
-    } else {
-      r.UnknownKey(path, k, kFieldKeys);
+    } else if (!ParseTransformKey(k, value, p, r, f)) {
+      std::vector<std::string> known = kFieldKeys;
+      known.insert(known.end(), TransformFieldKeys().begin(), TransformFieldKeys().end());
+      r.UnknownKey(path, k, known);
     }
   }
   if (!has_select) r.MissingKey(path, "select");
@@ -360,8 +363,9 @@ std::optional<SourceConfig> ParseSourceWith(const json& definition, const std::s
       fields = &v;
     } else if (k == kFieldOrderKey) {
       order = &v;
-    } else if (!ParseSourceFetchKey(k, v, p, r, s)) {
+    } else if (!ParseExtractionKey(k, v, p, r, s) && !ParseSourceFetchKey(k, v, p, r, s)) {
       std::vector<std::string> known = kSourceKeys;
+      known.insert(known.end(), ExtractionSourceKeys().begin(), ExtractionSourceKeys().end());
       known.insert(known.end(), SourceFetchKeys().begin(), SourceFetchKeys().end());
       r.UnknownKey(path, k, known);
     }
@@ -373,7 +377,7 @@ std::optional<SourceConfig> ParseSourceWith(const json& definition, const std::s
   }
   std::optional<std::vector<std::string>> names;
   if (fields == nullptr) {
-    r.MissingKey(path, "fields");
+    if (!FieldsOptional(s.format)) r.MissingKey(path, "fields");
   } else if (fields->is_object()) {
     names =
         ParseFields(*fields, JoinKey(path, "fields"), order, JoinKey(path, kFieldOrderKey), r, s);
@@ -381,10 +385,11 @@ std::optional<SourceConfig> ParseSourceWith(const json& definition, const std::s
     r.ExpectObject(*fields, JoinKey(path, "fields"));
   }
   if (key == nullptr) {
-    r.MissingKey(path, "key");
+    if (s.format != Format::kFeed) r.MissingKey(path, "key");
   } else {
     CheckKey(*key, JoinKey(path, "key"), names, r, s);
   }
+  FinishExtraction(path, fields != nullptr, key != nullptr, r, s);
   if (r.error_count() != before) return std::nullopt;
   return s;
 }

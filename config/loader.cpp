@@ -10,6 +10,7 @@
 #include <system_error>
 
 #include "config/definitions.hpp"
+#include "config/extract_definitions.hpp"
 #include "config/fetch_definitions.hpp"
 #include "config/json_reader.hpp"
 
@@ -389,6 +390,11 @@ void ParseSources(const ordered_json& node, JsonReader& r, Config& cfg, Declared
   }
 }
 
+// A source's field names (extract_definitions.hpp: feeds and CSV columns without "fields").
+std::vector<std::string> FieldNames(const SourceConfig& source) {
+  return SourceFieldNames(source).value_or(std::vector<std::string>{});
+}
+
 // The view's field names a source provides, as combine::MergeView renames them: renamed fields,
 // then the source's other fields unless a rename consumed or claimed the name.
 std::set<std::string> ProvidedFields(const ViewSourceRef& ref, const SourceConfig& source) {
@@ -398,16 +404,10 @@ std::set<std::string> ProvidedFields(const ViewSourceRef& ref, const SourceConfi
     out.insert(view_field);
     consumed.insert(source_field);
   }
-  for (const auto& f : source.fields) {
-    if (!consumed.count(f.name)) out.insert(f.name);
+  for (const auto& name : FieldNames(source)) {
+    if (!consumed.count(name)) out.insert(name);
   }
   return out;
-}
-
-std::vector<std::string> FieldNames(const SourceConfig& source) {
-  std::vector<std::string> names;
-  for (const auto& f : source.fields) names.push_back(f.name);
-  return names;
 }
 
 // Checks a view against the sources it names and fills in its default key. False on errors.
@@ -439,6 +439,7 @@ bool ResolveView(ViewConfig& view, const ordered_json& node, const std::string& 
     const auto names = FieldNames(source);
     for (const auto& [view_field, source_field] : ref.fields) {
       if (std::find(names.begin(), names.end(), source_field) != names.end()) continue;
+      if (!SourceFieldNames(source)) continue;  // CSV / text: the document names its fields
       r.Error(JoinKey(JoinKey(sp, "fields"), view_field),
               Quote(source_field) + " is not a field of source " + Quote(ref.id) +
                   Suggest(source_field, names, "its fields are"));
@@ -464,7 +465,7 @@ bool ResolveView(ViewConfig& view, const ordered_json& node, const std::string& 
   for (size_t j = 0; j < view.sources.size(); ++j) {
     const auto provided = ProvidedFields(view.sources[j], *sources[j]);
     for (const auto& k : view.key) {
-      if (provided.count(k)) continue;
+      if (provided.count(k) || !SourceFieldNames(*sources[j])) continue;
       r.Error(JoinIndex(JoinKey(path, "sources"), j),
               "source " + Quote(view.sources[j].id) + " has no field " + Quote(k) +
                   " for the view's key; map one of its fields to it with \"fields\": {" + Quote(k) +

@@ -41,6 +41,7 @@ Status App::Start() {
 
   PipelineContext ctx{pipeline_->io(), writer_->io(), *store_,
                       *fetcher_,       *pool_,        [this] { return config(); }};
+  ctx.health = &health_;
   ctx.fetch_state = &fetch_state_;
   views_ = std::make_unique<ViewPipeline>(ctx);
   views_->LoadStored(*cfg);

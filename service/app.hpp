@@ -16,6 +16,7 @@
 #include "fetchers/fetcher.hpp"
 #include "merge/pool/worker_pool.hpp"
 #include "service/api/server.hpp"
+#include "service/extraction_health.hpp"
 #include "service/io_thread.hpp"
 #include "service/scheduler/fetch_state.hpp"
 #include "service/scheduler/scheduler.hpp"
@@ -55,6 +56,7 @@ class App {
   std::unique_ptr<IoThread> pool_thread_;
   std::unique_ptr<IoThread> writer_;
   std::unique_ptr<merge::pool::WorkerPool> pool_;
+  ExtractionHealth health_;  // record drops and fill ratios per source (thread-safe)
   std::unique_ptr<fetchers::Fetcher> fetcher_;
   std::unique_ptr<SourcePipeline> sources_;
   std::unique_ptr<ViewPipeline> views_;

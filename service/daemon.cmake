@@ -3,6 +3,8 @@ add_library(tributary_app STATIC
   ${CMAKE_CURRENT_LIST_DIR}/app.cpp
   ${CMAKE_CURRENT_LIST_DIR}/io_thread.cpp
   ${CMAKE_CURRENT_LIST_DIR}/source_pipeline.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/page_run.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/extraction_health.cpp
   ${CMAKE_CURRENT_LIST_DIR}/view_pipeline.cpp
   ${CMAKE_CURRENT_LIST_DIR}/component_options.cpp
   ${CMAKE_CURRENT_LIST_DIR}/fetch_options.cpp

@@ -18,6 +18,8 @@ namespace scheduler {
 class FetchStateRegistry;
 }
 
+class ExtractionHealth;
+
 struct PipelineContext {
   boost::asio::io_context& pipeline_io;
   boost::asio::io_context& writer_io;
@@ -27,6 +29,8 @@ struct PipelineContext {
   std::function<std::shared_ptr<const config::Config>()> config;
   // Per-source fetch state (last attempt, 304s, hints) for the scheduler and the API, when set.
   scheduler::FetchStateRegistry* fetch_state = nullptr;
+  // Per-source extraction health (record drops, fill ratios) when set.
+  ExtractionHealth* health = nullptr;
 };
 
 }  // namespace tributary::service

@@ -1,6 +1,7 @@
 #include "service/run_once.hpp"
 
 #include <boost/asio/post.hpp>
+#include <functional>
 #include <future>
 #include <iostream>
 
@@ -9,6 +10,7 @@
 #include "merge/worker/jobs.hpp"
 #include "service/component_options.hpp"
 #include "service/io_thread.hpp"
+#include "service/page_run.hpp"
 
 namespace tributary::service {
 namespace {
@@ -29,18 +31,34 @@ int RunOnce(const config::Config& config) {
   pool.Start();
   fetchers::Fetcher fetcher(fetchers::FetcherOptions{config.fetch.io_threads});
 
-  // Fetch everything concurrently; extraction runs in the pool as results arrive.
+  // Fetch everything concurrently; extraction runs in the pool as results arrive. A source's
+  // pages (pagination) are fetched one after the other and form one snapshot.
   struct SourceRun {
     std::promise<void> done;
-    fetchers::FetchResult fetch;
+    fetchers::FetchResult fetch;  // the latest page
     std::optional<Error> error;
     merge::SourceSnapshot snapshot;
+    std::unique_ptr<PageRun> pages;
+    uint64_t bytes = 0;
   };
   std::vector<SourceRun> runs(config.sources.size());
-  for (size_t i = 0; i < config.sources.size(); ++i) {
-    const auto& source = config.sources[i];
-    fetcher.Fetch(MakeFetchRequest(config, source), [&, i](fetchers::FetchResult result) {
+  auto finish = [&](size_t i) {
+    auto& run = runs[i];
+    run.snapshot = {config.sources[i].id, run.fetch.started, run.pages->TakeRecords()};
+    run.done.set_value();
+  };
+  std::function<void(size_t, const std::string&)> fetch_page;
+  fetch_page = [&](size_t i, const std::string& url) {
+    auto request = MakeFetchRequest(config, config.sources[i]);
+    request.url = url;
+    fetcher.Fetch(std::move(request), [&, i](fetchers::FetchResult result) {
       auto& run = runs[i];
+      run.bytes += result.bytes;
+      if (result.error && run.pages->pages() > 0 &&
+          result.error->error_class == ErrorClass::kPermanent) {
+        finish(i);  // a later page that is gone ends the pagination
+        return;
+      }
       run.fetch = std::move(result);
       if (run.fetch.error) {
         run.error = run.fetch.error;
@@ -55,14 +73,24 @@ int RunOnce(const config::Config& config) {
         auto& r = runs[i];
         auto extracted = outcome.failure ? Result<merge::worker::ExtractReply>(*outcome.failure)
                                          : merge::worker::ParseExtractReply(*outcome.reply);
-        if (extracted) {
-          r.snapshot = {config.sources[i].id, r.fetch.started, std::move(extracted->records)};
-        } else {
+        if (!extracted) {
           r.error = extracted.error();
+          r.done.set_value();
+          return;
         }
-        r.done.set_value();
+        const auto next = r.pages->AddPage(std::move(extracted->records), extracted->next_url,
+                                           r.fetch.headers);
+        if (next) {
+          fetch_page(i, *next);
+        } else {
+          finish(i);
+        }
       });
     });
+  };
+  for (size_t i = 0; i < config.sources.size(); ++i) {
+    runs[i].pages = std::make_unique<PageRun>(config.sources[i]);
+    fetch_page(i, runs[i].pages->first_url());
   }
   for (auto& run : runs) run.done.get_future().wait();
   fetcher.Stop();
@@ -73,7 +101,7 @@ int RunOnce(const config::Config& config) {
   for (size_t i = 0; i < runs.size(); ++i) {
     const auto& id = config.sources[i].id;
     nlohmann::json s = {{"http_status", runs[i].fetch.status},
-                        {"bytes", runs[i].fetch.bytes},
+                        {"bytes", runs[i].bytes},
                         {"duration_ms", runs[i].fetch.duration.count()}};
     if (runs[i].error) {
       all_ok = false;
@@ -81,6 +109,7 @@ int RunOnce(const config::Config& config) {
       Logger("main")->error("source={} failed: {}", id, runs[i].error->message);
     } else {
       s["record_count"] = runs[i].snapshot.records.size();
+      s["pages"] = runs[i].pages->pages();
       snapshots.push_back(std::move(runs[i].snapshot));
     }
     out["sources"][id] = std::move(s);

@@ -28,8 +28,10 @@ class SourcePipeline {
 
  private:
   struct RunState;
+  void FetchPage(std::shared_ptr<RunState> run, const std::string& url);
   void OnFetched(std::shared_ptr<RunState> run, fetchers::FetchResult result);
   void OnExtracted(std::shared_ptr<RunState> run, merge::pool::JobOutcome outcome);
+  void FinishPages(std::shared_ptr<RunState> run);
   void Store(std::shared_ptr<RunState> run, storage::FetchLog log,
              std::optional<merge::SourceSnapshot> snapshot);
 

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <ctime>
 
 #include "merge/extract/text_util.hpp"
 
@@ -312,6 +313,21 @@ std::optional<std::string> DateFromUnixTime(double value) {
   dt.second = static_cast<int>(rest % 60);
   dt.millis = static_cast<int>(std::lround((value - whole) * 1000)) % 1000;
   return Format(dt);
+}
+
+}  // namespace tributary::merge::extract
+
+namespace tributary::merge::extract {
+
+std::optional<std::string> DateWithFormat(std::string_view text, const std::string& format) {
+  const std::string value = CollapseWhitespace(text);
+  std::tm tm{};
+  tm.tm_mday = 1;
+  const char* end = strptime(value.c_str(), format.c_str(), &tm);
+  if (end == nullptr || *end != '\0') return std::nullopt;
+  const long offset = tm.tm_gmtoff;  // set by %z; 0 otherwise (UTC)
+  const time_t utc = timegm(&tm) - offset;
+  return DateFromUnixTime(static_cast<double>(utc));
 }
 
 }  // namespace tributary::merge::extract

@@ -15,6 +15,10 @@ namespace tributary::merge::extract {
 
 std::optional<std::string> NormalizeDate(std::string_view text);
 
+// `text` read with a strptime(3) format ("%d/%m/%Y %H:%M", "%d %b %Y", "%Y%m%d%z"), the
+// whole text (surrounding whitespace aside) matching; English month and day names.
+std::optional<std::string> DateWithFormat(std::string_view text, const std::string& format);
+
 // A Unix timestamp in seconds (values of 1e11 and more are taken as milliseconds).
 std::optional<std::string> DateFromUnixTime(double value);
 

@@ -1,10 +1,18 @@
-// Extract and ValidateSource (extractor.hpp): picks the format, compiles the source's
-// selectors and value pipelines, and runs the format's extractor into a RecordAssembler.
+// Extract and ValidateSource (extractor.hpp): picks the format, converts the body to UTF-8,
+// compiles the source's selectors and value pipelines, and runs the format's extractor into a
+// RecordAssembler.
 #include "merge/extract/extractor.hpp"
 
-#include "merge/extract/html_extractor.hpp"
+#include <re2/re2.h>
+
+#include "merge/extract/charset.hpp"
+#include "merge/extract/content_type.hpp"
+#include "merge/extract/csv_parser.hpp"
+#include "merge/extract/feed_parser.hpp"
 #include "merge/extract/json_extractor.hpp"
+#include "merge/extract/markup_extractor.hpp"
 #include "merge/extract/record_assembler.hpp"
+#include "merge/extract/row_records.hpp"
 #include "merge/extract/value_pipeline.hpp"
 
 namespace tributary::merge::extract {
@@ -12,24 +20,54 @@ namespace {
 
 using config::Format;
 
-bool Supported(Format format) { return format == Format::kHtml || format == Format::kJson; }
+// The item members a feed source without "fields" gets, and whether their text is kept as
+// written (HTML bodies keep their line breaks).
+constexpr std::pair<const char*, bool> kFeedFields[] = {
+    {"id", false},         {"title", false},     {"link", false},   {"published", false},
+    {"updated", false},    {"authors", false},   {"summary", true}, {"content", true},
+    {"categories", false}, {"enclosures", false}};
 
-std::string NotSupported(Format format) {
-  return std::string("format ") + config::FormatName(format) + " is not supported yet";
-}
-
-// For "auto" sources, the selector language the definition is written in: JSON Pointers when
-// every selector is one (they all start with "/"), else CSS/XPath.
+// For "auto" sources, the selector language the definition is written in: JSON selectors when
+// every selector is one (they all start with "/" or "$"), else CSS/XPath.
 Format SelectorLanguage(const config::SourceConfig& source) {
   bool any = false;
-  auto pointer_like = [&](const std::string& s) {
+  auto json_like = [&](const std::string& s) {
     if (s.empty()) return true;
     any = true;
-    return s[0] == '/';
+    return s[0] == '/' || s[0] == '$';
   };
-  bool all = pointer_like(source.records);
-  for (const auto& field : source.fields) all = pointer_like(field.select) && all;
+  bool all = json_like(source.records);
+  for (const auto& field : source.fields) all = json_like(field.select) && all;
   return any && all ? Format::kJson : Format::kHtml;
+}
+
+bool IsRowFormat(Format format) {
+  return format == Format::kFeed || format == Format::kCsv || format == Format::kText;
+}
+
+config::FieldSpec ImplicitField(const std::string& name, bool raw_text) {
+  config::FieldSpec f;
+  f.name = name;
+  f.select = name;
+  if (raw_text) {
+    f.trim = false;
+    f.transforms.collapse = false;
+  }
+  return f;
+}
+
+// The source as extraction sees it: row formats without "fields" get one field per member.
+config::SourceConfig WithImplicitFields(const config::SourceConfig& source, Format format,
+                                        const std::vector<std::string>& members) {
+  config::SourceConfig effective = source;
+  if (!source.fields.empty() || !IsRowFormat(format)) return effective;
+  if (format == Format::kFeed) {
+    for (const auto& [name, raw] : kFeedFields)
+      effective.fields.push_back(ImplicitField(name, raw));
+  } else {
+    for (const auto& name : members) effective.fields.push_back(ImplicitField(name, false));
+  }
+  return effective;
 }
 
 std::vector<ValuePipeline> CompilePipelines(const config::SourceConfig& source,
@@ -50,6 +88,7 @@ std::vector<ValuePipeline> CompilePipelines(const config::SourceConfig& source,
 
 void CheckKey(const config::SourceConfig& source, const std::string& path_prefix,
               std::vector<config::ConfigError>& errors) {
+  if (source.fields.empty() && IsRowFormat(source.format)) return;  // columns known later
   for (size_t k = 0; k < source.key.size(); ++k) {
     bool found = false;
     std::string names;
@@ -57,7 +96,7 @@ void CheckKey(const config::SourceConfig& source, const std::string& path_prefix
       found = found || field.name == source.key[k];
       names += (names.empty() ? "" : ", ") + field.name;
     }
-    if (!found) {
+    if (!found && !(source.format == Format::kFeed && source.fields.empty())) {
       errors.push_back({path_prefix + ".key[" + std::to_string(k) + "]",
                         "unknown field \"" + source.key[k] + "\" (fields: " + names + ")"});
     }
@@ -77,20 +116,89 @@ bool IsBlank(std::string_view body) {
   return true;
 }
 
-template <class Extractor>
-Result<ExtractOutput> Run(const config::SourceConfig& source, const ExtractInput& input,
-                          Format format, const std::string& detected) {
+Markup MarkupOf(Format format) {
+  if (format == Format::kHtml) return Markup::kHtml;
+  if (format == Format::kXml || format == Format::kFeed) return Markup::kXml;
+  return Markup::kNone;
+}
+
+// The compiled source: its (effective) definition, pipelines and format extractor.
+struct Compiled {
+  config::SourceConfig source;
+  std::vector<ValuePipeline> pipelines;
+  std::optional<MarkupExtractor> markup;
+  std::optional<JsonExtractor> json;
+};
+
+Result<std::unique_ptr<Compiled>> Compile(config::SourceConfig source, Format format) {
+  auto compiled = std::make_unique<Compiled>();
+  compiled->source = std::move(source);
+  compiled->source.format = format;
   std::vector<config::ConfigError> errors;
-  auto extractor = Extractor::Compile(source, "source", errors);
-  const auto pipelines = CompilePipelines(source, "source", errors);
+  const auto& s = compiled->source;
+  if (format == Format::kHtml || format == Format::kXml) {
+    compiled->markup = MarkupExtractor::Compile(s, MarkupOf(format), "source", errors);
+  } else {
+    compiled->json = JsonExtractor::Compile(s, IsRowFormat(format), "source", errors);
+  }
+  compiled->pipelines = CompilePipelines(s, "source", errors);
   if (!errors.empty()) {
-    return Error::SourceBroken(detected + "invalid source definition: " + Joined(errors));
+    return Error::SourceBroken("invalid source definition: " + Joined(errors));
   }
-  RecordAssembler records(source, pipelines, input.final_url);
-  if (Status status = extractor->Run(input, records); !status) {
-    return Error{status.error().error_class, detected + status.error().message};
+  return compiled;
+}
+
+// Runs a row format: parse into rows, then select fields from each row.
+Result<ExtractOutput> RunRows(const config::SourceConfig& source, Format format,
+                              const std::string& text, const ExtractInput& input) {
+  const auto& limits = source.extraction.limits;
+  Rows rows;
+  nlohmann::json feed_info;
+  if (format == Format::kCsv) {
+    auto table = ParseCsv(text, source.extraction.csv, limits.max_nodes);
+    if (!table) return table.error();
+    rows = CsvRows(std::move(*table), source.extraction.csv);
+  } else if (format == Format::kText) {
+    auto matched = TextRows(text, source.records, limits);
+    if (!matched) return matched.error();
+    rows = std::move(*matched);
+    if (!source.records.empty() && rows.columns.size() > 1) rows.columns.pop_back();  // "match"
+  } else {
+    auto feed = ParseFeed(text, input.final_url, limits);
+    if (!feed) return feed.error();
+    for (auto& item : feed->items) rows.rows.push_back(std::move(item));
+    feed_info = {
+        {"kind", feed->kind},
+        {"feed", std::move(feed->feed)},
+        {"next", feed->next.empty() ? nlohmann::json(nullptr) : nlohmann::json(feed->next)}};
   }
-  return std::move(records).Finish(format);
+  auto compiled = Compile(WithImplicitFields(source, format, rows.columns), format);
+  if (!compiled) return compiled.error();
+  const Compiled& c = **compiled;
+  RecordAssembler records(c.source, c.pipelines, input.final_url);
+  std::vector<const nlohmann::json*> pointers;
+  pointers.reserve(rows.rows.size());
+  for (const auto& row : rows.rows) pointers.push_back(&row);
+  if (Status added = c.json->AddRows(pointers, records); !added) return added.error();
+  ExtractOutput out = std::move(records).Finish(format);
+  if (format == Format::kFeed) c.json->FindNext(feed_info, input, out.next_url);
+  return out;
+}
+
+Result<ExtractOutput> RunFormat(const config::SourceConfig& source, Format format,
+                                const std::string& text, const ExtractInput& input) {
+  if (IsRowFormat(format)) return RunRows(source, format, text, input);
+  auto compiled = Compile(source, format);
+  if (!compiled) return compiled.error();
+  const Compiled& c = **compiled;
+  RecordAssembler records(c.source, c.pipelines, input.final_url);
+  std::string next;
+  const Status status = c.markup ? c.markup->Run(text, input, records, next)
+                                 : c.json->Run(text, input, records, next);
+  if (!status) return status.error();
+  ExtractOutput out = std::move(records).Finish(format);
+  out.next_url = std::move(next);
+  return out;
 }
 
 }  // namespace
@@ -98,13 +206,29 @@ Result<ExtractOutput> Run(const config::SourceConfig& source, const ExtractInput
 std::vector<config::ConfigError> ValidateSource(const config::SourceConfig& source,
                                                 const std::string& path_prefix) {
   std::vector<config::ConfigError> errors;
-  Format language = source.format == Format::kAuto ? SelectorLanguage(source) : source.format;
-  if (language == Format::kHtml) {
-    HtmlExtractor::Compile(source, path_prefix, errors);
-  } else if (language == Format::kJson) {
-    JsonExtractor::Compile(source, path_prefix, errors);
+  const Format language = source.format == Format::kAuto ? SelectorLanguage(source) : source.format;
+  if (language == Format::kHtml || language == Format::kXml) {
+    MarkupExtractor::Compile(source, MarkupOf(language), path_prefix, errors);
   } else {
-    errors.push_back({path_prefix + ".format", NotSupported(language)});
+    JsonExtractor::Compile(source, IsRowFormat(language), path_prefix, errors);
+  }
+  if (language == Format::kText && !source.records.empty()) {
+    re2::RE2::Options options;
+    options.set_log_errors(false);
+    if (const re2::RE2 re(source.records, options); !re.ok()) {
+      errors.push_back(
+          {path_prefix + ".records", "invalid regex \"" + source.records + "\": " + re.error()});
+    }
+  }
+  if ((language == Format::kCsv || language == Format::kFeed) && !source.records.empty()) {
+    errors.push_back({path_prefix + ".records", std::string("a ") + config::FormatName(language) +
+                                                    " source has no records selector: every " +
+                                                    (language == Format::kCsv ? "row" : "item") +
+                                                    " is a record"});
+  }
+  if (const auto& encoding = source.extraction.encoding;
+      !encoding.empty() && !IsKnownCharset(encoding)) {
+    errors.push_back({path_prefix + ".encoding", "unknown character set \"" + encoding + "\""});
   }
   CompilePipelines(source, path_prefix, errors);
   CheckKey(source, path_prefix, errors);
@@ -124,9 +248,13 @@ Result<ExtractOutput> Extract(const config::SourceConfig& source, const ExtractI
                 ": "
           : "";
   if (IsBlank(input.body)) return Error::SourceBroken("the document is empty");
-  if (!Supported(format)) return Error::SourceBroken(detected + NotSupported(format));
-  if (format == Format::kHtml) return Run<HtmlExtractor>(source, input, format, detected);
-  return Run<JsonExtractor>(source, input, format, detected);
+  if (format == Format::kAuto) return Error::SourceBroken("the document's format is unknown");
+  Utf8Text text = DecodeToUtf8(input.body, Charset(input.content_type), source.extraction.encoding,
+                               MarkupOf(format));
+  auto out = RunFormat(source, format, text.text, input);
+  if (!out) return Error{out.error().error_class, detected + out.error().message};
+  out->charset = std::move(text.charset);
+  return out;
 }
 
 }  // namespace tributary::merge::extract

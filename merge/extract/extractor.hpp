@@ -1,5 +1,9 @@
 #pragma once
 // Extraction: turns one fetched document into records, as a source's configuration describes.
+// Formats: html, xml, feed, json, csv, text (markup_extractor.hpp, json_extractor.hpp,
+// feed_parser.hpp, row_records.hpp); the body is converted to UTF-8 first (charset.hpp).
+// Feed, CSV and text sources without "fields" get one field per item member / column / named
+// group.
 // Runs inside worker processes (never on the daemon's I/O threads). Pure: no I/O, no Asio, no
 // curl. Thread safety: functions are reentrant; no shared mutable state.
 
@@ -34,6 +38,8 @@ struct ExtractOutput {
   config::Format format = config::Format::kAuto;  // the format actually used
   std::vector<Record> records;
   ExtractStats stats;
+  std::string charset;   // the encoding the document was read as
+  std::string next_url;  // the next page (pagination "next" / "cursor"); "" when none
 };
 
 // Checks every selector and option of the source (syntax of CSS/XPath/JSON Pointer/regex).

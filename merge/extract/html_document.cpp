@@ -37,7 +37,8 @@ bool IsBlank(std::string_view body) {
 
 }  // namespace
 
-Result<HtmlDocument> HtmlDocument::Parse(std::string_view body, std::string_view charset) {
+Result<HtmlDocument> HtmlDocument::Parse(std::string_view body, std::string_view charset,
+                                         bool ignore_declared_encoding) {
   if (IsBlank(body)) return Error::SourceBroken("the HTML document is empty");
   if (body.size() > static_cast<size_t>(INT_MAX)) {
     return Error::SourceBroken("the HTML document is too large to parse");
@@ -50,7 +51,8 @@ Result<HtmlDocument> HtmlDocument::Parse(std::string_view body, std::string_view
                            HTML_PARSE_NONET | HTML_PARSE_COMPACT | XML_PARSE_HUGE;
   XmlErrorCapture quiet;
   xmlDoc* doc = htmlReadMemory(body.data(), static_cast<int>(body.size()), nullptr,
-                               encoding.empty() ? nullptr : encoding.c_str(), kOptions);
+                               encoding.empty() ? nullptr : encoding.c_str(),
+                               kOptions | (ignore_declared_encoding ? HTML_PARSE_IGNORE_ENC : 0));
   if (doc == nullptr) return Error::SourceBroken("the document could not be parsed as HTML");
   return HtmlDocument(doc);
 }

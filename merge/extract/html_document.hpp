@@ -17,7 +17,10 @@ namespace tributary::merge::extract {
 class HtmlDocument {
  public:
   // kSourceBroken for an empty body or one libxml2 cannot turn into a document.
-  static Result<HtmlDocument> Parse(std::string_view body, std::string_view charset);
+  // ignore_declared_encoding: the body was already converted (charset.hpp); <meta charset>
+  // must not switch the parser to another encoding.
+  static Result<HtmlDocument> Parse(std::string_view body, std::string_view charset,
+                                    bool ignore_declared_encoding = false);
 
   xmlDoc* doc() const { return doc_.get(); }
   // The document element (<html>); nullptr when the document has none.

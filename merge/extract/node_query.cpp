@@ -1,5 +1,7 @@
 #include "merge/extract/node_query.hpp"
 
+#include <libxml/xpathInternals.h>
+
 #include <cmath>
 
 #include "merge/extract/dom.hpp"
@@ -19,7 +21,9 @@ std::string XPathError(const XmlErrorCapture& errors, std::string_view selector,
                        const char* fallback, bool with_position) {
   std::string message = errors.message().empty() ? fallback : LowerFirst(errors.message());
   if (with_position && errors.offset() >= 0) {
-    const size_t position = NodeQuery::kXPathPrefix.size() + static_cast<size_t>(errors.offset());
+    const size_t prefix =
+        selector.starts_with(NodeQuery::kXPathPrefix) ? NodeQuery::kXPathPrefix.size() : 0;
+    const size_t position = prefix + static_cast<size_t>(errors.offset());
     message += " at position " + std::to_string(position + 1);
   }
   return "XPath: " + message + " in \"" + std::string(selector) + "\"";
@@ -44,11 +48,21 @@ struct ContextFree {
 
 }  // namespace
 
-Result<NodeQuery> NodeQuery::Compile(std::string_view selector) {
+void NodeQuery::RegisterNamespaces(xmlXPathContext* context,
+                                   const std::map<std::string, std::string>* namespaces) {
+  if (context == nullptr || namespaces == nullptr) return;
+  for (const auto& [prefix, uri] : *namespaces) {
+    xmlXPathRegisterNs(context, reinterpret_cast<const xmlChar*>(prefix.c_str()),
+                       reinterpret_cast<const xmlChar*>(uri.c_str()));
+  }
+}
+
+Result<NodeQuery> NodeQuery::Compile(std::string_view selector, const NodeQueryOptions& options) {
   NodeQuery query;
   query.text_ = std::string(selector);
-  if (selector.starts_with(kXPathPrefix)) {
-    const std::string expression(selector.substr(kXPathPrefix.size()));
+  const bool prefixed = selector.starts_with(kXPathPrefix);
+  if (prefixed || (options.xpath_only && !selector.empty())) {
+    const std::string expression(prefixed ? selector.substr(kXPathPrefix.size()) : selector);
     if (expression.find_first_not_of(" \t\r\n") == std::string::npos) {
       return Error::SourceBroken("empty XPath expression in \"" + query.text_ + "\"");
     }
@@ -64,6 +78,7 @@ Result<NodeQuery> NodeQuery::Compile(std::string_view selector) {
         xmlNewDocNode(doc.get(), nullptr, reinterpret_cast<const xmlChar*>("html"), nullptr);
     xmlDocSetRootElement(doc.get(), root);
     std::unique_ptr<xmlXPathContext, ContextFree> context(xmlXPathNewContext(doc.get()));
+    RegisterNamespaces(context.get(), options.namespaces);
     if (auto probe = query.Evaluate(context.get(), root); !probe) return probe.error();
     return query;
   }

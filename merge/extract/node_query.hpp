@@ -12,6 +12,7 @@
 #include <libxml/xpath.h>
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -24,12 +25,23 @@
 
 namespace tributary::merge::extract {
 
+// How selectors are read: HTML sources write CSS unless "xpath:" says otherwise; XML sources
+// write XPath (the prefix is optional), with the namespace prefixes they declare.
+struct NodeQueryOptions {
+  bool xpath_only = false;
+  const std::map<std::string, std::string>* namespaces = nullptr;  // prefix -> URI
+};
+
 class NodeQuery {
  public:
   static constexpr std::string_view kXPathPrefix = "xpath:";
 
   // Errors give the position in `selector`: `unexpected "]" at position 5 in "a[b]]"`.
-  static Result<NodeQuery> Compile(std::string_view selector);
+  static Result<NodeQuery> Compile(std::string_view selector, const NodeQueryOptions& options = {});
+
+  // Registers the namespace prefixes on an XPath context (for contexts callers create).
+  static void RegisterNamespaces(xmlXPathContext* context,
+                                 const std::map<std::string, std::string>* namespaces);
 
   bool is_xpath() const { return xpath_ != nullptr; }
   bool has_pseudo_element() const { return css_ && css_->HasPseudoElement(); }

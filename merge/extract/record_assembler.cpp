@@ -3,6 +3,22 @@
 #include <utility>
 
 namespace tributary::merge::extract {
+namespace {
+
+// The texts of a list's values joined by `separator` (`join`).
+std::string Joined(const nlohmann::json& list, const std::string& separator) {
+  std::string out;
+  bool first = true;
+  for (const auto& v : list) {
+    if (v.is_null()) continue;
+    if (!first) out += separator;
+    first = false;
+    out += v.is_string() ? v.get<std::string>() : v.dump();
+  }
+  return out;
+}
+
+}  // namespace
 
 RecordAssembler::RecordAssembler(const config::SourceConfig& source,
                                  const std::vector<ValuePipeline>& pipelines,
@@ -34,7 +50,11 @@ void RecordAssembler::Add(const std::vector<std::vector<nlohmann::json>>& raw) {
       for (size_t m = 0; m < matches; ++m) {
         auto converted = pipeline.Apply(raw[i][m], base_url_);
         if (converted.outcome == ValuePipeline::Outcome::kValue) {
-          list.push_back(std::move(converted.value));
+          if (converted.value.is_array() && !field.transforms.split.empty()) {
+            for (auto& part : converted.value) list.push_back(std::move(part));
+          } else {
+            list.push_back(std::move(converted.value));
+          }
         } else if (converted.outcome == ValuePipeline::Outcome::kInvalid) {
           ++out_.stats.invalid[field.name];
         }
@@ -48,6 +68,8 @@ void RecordAssembler::Add(const std::vector<std::vector<nlohmann::json>>& raw) {
         ++out_.stats.invalid[field.name];
       }
     }
+    if (value && field.transforms.join && value->is_array())
+      value = Joined(*value, *field.transforms.join);
     if (value) {
       from_document[i] = true;
       record.fields[field.name] = std::move(*value);

@@ -15,4 +15,11 @@ size_t WhitespaceLength(std::string_view text, size_t pos);
 // Trims both ends and turns every run of whitespace into one ASCII space.
 std::string CollapseWhitespace(std::string_view text);
 
+// Trims both ends only (inner whitespace kept).
+std::string TrimWhitespace(std::string_view text);
+
+// Unicode case mapping (per code point, C.UTF-8 tables); invalid UTF-8 passes through.
+std::string ToLower(std::string_view text);
+std::string ToUpper(std::string_view text);
+
 }  // namespace tributary::merge::extract

@@ -67,6 +67,31 @@ std::string Clean(std::string_view text) {
   return out;
 }
 
+// What browsers do to every http(s) URL: scheme and host in lower case, "/" for an empty path.
+std::string Normalized(boost::urls::url& url) {
+  url.normalize_scheme();
+  const std::string scheme(url.scheme());
+  if ((scheme != "http" && scheme != "https") || !url.has_authority()) {
+    return std::string(url.buffer());
+  }
+  std::string host(url.encoded_host());
+  bool upper = false;
+  for (char& c : host) {
+    if (c >= 'A' && c <= 'Z') {
+      c = static_cast<char>(c - 'A' + 'a');
+      upper = true;
+    }
+  }
+  if (upper) url.set_encoded_host(host);
+  const std::string_view buffer = url.buffer();
+  if (!url.encoded_path().empty()) return std::string(buffer);
+  const size_t path_at = scheme.size() + 3 + url.encoded_authority().size();
+  std::string out(buffer.substr(0, path_at));
+  out += '/';
+  out += buffer.substr(path_at);
+  return out;
+}
+
 }  // namespace
 
 std::optional<std::string> ResolveUrl(std::string_view reference, std::string_view base) {
@@ -78,8 +103,7 @@ std::optional<std::string> ResolveUrl(std::string_view reference, std::string_vi
   if (!parsed_base) {
     if (!ref->has_scheme()) return std::nullopt;
     boost::urls::url absolute(*ref);
-    absolute.normalize_scheme();
-    return std::string(absolute.buffer());
+    return Normalized(absolute);
   }
   boost::urls::url resolved(*parsed_base);
   if (!resolved.resolve(*ref)) return std::nullopt;
@@ -92,7 +116,7 @@ std::optional<std::string> ResolveUrl(std::string_view reference, std::string_vi
     if (rest == "/..") rest = "/";
     if (rest.size() != path.size()) resolved.set_encoded_path(std::string(rest));
   }
-  return std::string(resolved.buffer());
+  return Normalized(resolved);
 }
 
 }  // namespace tributary::merge::extract

@@ -2,7 +2,8 @@
 // Resolves links found in documents against the document's URL (RFC 3986 section 5, with
 // Boost.URL), after the clean-up browsers do: surrounding whitespace and embedded tabs and
 // newlines are removed, spaces and other characters URLs cannot hold are percent-encoded, and
-// "\" becomes "/". Pure functions.
+// "\" becomes "/". http(s) results are normalised as browsers do: scheme and host in lower
+// case, "/" for an empty path. Pure functions.
 
 #include <optional>
 #include <string>

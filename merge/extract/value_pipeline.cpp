@@ -42,20 +42,34 @@ Result<ValuePipeline> ValuePipeline::Compile(const config::FieldSpec& field) {
     }
     regex = std::move(compiled);
   }
-  return ValuePipeline(field.type, field.trim, std::move(regex));
+  return ValuePipeline(field.type, field.trim, field.transforms, std::move(regex));
 }
 
 ValuePipeline::Converted ValuePipeline::Apply(const nlohmann::json& raw,
                                               std::string_view base_url) const {
   if (raw.is_null()) return {};
   if (raw.is_array() || raw.is_object()) return {Outcome::kValue, raw};
-  if (raw.is_string() || regex_) return FromText(ScalarText(raw), base_url);
+  if (raw.is_string() || regex_ || !transforms_.split.empty()) {
+    return FromText(ScalarText(raw), base_url);
+  }
+  if (!transforms_.map.empty()) {
+    if (auto hit = transforms_.map.find(ScalarText(raw)); hit != transforms_.map.end()) {
+      if (!hit->second.is_string()) return {Outcome::kValue, hit->second};
+      return Convert(hit->second.get<std::string>(), base_url);
+    }
+  }
   return FromScalar(raw);
+}
+
+std::string ValuePipeline::Whitespace(std::string_view text) const {
+  if (trim_ && transforms_.collapse) return CollapseWhitespace(text);
+  if (trim_) return TrimWhitespace(text);
+  return std::string(text);
 }
 
 ValuePipeline::Converted ValuePipeline::FromText(std::string text,
                                                  std::string_view base_url) const {
-  if (trim_) text = CollapseWhitespace(text);
+  text = Whitespace(text);
   if (regex_) {
     const int groups = regex_->NumberOfCapturingGroups();
     std::vector<re2::StringPiece> match(groups > 0 ? 2 : 1);
@@ -65,10 +79,44 @@ ValuePipeline::Converted ValuePipeline::FromText(std::string text,
     }
     const re2::StringPiece kept = match.back();
     if (kept.data() == nullptr) return {};  // the group did not take part in the match
-    text = std::string(kept.data(), kept.size());
-    if (trim_) text = CollapseWhitespace(text);
+    text = Whitespace(std::string_view(kept.data(), kept.size()));
   }
+  if (transforms_.split.empty()) return Convert(std::move(text), base_url);
+  nlohmann::json parts = nlohmann::json::array();
+  bool invalid = false;
+  const std::string& separator = transforms_.split;
+  for (size_t start = 0; start <= text.size();) {
+    size_t end = text.find(separator, start);
+    if (end == std::string::npos) end = text.size();
+    auto part = Convert(Whitespace(std::string_view(text).substr(start, end - start)), base_url);
+    if (part.outcome == Outcome::kValue) parts.push_back(std::move(part.value));
+    invalid = invalid || part.outcome == Outcome::kInvalid;
+    start = end + separator.size();
+  }
+  if (parts.empty()) return invalid ? Converted{Outcome::kInvalid, nullptr} : Converted{};
+  if (transforms_.join) {
+    std::string joined;
+    for (size_t i = 0; i < parts.size(); ++i) {
+      if (i > 0) joined += *transforms_.join;
+      joined += ScalarText(parts[i]);
+    }
+    return {Outcome::kValue, std::move(joined)};
+  }
+  return {Outcome::kValue, std::move(parts)};
+}
+
+// Steps 4-6 on one piece of text.
+ValuePipeline::Converted ValuePipeline::Convert(std::string text, std::string_view base_url) const {
   if (text.empty()) return {};
+  if (!transforms_.map.empty()) {
+    if (auto hit = transforms_.map.find(text); hit != transforms_.map.end()) {
+      if (!hit->second.is_string()) return {Outcome::kValue, hit->second};
+      text = hit->second.get<std::string>();
+      if (text.empty()) return {};
+    }
+  }
+  if (transforms_.lowercase) text = ToLower(text);
+  if (transforms_.uppercase) text = ToUpper(text);
   std::optional<nlohmann::json> value;
   switch (type_) {
     case ValueType::kString:
@@ -84,7 +132,15 @@ ValuePipeline::Converted ValuePipeline::FromText(std::string text,
       if (auto b = ParseBoolean(CollapseWhitespace(text))) value = *b;
       break;
     case ValueType::kDate:
-      if (auto date = NormalizeDate(text)) value = std::move(*date);
+      for (const auto& format : transforms_.date_formats) {
+        if (auto date = DateWithFormat(text, format)) {
+          value = std::move(*date);
+          break;
+        }
+      }
+      if (!value) {
+        if (auto date = NormalizeDate(text)) value = std::move(*date);
+      }
       break;
     case ValueType::kUrl:
       if (auto url = ResolveUrl(text, base_url)) value = std::move(*url);

@@ -37,6 +37,7 @@ void XmlErrorCapture::Record(const xmlError& error) {
   if (has_error_) return;
   has_error_ = true;
   if (error.domain == XML_FROM_XPATH) offset_ = error.int1;
+  if (error.domain == XML_FROM_PARSER) line_ = error.line;
   if (error.message != nullptr) {
     message_ = error.message;
     while (!message_.empty() && (message_.back() == '\n' || message_.back() == ' ')) {

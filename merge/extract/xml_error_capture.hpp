@@ -22,6 +22,8 @@ class XmlErrorCapture {
   const std::string& message() const { return message_; }
   // For XPath errors: the 0-based byte offset in the expression; -1 when unknown.
   int offset() const { return offset_; }
+  // For parser errors: the 1-based line; 0 when unknown.
+  int line() const { return line_; }
 
   // xmlStructuredErrorFunc (xmlSetStructuredErrorFunc).
   static void OnStructuredError(void* user_data, xmlErrorPtr error) noexcept;
@@ -36,6 +38,7 @@ class XmlErrorCapture {
   bool has_error_ = false;
   std::string message_;
   int offset_ = -1;
+  int line_ = 0;
 };
 
 }  // namespace tributary::merge::extract

@@ -32,6 +32,8 @@ JobReply Extract(const nlohmann::json& meta, std::string_view body) {
   JobReply reply;
   reply.meta = {{"ok", true},
                 {"format", config::FormatName(out->format)},
+                {"charset", out->charset},
+                {"next_url", out->next_url},
                 {"records", std::move(records)},
                 {"stats",
                  {{"candidates", s.candidates},
@@ -112,6 +114,7 @@ Result<ExtractReply> ParseExtractReply(const nlohmann::json& reply) {
   if (!reply.value("ok", false)) return ReplyError(reply);
   ExtractReply out;
   out.format = reply.value("format", "");
+  out.next_url = reply.value("next_url", "");
   for (const auto& r : reply.at("records")) out.records.push_back(RecordFromJson(r));
   out.stats = reply.value("stats", nlohmann::json::object());
   return out;

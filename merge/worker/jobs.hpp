@@ -4,7 +4,8 @@
 // of the protocol live in one place.
 //
 //   extract: meta {"job":"extract","source":<definition>,"content_type":…,"final_url":…},
-//            body = the document → {"ok":true,"format":…,"records":[…],"stats":{…}}
+//            body = the document → {"ok":true,"format":…,"charset":…,"next_url":…,
+//            "records":[…],"stats":{…}}
 //   merge:   meta {"job":"merge","view":<definition>,"inputs":[{"source":…,"fetched_at":ms,
 //            "records":[…]}]} → {"ok":true,"records":[…merged…],"stats":{…}}
 //   Failures: {"ok":false,"error":{"class":"source_broken","message":…}}
@@ -32,6 +33,7 @@ nlohmann::json MakeMergeRequest(const config::ViewConfig& view,
 
 struct ExtractReply {
   std::string format;
+  std::string next_url;  // the next page (pagination), "" when none
   std::vector<Record> records;
   nlohmann::json stats;
 };

@@ -60,7 +60,14 @@ TEST(ConfigSource, ShorthandFieldIsASelector) {
   ASSERT_THAT(Messages(result), IsEmpty());
   const FieldSpec& f = result.config->sources[0].fields.at(0);
   EXPECT_EQ(f, (FieldSpec{"title", "h3 a::attr(title)", ValueType::kString, false, false, true, "",
-                          std::nullopt}));
+                          std::nullopt, {}}));
+}
+
+// "trim": false also turns off collapsing whitespace unless "collapse" says otherwise.
+config::FieldTransforms NoCollapse() {
+  config::FieldTransforms t;
+  t.collapse = false;
+  return t;
 }
 
 TEST(ConfigSource, FieldsKeepConfigurationOrder) {
@@ -142,6 +149,7 @@ TEST(ConfigSource, UnknownKeysSuggest) {
   EXPECT_THAT(Errors(R"("colour": "red")"),
               ElementsAre("sources[0].colour: unknown key \"colour\"; expected one of id, url, "
                           "every, format, records, key, method, headers, body, timeout, fields, "
+                          "namespaces, encoding, csv, pagination, bounds, health, "
                           "group, robots, retry, limits, auth, cookies, proxy, tls, "
                           "allow_private_networks, cron, timezone, jitter, hints"));
 }
@@ -241,7 +249,7 @@ TEST(ConfigSource, FullFieldObject) {
   ASSERT_THAT(Messages(result), IsEmpty());
   EXPECT_EQ(result.config->sources[0].fields[0],
             (FieldSpec{"title", "h3", ValueType::kDate, true, true, false, "(\\d+)",
-                       json::array({"x"})}));
+                       json::array({"x"}), NoCollapse()}));
 }
 
 TEST(ConfigSource, DefaultMustMatchTheType) {

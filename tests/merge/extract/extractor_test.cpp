@@ -243,17 +243,16 @@ TEST(ExtractTest, JsonErrors) {
   EXPECT_FALSE(concatenated.ok());
 }
 
-TEST(ExtractTest, EmptyAndUnsupported) {
+TEST(ExtractTest, EmptyAndUnknownFormats) {
   auto empty = Extract(Source(Format::kHtml, "p", {}), Input(" \n"));
   ASSERT_FALSE(empty.ok());
   EXPECT_EQ(empty.error().message, "the document is empty");
-  auto csv = Extract(Source(Format::kCsv, "", {}), Input("a,b\n1,2\n"));
-  ASSERT_FALSE(csv.ok());
-  EXPECT_EQ(csv.error().error_class, ErrorClass::kSourceBroken);
-  EXPECT_EQ(csv.error().message, "format csv is not supported yet");
-  auto feed = Extract(Source(Format::kAuto, "", {}), Input("<rss><channel/></rss>"));
+  auto feed = Extract(Source(Format::kAuto, "", {}),
+                      Input("<html><body>login</body></html>", "application/rss+xml"));
   ASSERT_FALSE(feed.ok());
-  EXPECT_EQ(feed.error().message, "document detected as feed: format feed is not supported yet");
+  EXPECT_EQ(feed.error().message,
+            "document detected as feed (Content-Type \"application/rss+xml\"): not a feed: the "
+            "root element is <html>, expected <rss>, <rdf:RDF> or <feed>");
 }
 
 TEST(ExtractTest, AutoFormatFollowsTheDocument) {
@@ -267,8 +266,9 @@ TEST(ExtractTest, AutoFormatFollowsTheDocument) {
   EXPECT_EQ(json.error().message,
             "document detected as json (Content-Type \"application/json\"): invalid source "
             "definition: source.records: a JSON Pointer must be empty or start with \"/\": "
-            "\"li.item\"; source.fields.name.select: a JSON Pointer must be empty or start with "
-            "\"/\": \"span.name\"");
+            "\"li.item\" (or use a JSONPath query starting with \"$\"); "
+            "source.fields.name.select: a JSON Pointer must be empty or start with "
+            "\"/\": \"span.name\" (or use a JSONPath query starting with \"$\")");
 }
 
 TEST(DetectFormatTest, FromContentType) {
@@ -358,9 +358,10 @@ TEST(ValidateSourceTest, RecordSelectorsSelectElements) {
 TEST(ValidateSourceTest, JsonPointers) {
   EXPECT_EQ(Errors(Source(Format::kJson, "items", {Field("t", "/a~2")})),
             (std::vector<std::string>{
-                "sources[0].records: a JSON Pointer must be empty or start with \"/\": \"items\"",
+                "sources[0].records: a JSON Pointer must be empty or start with \"/\": \"items\" "
+                "(or use a JSONPath query starting with \"$\")",
                 "sources[0].fields.t.select: invalid escape \"~2\" at position 3 in \"/a~2\" (use "
-                "~0 for \"~\" and ~1 for \"/\")"}));
+                "~0 for \"~\" and ~1 for \"/\") (or use a JSONPath query starting with \"$\")"}));
 }
 
 TEST(ValidateSourceTest, AutoGuessesTheSelectorLanguage) {
@@ -371,9 +372,14 @@ TEST(ValidateSourceTest, AutoGuessesTheSelectorLanguage) {
                 "sources[0].fields.t.select: unexpected \"/\" at position 1 in \"/title\""}));
 }
 
-TEST(ValidateSourceTest, UnsupportedFormats) {
-  EXPECT_EQ(Errors(Source(Format::kCsv, "", {})),
-            (std::vector<std::string>{"sources[0].format: format csv is not supported yet"}));
+TEST(ValidateSourceTest, RowFormats) {
+  EXPECT_TRUE(Errors(Source(Format::kCsv, "", {})).empty());
+  EXPECT_EQ(Errors(Source(Format::kCsv, "tr", {})),
+            (std::vector<std::string>{"sources[0].records: a csv source has no records selector: "
+                                      "every row is a record"}));
+  EXPECT_EQ(Errors(Source(Format::kText, "(?P<a>", {})),
+            (std::vector<std::string>{
+                "sources[0].records: invalid regex \"(?P<a>\": missing ): (?P<a>"}));
 }
 
 }  // namespace

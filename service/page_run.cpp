@@ -1,0 +1,164 @@
+#include "service/page_run.hpp"
+
+#include "merge/extract/url_resolver.hpp"
+
+namespace tributary::service {
+namespace {
+
+constexpr size_t kMaxRangeUrls = 10'000;
+
+std::string Lower(std::string s) {
+  for (char& c : s) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return s;
+}
+
+std::string Resolve(const std::string& reference, const std::string& base) {
+  return merge::extract::ResolveUrl(reference, base).value_or(reference);
+}
+
+// Whether a Link parameter list ("; rel=\"next prev\"; type=…") has rel containing "next".
+bool RelIsNext(std::string_view params) {
+  const std::string lower = Lower(std::string(params));
+  size_t at = lower.find("rel");
+  while (at != std::string::npos) {
+    size_t i = at + 3;
+    while (i < lower.size() && lower[i] == ' ') ++i;
+    if (i < lower.size() && lower[i] == '=') {
+      ++i;
+      while (i < lower.size() && lower[i] == ' ') ++i;
+      std::string value;
+      if (i < lower.size() && lower[i] == '"') {
+        const size_t end = lower.find('"', i + 1);
+        value = lower.substr(i + 1, end == std::string::npos ? std::string::npos : end - i - 1);
+      } else {
+        const size_t end = lower.find_first_of(";, ", i);
+        value = lower.substr(i, end == std::string::npos ? std::string::npos : end - i);
+      }
+      size_t start = 0;
+      while (start <= value.size()) {
+        size_t end = value.find(' ', start);
+        if (end == std::string::npos) end = value.size();
+        if (value.substr(start, end - start) == "next") return true;
+        start = end + 1;
+      }
+    }
+    at = lower.find("rel", at + 3);
+  }
+  return false;
+}
+
+}  // namespace
+
+PageRun::PageRun(const config::SourceConfig& source)
+    : source_(source), max_pages_(source.extraction.pagination.page_limit()) {
+  auto range = ExpandRange(source.url, kMaxRangeUrls);
+  if (range && range->size() > 1) {
+    range_ = std::move(*range);
+    // A range alone pages through the whole range (within max_pages when it was set).
+    if (source.extraction.pagination.max_pages == 0) max_pages_ = static_cast<int>(range_.size());
+  }
+  first_url_ = range_.empty() ? source.url : range_[0];
+  last_url_ = first_url_;
+  fetched_.insert(first_url_);
+}
+
+std::optional<std::string> PageRun::AddPage(std::vector<merge::Record> records,
+                                            const std::string& next_url,
+                                            const fetchers::Headers& headers) {
+  ++pages_;
+  for (auto& record : records) {
+    if (!keys_.insert(record.key).second) {
+      ++duplicates_;
+      continue;
+    }
+    records_.push_back(std::move(record));
+  }
+  std::optional<std::string> next;
+  if (!range_.empty()) {
+    if (range_next_ < range_.size()) next = range_[range_next_++];
+  } else if (!next_url.empty()) {
+    next = next_url;
+  } else if (source_.extraction.pagination.link_header) {
+    next = NextFromLink(headers, last_url_);
+  }
+  if (!next || !fetched_.insert(*next).second) return std::nullopt;
+  if (pages_ >= max_pages_) {
+    truncated_ = true;
+    return std::nullopt;
+  }
+  last_url_ = *next;
+  return next;
+}
+
+void PageRun::AddStats(const nlohmann::json& stats) {
+  if (!stats.is_object()) return;
+  for (const auto& [name, value] : stats.items()) {
+    if (value.is_number_unsigned() || value.is_number_integer()) {
+      stats_[name] = stats_.value(name, uint64_t{0}) + value.get<uint64_t>();
+    } else if (value.is_object()) {  // per-field counts: "filled", "invalid"
+      auto& sums = stats_[name];
+      if (!sums.is_object()) sums = nlohmann::json::object();
+      for (const auto& [field, count] : value.items()) {
+        if (count.is_number()) sums[field] = sums.value(field, uint64_t{0}) + count.get<uint64_t>();
+      }
+    }
+  }
+}
+
+Result<std::vector<std::string>> PageRun::ExpandRange(const std::string& url, size_t max) {
+  const size_t open = url.find('{');
+  if (open == std::string::npos) return std::vector<std::string>{url};
+  const size_t close = url.find('}', open);
+  const size_t dots = url.find("..", open);
+  if (close == std::string::npos || dots == std::string::npos || dots > close) {
+    return Error::Permanent("invalid URL range in \"" + url + "\"; expected {first..last}");
+  }
+  const std::string first = url.substr(open + 1, dots - open - 1);
+  const std::string last = url.substr(dots + 2, close - dots - 2);
+  auto number = [](const std::string& s) -> std::optional<long long> {
+    if (s.empty() || s.size() > 12 || s.find_first_not_of("0123456789") != std::string::npos) {
+      return std::nullopt;
+    }
+    return std::stoll(s);
+  };
+  const auto a = number(first);
+  const auto b = number(last);
+  if (!a || !b || *a > *b) {
+    return Error::Permanent("invalid URL range in \"" + url + "\"; expected {first..last}");
+  }
+  if (static_cast<unsigned long long>(*b - *a) + 1 > max) {
+    return Error::Permanent("URL range in \"" + url + "\" has more than " + std::to_string(max) +
+                            " pages");
+  }
+  // Zero-padded ranges ({01..12}) keep their width.
+  const size_t width = first.size() > 1 && first[0] == '0' ? first.size() : 0;
+  std::vector<std::string> out;
+  for (long long n = *a; n <= *b; ++n) {
+    std::string digits = std::to_string(n);
+    if (digits.size() < width) digits.insert(0, width - digits.size(), '0');
+    out.push_back(url.substr(0, open) + digits + url.substr(close + 1));
+  }
+  return out;
+}
+
+std::optional<std::string> PageRun::NextFromLink(const fetchers::Headers& headers,
+                                                 const std::string& base) {
+  for (const auto& [name, value] : headers) {
+    if (Lower(name) != "link") continue;
+    size_t pos = 0;
+    while ((pos = value.find('<', pos)) != std::string::npos) {
+      const size_t close = value.find('>', pos);
+      if (close == std::string::npos) break;
+      const size_t params_end = value.find('<', close);
+      const std::string_view params = std::string_view(value).substr(
+          close + 1, params_end == std::string::npos ? std::string::npos : params_end - close - 1);
+      if (RelIsNext(params)) return Resolve(value.substr(pos + 1, close - pos - 1), base);
+      pos = close + 1;
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace tributary::service
