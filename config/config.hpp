@@ -12,8 +12,10 @@
 #include <utility>
 #include <vector>
 
+#include "config/api_config.hpp"
 #include "config/extraction.hpp"
 #include "config/fetch_config.hpp"
+#include "config/view_options.hpp"
 
 namespace tributary::config {
 
@@ -78,6 +80,13 @@ struct ViewConfig {
   std::string id;
   std::vector<ViewSourceRef> sources;  // in priority order
   std::vector<std::string> key;        // view field names forming the key
+  // Merge options (view_options.hpp): key normalisers (`normalize` for every key field, then
+  // `field_normalize` per field), the join, and per-field rules (`defaults` for the others).
+  std::vector<KeyNormalizer> normalize;
+  std::map<std::string, std::vector<KeyNormalizer>> field_normalize;
+  JoinKind join = JoinKind::kOuter;
+  FieldRule defaults;
+  std::map<std::string, FieldRule> field_rules;
   // As loaded, for worker processes; when the file omits "key", the loader writes the default
   // (the first source's key, renamed) into it so workers see the same key.
   nlohmann::json definition;
@@ -100,6 +109,8 @@ struct FetchConfig {
 struct WorkersConfig {
   int processes = 0;  // 0: one per core
   Duration job_timeout{std::chrono::seconds(10)};
+  // Address-space limit of each worker process (RLIMIT_AS; not applied under ASan).
+  uint64_t max_memory = 1ull << 30;
 
   friend bool operator==(const WorkersConfig&, const WorkersConfig&) = default;
 };
@@ -127,6 +138,9 @@ struct Config {
   std::vector<SourceConfig> sources;
   std::vector<ViewConfig> views;
   std::map<std::string, GroupLimits> groups;  // named politeness groups (fetch_config.hpp)
+  HistoryConfig history;                // view_options.hpp
+  ApiConfig api;                        // api_config.hpp
+  std::vector<WebhookConfig> webhooks;  // api_config.hpp
 
   const SourceConfig* FindSource(const std::string& id) const;
   const ViewConfig* FindView(const std::string& id) const;

@@ -7,6 +7,7 @@
 
 #include "config/extract_definitions.hpp"
 #include "config/fetch_definitions.hpp"
+#include "config/view_definitions.hpp"
 
 namespace tributary::config {
 namespace {
@@ -23,6 +24,12 @@ const std::vector<std::string> kFieldKeys = {"select", "type",  "required", "mul
                                              "trim",   "regex", "default"};
 const std::vector<std::string> kViewKeys = {"id", "sources", "key"};
 const std::vector<std::string> kViewSourceKeys = {"id", "fields"};
+
+std::vector<std::string> WithExtra(std::vector<std::string> keys,
+                                   const std::vector<std::string>& extra) {
+  keys.insert(keys.end(), extra.begin(), extra.end());
+  return keys;
+}
 
 std::string Lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -149,9 +156,7 @@ std::optional<FieldSpec> ParseField(const std::string& name, const json& v, cons
       default_value = &value;
       default_path = p;
     } else if (!ParseTransformKey(k, value, p, r, f)) {
-      std::vector<std::string> known = kFieldKeys;
-      known.insert(known.end(), TransformFieldKeys().begin(), TransformFieldKeys().end());
-      r.UnknownKey(path, k, known);
+      r.UnknownKey(path, k, WithExtra(kFieldKeys, TransformFieldKeys()));
     }
   }
   if (!has_select) r.MissingKey(path, "select");
@@ -364,10 +369,8 @@ std::optional<SourceConfig> ParseSourceWith(const json& definition, const std::s
     } else if (k == kFieldOrderKey) {
       order = &v;
     } else if (!ParseExtractionKey(k, v, p, r, s) && !ParseSourceFetchKey(k, v, p, r, s)) {
-      std::vector<std::string> known = kSourceKeys;
-      known.insert(known.end(), ExtractionSourceKeys().begin(), ExtractionSourceKeys().end());
-      known.insert(known.end(), SourceFetchKeys().begin(), SourceFetchKeys().end());
-      r.UnknownKey(path, k, known);
+      r.UnknownKey(path, k,
+                   WithExtra(WithExtra(kSourceKeys, ExtractionSourceKeys()), SourceFetchKeys()));
     }
   }
   if (!has_id) r.MissingKey(path, "id");
@@ -475,10 +478,13 @@ std::optional<ViewConfig> ParseViewWith(const json& definition, const std::strin
       }
     } else if (k == "key") {
       if (auto key = r.StringList(v, p)) view.key = *key;
-    } else {
-      r.UnknownKey(path, k, kViewKeys);
+    } else if (!ParseViewOption(k, v, path, r, view)) {
+      std::vector<std::string> known = kViewKeys;
+      known.insert(known.end(), ViewOptionKeys().begin(), ViewOptionKeys().end());
+      r.UnknownKey(path, k, known);
     }
   }
+  FinishViewOptions(definition, path, r, view);
   if (!has_id) r.MissingKey(path, "id");
   if (!has_sources) r.MissingKey(path, "sources");
   if (r.error_count() != before) return std::nullopt;

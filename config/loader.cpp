@@ -9,10 +9,12 @@
 #include <set>
 #include <system_error>
 
+#include "config/api_definitions.hpp"
 #include "config/definitions.hpp"
 #include "config/extract_definitions.hpp"
 #include "config/fetch_definitions.hpp"
 #include "config/json_reader.hpp"
+#include "config/view_definitions.hpp"
 
 namespace tributary::config {
 namespace {
@@ -23,12 +25,12 @@ using nlohmann::ordered_json;
 // Deeper documents are refused before anything walks them recursively.
 constexpr int kMaxDepth = 64;
 
-const std::vector<std::string> kTopKeys = {"listen",  "data_dir", "log",   "fetch",
-                                           "workers", "sources",  "views", "groups"};
+const std::vector<std::string> kTopKeys = {"listen",  "data_dir", "log",   "fetch",   "workers",
+                                           "sources", "views",    "api",   "webhooks", "history", "groups"};
 const std::vector<std::string> kLogKeys = {"level", "format"};
 const std::vector<std::string> kFetchKeys = {
     "io_threads", "user_agent", "timeout", "connect_timeout", "max_body", "allow_private_networks"};
-const std::vector<std::string> kWorkersKeys = {"processes", "job_timeout"};
+const std::vector<std::string> kWorkersKeys = {"processes", "job_timeout", "max_memory"};
 
 // The parsed file: the tree in file order, each value's position in document order (a preorder
 // index by path, to report errors in document order) and the text of substituted strings.
@@ -347,6 +349,9 @@ void ParseWorkers(const json& v, const std::string& path, JsonReader& r, Workers
       if (auto n = r.Integer(it.value(), p, 0, 256)) workers.processes = static_cast<int>(*n);
     } else if (it.key() == "job_timeout") {
       if (auto d = r.DurationValue(it.value(), p, Duration(1))) workers.job_timeout = *d;
+    } else if (it.key() == "max_memory") {
+      // Below this a worker (our whole binary, mapped) cannot even start.
+      if (auto n = r.Size(it.value(), p, 64ull << 20)) workers.max_memory = *n;
     } else {
       r.UnknownKey(path, it.key(), kWorkersKeys);
     }
@@ -462,8 +467,10 @@ bool ResolveView(ViewConfig& view, const ordered_json& node, const std::string& 
     }
     view.definition["key"] = view.key.size() == 1 ? json(view.key.front()) : json(view.key);
   }
+  std::set<std::string> all_provided;
   for (size_t j = 0; j < view.sources.size(); ++j) {
     const auto provided = ProvidedFields(view.sources[j], *sources[j]);
+    all_provided.insert(provided.begin(), provided.end());
     for (const auto& k : view.key) {
       if (provided.count(k) || !SourceFieldNames(*sources[j])) continue;
       r.Error(JoinIndex(JoinKey(path, "sources"), j),
@@ -473,7 +480,9 @@ bool ResolveView(ViewConfig& view, const ordered_json& node, const std::string& 
       ok = false;
     }
   }
-  return ok;
+  const size_t before = r.error_count();
+  CheckViewOptionFields(view, all_provided, path, r);
+  return ok && r.error_count() == before;
 }
 
 void ParseViews(const ordered_json& node, JsonReader& r, const DeclaredSources& declared,
@@ -544,6 +553,12 @@ LoadResult ParseConfig(std::string_view json_text, const EnvLookup& env) {
       ParseFetch(v, k, r, cfg.fetch);
     } else if (k == "workers") {
       ParseWorkers(v, k, r, cfg.workers);
+    } else if (k == "api") {
+      ParseApi(v, k, r, cfg.api);
+    } else if (k == "webhooks") {
+      ParseWebhooks(v, k, r, cfg.webhooks);
+    } else if (k == "history") {
+      ParseHistory(v, k, r, cfg.history);
     } else if (k == "groups") {
       ParseGroups(v, k, r, cfg.groups);
     } else {
@@ -553,6 +568,7 @@ LoadResult ParseConfig(std::string_view json_text, const EnvLookup& env) {
   DeclaredSources declared;
   if (sources != nullptr) ParseSources(*sources, r, cfg, declared);
   if (views != nullptr) ParseViews(*views, r, declared, cfg);
+  CheckWebhookReferences(cfg, r);
   CheckFetchReferences(cfg, r);
 
   std::stable_sort(errors.begin(), errors.end(),

@@ -19,12 +19,72 @@ Record RecordFromJson(const nlohmann::json& j) {
   return r;
 }
 
-nlohmann::json ToJson(const MergedRecord& r) {
-  nlohmann::json provenance = nlohmann::json::object();
-  for (const auto& [field, p] : r.provenance) {
-    provenance[field] = {{"source", p.source}, {"fetched_at", FormatRfc3339(p.fetched_at)}};
+nlohmann::json ProvenanceToJson(const std::map<std::string, FieldProvenance>& provenance) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& [field, p] : provenance) {
+    nlohmann::json entry = {{"source", p.source}, {"fetched_at", FormatRfc3339(p.fetched_at)}};
+    if (!p.from.empty()) entry["from"] = p.from;
+    out[field] = std::move(entry);
   }
-  return {{"key", r.key}, {"fields", r.fields}, {"sources", r.sources}, {"provenance", provenance}};
+  return out;
+}
+
+std::map<std::string, FieldProvenance> ProvenanceFromJson(const nlohmann::json& j) {
+  std::map<std::string, FieldProvenance> out;
+  if (!j.is_object()) return out;
+  for (const auto& [field, p] : j.items()) {
+    if (!p.is_object()) continue;
+    FieldProvenance fp;
+    if (auto it = p.find("source"); it != p.end() && it->is_string()) {
+      fp.source = it->get<std::string>();
+    }
+    if (auto it = p.find("fetched_at"); it != p.end() && it->is_string()) {
+      fp.fetched_at = ParseRfc3339(it->get<std::string>()).value_or(SystemTime{});
+    }
+    if (auto it = p.find("from"); it != p.end() && it->is_array()) {
+      for (const auto& s : *it) {
+        if (s.is_string()) fp.from.push_back(s.get<std::string>());
+      }
+    }
+    out.emplace(field, std::move(fp));
+  }
+  return out;
+}
+
+nlohmann::json ToJson(const MergedRecord& r) {
+  nlohmann::json provenance = ProvenanceToJson(r.provenance);
+  nlohmann::json conflicts = nlohmann::json::array();
+  for (const auto& c : r.conflicts) conflicts.push_back(ToJson(c));
+  return {{"key", r.key},
+          {"fields", r.fields},
+          {"sources", r.sources},
+          {"provenance", provenance},
+          {"conflicts", std::move(conflicts)}};
+}
+
+nlohmann::json ToJson(const FieldConflict& c) {
+  nlohmann::json values = nlohmann::json::object();
+  for (const auto& [source, value] : c.values) values[source] = value;
+  return {{"field", c.field}, {"values", std::move(values)}};
+}
+
+std::vector<FieldConflict> ConflictsFromJson(const nlohmann::json& j) {
+  std::vector<FieldConflict> out;
+  if (!j.is_array()) return out;
+  for (const auto& item : j) {
+    if (!item.is_object()) continue;
+    auto field = item.find("field");
+    auto values = item.find("values");
+    if (field == item.end() || !field->is_string() || values == item.end() ||
+        !values->is_object()) {
+      continue;
+    }
+    FieldConflict c;
+    c.field = field->get<std::string>();
+    for (const auto& [source, value] : values->items()) c.values[source] = value;
+    out.push_back(std::move(c));
+  }
+  return out;
 }
 
 MergedRecord MergedRecordFromJson(const nlohmann::json& j) {
@@ -32,14 +92,8 @@ MergedRecord MergedRecordFromJson(const nlohmann::json& j) {
   r.key = j.at("key").get<std::string>();
   r.fields = j.value("fields", nlohmann::json::object());
   r.sources = j.value("sources", std::vector<std::string>{});
-  if (auto it = j.find("provenance"); it != j.end() && it->is_object()) {
-    for (const auto& [field, p] : it->items()) {
-      FieldProvenance fp;
-      fp.source = p.value("source", "");
-      fp.fetched_at = ParseRfc3339(p.value("fetched_at", "")).value_or(SystemTime{});
-      r.provenance[field] = fp;
-    }
-  }
+  if (auto it = j.find("provenance"); it != j.end()) r.provenance = ProvenanceFromJson(*it);
+  if (auto it = j.find("conflicts"); it != j.end()) r.conflicts = ConflictsFromJson(*it);
   return r;
 }
 

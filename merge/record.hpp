@@ -20,8 +20,18 @@ struct Record {
 };
 
 struct FieldProvenance {
-  std::string source;
+  std::string source;  // the source whose value was taken (the first, by priority, of `from`)
   SystemTime fetched_at;
+  // Every source that contributed when several did (strategies avg and union); else empty.
+  std::vector<std::string> from = {};
+};
+
+// Sources that disagree about a field (beyond the field's compare options): each source's value.
+struct FieldConflict {
+  std::string field;
+  std::map<std::string, nlohmann::json> values;  // source id -> its value
+
+  friend bool operator==(const FieldConflict&, const FieldConflict&) = default;
 };
 
 struct MergedRecord {
@@ -29,7 +39,16 @@ struct MergedRecord {
   nlohmann::json fields = nlohmann::json::object();
   std::vector<std::string> sources;  // sources that have this key, in priority order
   std::map<std::string, FieldProvenance> provenance;  // field name -> where its value came from
+  std::vector<FieldConflict> conflicts;               // ordered by field name
 };
+
+nlohmann::json ToJson(const FieldConflict& c);
+// {"field": {"source":…, "fetched_at": RFC 3339 [, "from": […]]}, …}
+nlohmann::json ProvenanceToJson(const std::map<std::string, FieldProvenance>& provenance);
+// Reads what ProvenanceToJson writes; malformed entries are skipped.
+std::map<std::string, FieldProvenance> ProvenanceFromJson(const nlohmann::json& j);
+// Reads conflicts as ToJson writes them ([{"field":…,"values":{…}}]); malformed items are skipped.
+std::vector<FieldConflict> ConflictsFromJson(const nlohmann::json& j);
 
 // One source's records as extracted from one fetch.
 struct SourceSnapshot {

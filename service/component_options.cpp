@@ -17,6 +17,11 @@ merge::pool::PoolOptions MakePoolOptions(const config::Config& config, std::stri
                     ? config.workers.processes
                     : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   o.job_timeout = config.workers.job_timeout;
+  o.limits.address_space = config.workers.max_memory;
+  // CPU time can only exceed wall time with threads, which workers do not have: the wall-clock
+  // deadline normally acts first; the CPU limit stops a spinning worker even if it did not.
+  o.limits.cpu_seconds_per_job = static_cast<int>(
+      std::chrono::ceil<std::chrono::seconds>(config.workers.job_timeout).count() + 1);
   return o;
 }
 

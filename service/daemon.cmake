@@ -3,11 +3,19 @@ add_library(tributary_app STATIC
   ${CMAKE_CURRENT_LIST_DIR}/app.cpp
   ${CMAKE_CURRENT_LIST_DIR}/io_thread.cpp
   ${CMAKE_CURRENT_LIST_DIR}/source_pipeline.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/conditional_fetch.cpp
   ${CMAKE_CURRENT_LIST_DIR}/page_run.cpp
   ${CMAKE_CURRENT_LIST_DIR}/extraction_health.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/extraction_guard.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/extraction_metrics.cpp
   ${CMAKE_CURRENT_LIST_DIR}/view_pipeline.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/view_index.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/history_pruner.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/source_records.cpp
   ${CMAKE_CURRENT_LIST_DIR}/component_options.cpp
   ${CMAKE_CURRENT_LIST_DIR}/fetch_options.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/preview.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/daemon_metrics.cpp
   ${CMAKE_CURRENT_LIST_DIR}/run_once.cpp
   ${CMAKE_CURRENT_LIST_DIR}/healthcheck.cpp)
 target_link_libraries(tributary_app PUBLIC tributary_api tributary_scheduler tributary_storage

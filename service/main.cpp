@@ -106,8 +106,7 @@ int Worker(const std::vector<std::string>& args) {
     if (args[i] == "--log-json") log.json = true;
   }
   SetupLogging(log);
-  merge::worker::ApplyWorkerLimits({});
-  return merge::worker::RunWorkerLoop(3, merge::worker::HandleJob, merge::pool::kDefaultMaxFrame);
+  return merge::worker::RunWorkerProcess(args, merge::worker::HandleJob);
 }
 
 }  // namespace

@@ -5,6 +5,8 @@
 #include "common/log.hpp"
 #include "merge/worker/jobs.hpp"
 #include "service/component_options.hpp"
+#include "service/conditional_fetch.hpp"
+#include "service/extraction_guard.hpp"
 #include "service/extraction_health.hpp"
 #include "service/page_run.hpp"
 #include "service/scheduler/fetch_state.hpp"
@@ -19,8 +21,10 @@ struct SourcePipeline::RunState {
   fetchers::FetchResult result;  // of the latest page
   // Pagination: the pages of this run form one snapshot (page_run.hpp).
   std::unique_ptr<PageRun> pages;
-  SystemTime started;  // when the first page was requested
-  uint64_t bytes = 0;  // over all pages
+  SystemTime started;       // when the first page was requested
+  uint64_t bytes = 0;       // over all pages
+  // Validators of the stored snapshot (single-page sources only; conditional_fetch.hpp).
+  std::unique_ptr<ConditionalFetch> conditional;
 };
 
 SourcePipeline::SourcePipeline(PipelineContext context, DoneCallback done)
@@ -99,11 +103,17 @@ void SourcePipeline::OnFetched(std::shared_ptr<RunState> run, fetchers::FetchRes
   merge::pool::Job extract{
       "source=" + run->source->id,
       merge::worker::MakeExtractRequest(*run->source, r.content_type, r.final_url), r.body};
-  ctx_.pool.Submit(std::move(extract), [this, run](merge::pool::JobOutcome outcome) {
+  auto on_extracted = [this, run](merge::pool::JobOutcome outcome) {
     asio::post(ctx_.pipeline_io, [this, run, outcome = std::move(outcome)]() mutable {
       OnExtracted(run, std::move(outcome));
     });
-  });
+  };
+  if (ctx_.extraction != nullptr) {
+    ctx_.extraction->Extract(run->source->id, run->source->definition, std::move(extract),
+                             std::move(on_extracted));
+  } else {
+    ctx_.pool.Submit(std::move(extract), std::move(on_extracted));
+  }
 }
 
 void SourcePipeline::OnExtracted(std::shared_ptr<RunState> run, merge::pool::JobOutcome outcome) {
@@ -187,8 +197,15 @@ void SourcePipeline::Store(std::shared_ptr<RunState> run, storage::FetchLog log,
                            std::optional<merge::SourceSnapshot> snapshot) {
   if (ctx_.fetch_state != nullptr) {
     using Use = scheduler::FetchStateRegistry::Use;
-    ctx_.fetch_state->Record(run->source->id, run->result,
-                             log.error.empty() ? Use::kExtracted : Use::kFailed);
+    Use use = log.error.empty() ? Use::kExtracted : Use::kFailed;
+    if (log.error.empty() && log.outcome == "not_modified") use = Use::kNotModified;
+    if (log.error.empty() && log.outcome == "unchanged") use = Use::kUnchanged;
+    ctx_.fetch_state->Record(run->source->id, run->result, use, log.bytes_saved);
+  }
+  if (ctx_.ingest) {
+    ctx_.ingest(run->config, std::move(log), std::move(snapshot),
+                [this, run] { done_(run->source->id, run->config, std::nullopt); });
+    return;
   }
   asio::post(ctx_.writer_io,
              [this, run, log = std::move(log), snapshot = std::move(snapshot)]() mutable {

@@ -1,6 +1,7 @@
 #pragma once
 // One run of one source: fetch -> extract (in a worker process) -> store, each step handed to
-// the component that owns it; the pipeline thread only moves results along.
+// the component that owns it; the pipeline thread only moves results along. A 304 or a body
+// identical to the stored snapshot's skips extraction (conditional_fetch.hpp).
 // Thread safety: Run and SetStopping are called on the pipeline thread; `done` is called there.
 
 #include <functional>
@@ -9,6 +10,7 @@
 #include <string>
 
 #include "merge/record.hpp"
+#include "service/conditional_fetch.hpp"
 #include "service/pipeline_context.hpp"
 
 namespace tributary::service {
@@ -32,6 +34,7 @@ class SourcePipeline {
   void OnFetched(std::shared_ptr<RunState> run, fetchers::FetchResult result);
   void OnExtracted(std::shared_ptr<RunState> run, merge::pool::JobOutcome outcome);
   void FinishPages(std::shared_ptr<RunState> run);
+  void SkipExtraction(std::shared_ptr<RunState> run, ConditionalFetch::Verdict verdict);
   void Store(std::shared_ptr<RunState> run, storage::FetchLog log,
              std::optional<merge::SourceSnapshot> snapshot);
 

@@ -1,88 +1,417 @@
 #include "service/view_pipeline.hpp"
 
 #include <boost/asio/post.hpp>
+#include <chrono>
 
 #include "common/log.hpp"
+#include "merge/combine/merge_job.hpp"
 #include "merge/worker/jobs.hpp"
 
 namespace tributary::service {
 
 namespace asio = boost::asio;
 
+// The merges of one view within an update.
+struct ViewPipeline::ViewWork {
+  std::string view_id;
+  std::set<std::string> touched;                   // view keys to merge
+  std::set<std::string>::const_iterator next_key;  // the first key not yet sent
+  bool started = false;
+  bool recompute = false;
+  storage::ViewUpdate update;
+};
+
+// One update in flight: from the source difference to the commit.
+struct ViewPipeline::Update {
+  Task task;
+  std::string source_id;  // empty for a recompute
+  std::optional<SourceRecords::Diff> diff;
+  std::vector<ViewWork> views;
+  size_t next_view = 0;  // the view whose keys SubmitMerges continues with
+  size_t in_flight = 0;  // merge jobs submitted and not back yet
+  std::optional<Error> failure;
+  SystemTime started;
+};
+
 ViewPipeline::ViewPipeline(PipelineContext context) : ctx_(std::move(context)) {}
 
 void ViewPipeline::LoadStored(const config::Config& config) {
-  for (const auto& s : config.sources) {
-    auto snapshot = ctx_.store.LoadSnapshot(s.id);
-    if (!snapshot) {
-      Logger("merge")->warn("source={} cannot load stored records: {}", s.id,
-                            snapshot.error().message);
-      continue;
-    }
-    if (!snapshot->records.empty()) snapshots_[s.id] = std::move(snapshot.value());
+  for (const auto& s : config.sources) ReloadSource(s.id);
+  for (const auto& v : config.views) {
+    auto stored = ctx_.store.ViewDefinition(v.id);
+    const bool same = stored.ok() && *stored && **stored == CanonicalJson(v.definition);
+    views_[v.id] = ReloadView(v, same);
+    if (!same) needs_recompute_.insert(v.id);
   }
 }
 
-void ViewPipeline::OnSourceStored(const config::Config& config, merge::SourceSnapshot snapshot) {
-  const std::string id = snapshot.source_id;
-  snapshots_[id] = std::move(snapshot);
-  for (const auto& v : config.views) {
-    for (const auto& ref : v.sources) {
-      if (ref.id == id) RequestMerge(v.id);
-    }
+void ViewPipeline::ReloadSource(const std::string& source_id) {
+  auto records = ctx_.store.LoadSourceRecords(source_id);
+  if (!records) {
+    Logger("merge")->warn("source={} cannot load stored records: {}", source_id,
+                          records.error().message);
+    return;
   }
+  sources_[source_id].Load(std::move(records).value());
+}
+
+std::unique_ptr<ViewIndex> ViewPipeline::ReloadView(const config::ViewConfig& view, bool build) {
+  auto index = std::make_unique<ViewIndex>(view);
+  if (build) {
+    std::vector<const SourceRecords*> inputs;
+    for (const auto& ref : view.sources) {
+      auto it = sources_.find(ref.id);
+      inputs.push_back(it == sources_.end() ? nullptr : &it->second);
+    }
+    index->Build(inputs);
+  }
+  std::string cursor;
+  do {
+    auto page = ctx_.store.ViewRecords(view.id, cursor, 1000);
+    if (!page) {
+      Logger("merge")->warn("view={} cannot load stored records: {}", view.id,
+                            page.error().message);
+      break;
+    }
+    for (const auto& r : page->records) {
+      index->merged()[r.key] = CanonicalJson(merge::ToJson(r));
+    }
+    cursor = page->next_cursor;
+  } while (!cursor.empty());
+  return index;
+}
+
+void ViewPipeline::Ingest(std::shared_ptr<const config::Config> config, storage::FetchLog log,
+                          std::optional<merge::SourceSnapshot> snapshot,
+                          std::function<void()> done) {
+  if (!snapshot) {
+    // Only a fetch log: no merge state involved, straight to the writer.
+    asio::post(ctx_.writer_io, [this, log = std::move(log), done = std::move(done)]() mutable {
+      storage::IngestBatch batch;
+      batch.fetch = log;
+      batch.time = std::chrono::system_clock::now();
+      auto stored = ctx_.store.CommitIngest(batch);
+      if (!stored) {
+        Logger("store")->error("source={} cannot store the fetch: {}", log.source_id,
+                               stored.error().message);
+      }
+      asio::post(ctx_.pipeline_io,
+                 [this, id = log.source_id,
+                  error = stored.ok() ? std::optional<std::string>() : stored.error().message,
+                  done = std::move(done)] {
+                   SetStoreError(id, error);
+                   done();
+                 });
+    });
+    return;
+  }
+  Task task;
+  task.config = std::move(config);
+  task.log = std::move(log);
+  task.snapshot = std::move(snapshot);
+  task.done = std::move(done);
+  Enqueue(std::move(task));
 }
 
 void ViewPipeline::MergeAll(const config::Config& config) {
-  for (const auto& v : config.views) RequestMerge(v.id);
+  std::set<std::string> configured;
+  for (const auto& v : config.views) {
+    configured.insert(v.id);
+    auto it = views_.find(v.id);
+    const bool changed = it == views_.end() || needs_recompute_.count(v.id) ||
+                         it->second->definition() != CanonicalJson(v.definition);
+    if (!changed || !recompute_queued_.insert(v.id).second) continue;
+    Task task;
+    task.config = ctx_.config();
+    task.recompute_view = v.id;
+    Enqueue(std::move(task));
+  }
+  for (auto it = views_.begin(); it != views_.end();) {
+    it = configured.count(it->first) ? std::next(it) : views_.erase(it);
+  }
 }
 
-void ViewPipeline::RequestMerge(const std::string& view_id) {
-  if (stopping_) return;
-  if (merging_.count(view_id)) {
-    merge_again_.insert(view_id);
-    return;
+void ViewPipeline::Enqueue(Task task) {
+  queue_.push_back(std::move(task));
+  RunNext();
+}
+
+void ViewPipeline::RunNext() {
+  while (!busy_ && !queue_.empty()) {
+    Task task = std::move(queue_.front());
+    queue_.pop_front();
+    if (stopping_) {
+      if (task.done) task.done();
+      continue;
+    }
+    busy_ = true;
+    if (task.recompute_view) {
+      StartRecompute(task);
+    } else {
+      StartIngest(task);
+    }
   }
-  const auto cfg = ctx_.config();
-  const auto* view = cfg->FindView(view_id);
-  if (view == nullptr) return;
-  std::vector<merge::SourceSnapshot> inputs;
-  for (const auto& ref : view->sources) {
-    if (auto it = snapshots_.find(ref.id); it != snapshots_.end()) inputs.push_back(it->second);
+}
+
+void ViewPipeline::StartIngest(Task& task) {
+  auto update = std::make_shared<Update>();
+  update->task = std::move(task);
+  update->started = std::chrono::system_clock::now();
+  const merge::SourceSnapshot& snapshot = *update->task.snapshot;
+  update->source_id = snapshot.source_id;
+  SourceRecords& source = sources_[snapshot.source_id];
+  update->diff = source.Compare(snapshot);
+  source.Apply(*update->diff);
+
+  // The running configuration, not the one the fetch started with: a view recomputed since
+  // then must see this snapshot too.
+  update->task.config = ctx_.config();
+  for (const auto& v : update->task.config->views) {
+    auto it = views_.find(v.id);
+    if (it == views_.end() || needs_recompute_.count(v.id) || recompute_queued_.count(v.id)) {
+      // Its full recompute reads every source's records, this snapshot included; one that
+      // failed earlier (a failed commit) is retried now, at the pace of ingestion.
+      if (!recompute_queued_.count(v.id) && recompute_queued_.insert(v.id).second) {
+        Task retry;
+        retry.config = update->task.config;
+        retry.recompute_view = v.id;
+        queue_.push_back(std::move(retry));
+      }
+      continue;
+    }
+    ViewIndex& index = *it->second;
+    if (index.definition() != CanonicalJson(v.definition)) continue;  // recompute follows
+    const auto position = index.SourceIndex(snapshot.source_id);
+    if (!position) continue;
+    ViewWork work;
+    work.view_id = v.id;
+    for (const auto& key : update->diff->touched) {
+      std::optional<std::string> view_key;
+      if (auto f = update->diff->new_fields.find(key); f != update->diff->new_fields.end()) {
+        view_key = index.keys().KeyOf(*position, *f->second);
+      }
+      index.Set(*position, key, view_key, work.touched);
+    }
+    update->views.push_back(std::move(work));
   }
-  if (inputs.empty()) return;
-  merging_.insert(view_id);
-  merge::pool::Job job{"view=" + view_id, merge::worker::MakeMergeRequest(*view, inputs), {}};
-  ctx_.pool.Submit(std::move(job), [this, view_id](merge::pool::JobOutcome outcome) {
-    asio::post(ctx_.pipeline_io, [this, view_id, outcome = std::move(outcome)]() mutable {
-      OnMerged(view_id, std::move(outcome));
+  Logger("merge")->debug("source={} {} records changed; {} view(s) to update",
+                         update->source_id, update->diff->update.changes.size(),
+                         update->views.size());
+  SubmitMerges(update);
+}
+
+void ViewPipeline::StartRecompute(Task& task) {
+  auto update = std::make_shared<Update>();
+  update->task = std::move(task);
+  update->started = std::chrono::system_clock::now();
+  const std::string& id = *update->task.recompute_view;
+  recompute_queued_.erase(id);
+  needs_recompute_.erase(id);
+  update->task.config = ctx_.config();
+  const config::ViewConfig* view = update->task.config->FindView(id);
+  if (view == nullptr) return Finish(update);
+  auto index = ReloadView(*view, true);
+  if (auto old = views_.find(id); old != views_.end()) {
+    index->merged() = std::move(old->second->merged());
+  }
+  ViewWork work;
+  work.view_id = id;
+  work.recompute = true;
+  for (const auto& key : index->Keys()) work.touched.insert(key);
+  for (const auto& [key, text] : index->merged()) work.touched.insert(key);
+  work.update.definition = index->definition();
+  Logger("merge")->info("view={} full merge of {} keys", id, work.touched.size());
+  views_[id] = std::move(index);
+  update->views.push_back(std::move(work));
+  SubmitMerges(update);
+}
+
+// Submits merge jobs for the touched keys, view after view, with at most kMaxJobsInFlight
+// at a time: a full merge of a large view streams through the pool instead of queueing every
+// body at once. Commits when the last job is back.
+void ViewPipeline::SubmitMerges(const std::shared_ptr<Update>& update) {
+  while (!update->failure && update->in_flight < kMaxJobsInFlight &&
+         update->next_view < update->views.size()) {
+    const size_t w = update->next_view;
+    ViewWork& work = update->views[w];
+    ViewIndex& index = *views_.at(work.view_id);
+    if (!work.started) {
+      work.started = true;
+      work.next_key = work.touched.begin();
+      work.update.view_id = work.view_id;
+      work.update.replace_keys = work.recompute;
+    }
+    std::string body;
+    for (; work.next_key != work.touched.end() && body.size() < kMaxJobBody; ++work.next_key) {
+      const std::string& key = *work.next_key;
+      const ViewIndex::Entry* entry = index.Find(key);
+      if (entry == nullptr) {
+        work.update.key_removed.push_back(key);
+      } else {
+        work.update.key_upserts.push_back(index.KeyInfo(key));
+      }
+      merge::combine::MergeItem item;
+      item.key = key;
+      if (auto m = index.merged().find(key); m != index.merged().end()) item.before = &m->second;
+      if (entry != nullptr) {
+        for (size_t i = 0; i < entry->members.size(); ++i) {
+          if (entry->members[i].empty()) continue;
+          const auto& source = sources_[index.view().sources[i].id];
+          const SourceRecordState* state = source.Find(entry->members[i].front());
+          if (state == nullptr) continue;
+          item.records.push_back({i, ToUnixMillis(state->changed_at), &state->fields});
+        }
+      }
+      if (item.before == nullptr && item.records.empty()) continue;
+      merge::combine::AppendMergeItem(body, item);
+    }
+    if (work.next_key == work.touched.end()) ++update->next_view;
+    if (body.empty()) continue;
+    merge::combine::FinishMergeBody(body);
+    const auto& view = index.view();
+    merge::pool::Job job{
+        "view=" + view.id, {{"job", "merge_keys"}, {"view", view.definition}}, std::move(body)};
+    ++update->in_flight;
+    ctx_.pool.Submit(std::move(job), [this, update, w](merge::pool::JobOutcome out) {
+      asio::post(ctx_.pipeline_io, [this, update, w, out = std::move(out)]() mutable {
+        OnMergeJob(update, w, std::move(out));
+      });
+    });
+  }
+  if (update->in_flight == 0) Commit(update);
+}
+
+void ViewPipeline::OnMergeJob(const std::shared_ptr<Update>& update, size_t w,
+                              merge::pool::JobOutcome out) {
+  ViewWork& work = update->views[w];
+  std::optional<Error> error = out.failure;
+  if (!error && out.reply) error = merge::worker::JobError(*out.reply);
+  if (!error && out.reply) {
+    auto results = merge::combine::ParseMergeResults(*out.reply);
+    if (!results) {
+      error = results.error();
+    } else if (auto it = views_.find(work.view_id); it != views_.end()) {
+      auto& merged = it->second->merged();
+      for (auto& r : *results) {
+        storage::Change c;
+        c.view_id = work.view_id;
+        c.key = r.key;
+        c.op = r.op;
+        c.before = std::move(r.before);
+        c.after = std::move(r.after);
+        c.fields = std::move(r.fields);
+        work.update.changes.push_back(std::move(c));
+        if (r.record) {
+          merged[r.key] = CanonicalJson(merge::ToJson(*r.record));
+          work.update.upserts.push_back(std::move(*r.record));
+        } else {
+          merged.erase(r.key);
+          work.update.removed.push_back(r.key);
+        }
+      }
+    }
+  }
+  if (error && !update->failure) {
+    update->failure = Error{error->error_class, "view " + work.view_id + ": " + error->message};
+  }
+  --update->in_flight;
+  SubmitMerges(update);
+}
+
+void ViewPipeline::Commit(const std::shared_ptr<Update>& update) {
+  storage::IngestBatch batch;
+  batch.time = std::chrono::system_clock::now();
+  const bool ingest = !update->task.recompute_view;
+  if (ingest) batch.fetch = update->task.log;
+  if (update->failure && stopping_) {
+    // Shutting down ("pool stopped"): the next run fetches again; nothing to record.
+    return Finish(update);
+  }
+  if (update->failure) {
+    // Nothing of this update is stored but the fetch log, which says why.
+    Logger("merge")->error(
+        "{} merge failed: {}",
+        ingest ? "source=" + update->source_id : "view=" + *update->task.recompute_view,
+        update->failure->message);
+    if (!ingest) {
+      Resync(*update);
+      return Finish(update);
+    }
+    batch.fetch->error = "merge failed: " + update->failure->message;
+    batch.fetch->error_class = ErrorClassName(update->failure->error_class);
+  } else {
+    if (update->diff) batch.source = std::move(update->diff->update);
+    for (auto& work : update->views) {
+      if (work.recompute) work.update.definition = views_.at(work.view_id)->definition();
+      batch.views.push_back(std::move(work.update));
+    }
+    // The first merge of a view records its definition, so a restart knows it is up to date.
+    for (auto& view : batch.views) {
+      if (!view.definition) view.definition = views_.at(view.view_id)->definition();
+    }
+  }
+  asio::post(ctx_.writer_io, [this, update, batch = std::move(batch)] {
+    auto receipt = ctx_.store.CommitIngest(batch);
+    asio::post(ctx_.pipeline_io, [this, update, receipt = std::move(receipt)]() mutable {
+      OnCommitted(update, std::move(receipt));
     });
   });
 }
 
-void ViewPipeline::OnMerged(const std::string& view_id, merge::pool::JobOutcome outcome) {
-  auto merged = outcome.failure ? Result<std::vector<merge::MergedRecord>>(*outcome.failure)
-                                : merge::worker::ParseMergeReply(*outcome.reply);
-  if (!merged) {
-    Logger("merge")->error("view={} merge failed: {}", view_id, merged.error().message);
-    Finish(view_id);
-    return;
-  }
-  asio::post(ctx_.writer_io, [this, view_id, records = std::move(merged.value())] {
-    const Status stored = ctx_.store.ReplaceViewRecords(view_id, records);
-    if (!stored) {
-      Logger("store")->error("view={} cannot store merged records: {}", view_id,
-                             stored.error().message);
-    } else {
-      Logger("merge")->debug("view={} merged {} records", view_id, records.size());
+void ViewPipeline::OnCommitted(const std::shared_ptr<Update>& update,
+                               Result<storage::CommitReceipt> receipt) {
+  const std::string who = update->task.recompute_view ? "view=" + *update->task.recompute_view
+                                                      : "source=" + update->source_id;
+  if (!receipt) {
+    Logger("store")->error("{} cannot store the update: {}", who, receipt.error().message);
+    if (!update->source_id.empty()) SetStoreError(update->source_id, receipt.error().message);
+    Resync(*update);
+  } else {
+    Logger("merge")->debug("{} committed", who);
+    if (!update->source_id.empty()) SetStoreError(update->source_id, std::nullopt);
+    if (update->failure) {
+      Resync(*update);
+    } else if (receipt->last_seq != 0) {
+      const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::system_clock::now() - update->started);
+      Logger("merge")->info("{} stored changes {}..{} in {} ms", who, receipt->first_seq,
+                            receipt->last_seq, ms.count());
     }
-    asio::post(ctx_.pipeline_io, [this, view_id] { Finish(view_id); });
-  });
+  }
+  Finish(update);
 }
 
-void ViewPipeline::Finish(const std::string& view_id) {
-  merging_.erase(view_id);
-  if (merge_again_.erase(view_id)) RequestMerge(view_id);
+void ViewPipeline::Finish(const std::shared_ptr<Update>& update) {
+  busy_ = false;
+  if (update->task.done) update->task.done();
+  RunNext();
+}
+
+void ViewPipeline::Resync(const Update& update) {
+  const auto& config = *update.task.config;
+  if (!update.source_id.empty()) ReloadSource(update.source_id);
+  for (const auto& work : update.views) {
+    const config::ViewConfig* view = config.FindView(work.view_id);
+    if (view == nullptr) continue;
+    auto stored = ctx_.store.ViewDefinition(view->id);
+    const bool same = stored.ok() && *stored && **stored == CanonicalJson(view->definition);
+    views_[view->id] = ReloadView(*view, same);
+    if (!same) needs_recompute_.insert(view->id);
+  }
+}
+
+void ViewPipeline::SetStoreError(const std::string& source_id, std::optional<std::string> error) {
+  std::lock_guard lock(errors_mu_);
+  if (error) {
+    store_errors_[source_id] = *error;
+  } else {
+    store_errors_.erase(source_id);
+  }
+}
+
+std::map<std::string, std::string> ViewPipeline::StoreErrors() const {
+  std::lock_guard lock(errors_mu_);
+  return store_errors_;
 }
 
 }  // namespace tributary::service

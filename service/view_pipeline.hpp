@@ -1,41 +1,101 @@
 #pragma once
-// Keeps every view's stored records in step with its sources: holds the latest snapshot of each
-// source, and re-merges (in a worker process) the views a new snapshot touches. One merge per
-// view at a time; a request during a merge runs once more afterwards, so the stored view always
-// reflects the latest snapshots and an older merge never overwrites a newer one.
-// Thread safety: every method runs on the pipeline thread.
+// Turns fetch outcomes into durable state: for a new snapshot of a source it computes what
+// changed (records added, removed, changed), re-merges in worker processes only the view keys
+// those records touch, compares each merged record with the stored one, and hands everything —
+// fetch log, source difference, merged records, coverage keys and change rows — to the store as
+// ONE transaction. A crash therefore leaves the old state or the new one, never a mix.
+//
+// Updates run one at a time (a queue), so every merge sees the state the previous commit left.
+// In-memory state (source records, view indexes) is updated as an update is computed; when its
+// commit fails (disk full, I/O error), the affected state is reloaded from the store, the error
+// is reported (StoreErrors, /readyz), and the source's next fetch retries against the stored
+// state. A view whose definition changed (or that is new) is recomputed in full.
+// Thread safety: every method except StoreErrors runs on the pipeline thread; StoreErrors may be
+// called from any thread.
 
+#include <deque>
+#include <functional>
 #include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
 #include <set>
 #include <string>
+#include <unordered_map>
 
 #include "merge/record.hpp"
 #include "service/pipeline_context.hpp"
+#include "service/source_records.hpp"
+#include "service/view_index.hpp"
 
 namespace tributary::service {
 
 class ViewPipeline {
  public:
+  // The largest merge job body: large merges are split so that frames stay far below the
+  // pool's frame cap.
+  static constexpr size_t kMaxJobBody = 8u << 20;
+  // Merge jobs of one update in the pool at once.
+  static constexpr size_t kMaxJobsInFlight = 4;
+
   explicit ViewPipeline(PipelineContext context);
 
-  // Loads the stored snapshots of the configured sources (records of an earlier run take part
-  // in merges until their sources are fetched again).
+  // Before the pipeline starts: loads the stored source records, merged records and view keys.
+  // Views stored with another definition (or never merged) are recomputed by MergeAll.
   void LoadStored(const config::Config& config);
-  // A source's new snapshot was stored: re-merge the views that use it.
-  void OnSourceStored(const config::Config& config, merge::SourceSnapshot snapshot);
-  void RequestMerge(const std::string& view_id);
+  // Commits one fetch outcome (see the class comment); `done` runs on the pipeline thread once
+  // the outcome is stored or could not be.
+  void Ingest(std::shared_ptr<const config::Config> config, storage::FetchLog log,
+              std::optional<merge::SourceSnapshot> snapshot, std::function<void()> done);
+  // At start and after a configuration change: recomputes views that are new or changed.
   void MergeAll(const config::Config& config);
   void SetStopping() { stopping_ = true; }
 
+  // Sources whose last commit failed, with the error; empty when all is well.
+  std::map<std::string, std::string> StoreErrors() const;
+
  private:
-  void OnMerged(const std::string& view_id, merge::pool::JobOutcome outcome);
-  void Finish(const std::string& view_id);
+  // One queued unit of work: a source's fetch outcome, or a view's full recompute.
+  struct Task {
+    std::shared_ptr<const config::Config> config;
+    // Ingest.
+    storage::FetchLog log;
+    std::optional<merge::SourceSnapshot> snapshot;
+    std::function<void()> done;
+    // Recompute (when set).
+    std::optional<std::string> recompute_view;
+  };
+  struct ViewWork;
+  struct Update;
+
+  void Enqueue(Task task);
+  void RunNext();
+  void StartIngest(Task& task);
+  void StartRecompute(Task& task);
+  void SubmitMerges(const std::shared_ptr<Update>& update);
+  void OnMergeJob(const std::shared_ptr<Update>& update, size_t view, merge::pool::JobOutcome out);
+  void Commit(const std::shared_ptr<Update>& update);
+  void OnCommitted(const std::shared_ptr<Update>& update, Result<storage::CommitReceipt> receipt);
+  void Finish(const std::shared_ptr<Update>& update);
+  // After a failed update: the in-memory state of the source and views is read back from the
+  // store (what is really committed).
+  void Resync(const Update& update);
+  void ReloadSource(const std::string& source_id);
+  std::unique_ptr<ViewIndex> ReloadView(const config::ViewConfig& view, bool build);
+  void SetStoreError(const std::string& source_id, std::optional<std::string> error);
 
   PipelineContext ctx_;
-  std::map<std::string, merge::SourceSnapshot> snapshots_;
-  std::set<std::string> merging_;
-  std::set<std::string> merge_again_;
+  // Pipeline thread only.
+  std::map<std::string, SourceRecords> sources_;
+  std::map<std::string, std::unique_ptr<ViewIndex>> views_;
+  std::set<std::string> needs_recompute_;   // stored with another definition (or a failure)
+  std::set<std::string> recompute_queued_;  // a recompute task is in the queue
+  std::deque<Task> queue_;
+  bool busy_ = false;
   bool stopping_ = false;
+
+  mutable std::mutex errors_mu_;
+  std::map<std::string, std::string> store_errors_;  // Guarded by errors_mu_.
 };
 
 }  // namespace tributary::service

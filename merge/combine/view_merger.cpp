@@ -1,79 +1,111 @@
 #include "merge/combine/view_merger.hpp"
 
-#include <map>
-#include <set>
+#include <algorithm>
+#include <unordered_map>
+
+#include "merge/combine/field_strategy.hpp"
 
 namespace tributary::merge::combine {
-namespace {
 
-// The view's fields as this source provides them: renamed fields first (view <- source), then
-// the source's other fields under their own names unless a rename already claims that name.
-nlohmann::json RenameFields(const config::ViewSourceRef& ref, const nlohmann::json& fields) {
-  nlohmann::json out = nlohmann::json::object();
-  std::set<std::string> consumed;
-  for (const auto& [view_field, source_field] : ref.fields) {
-    if (auto it = fields.find(source_field); it != fields.end()) out[view_field] = *it;
-    consumed.insert(source_field);
+ViewMerger::ViewMerger(const config::ViewConfig& view)
+    : view_(view), keys_(view), key_fields_(view.key.begin(), view.key.end()) {}
+
+const config::FieldRule& ViewMerger::RuleFor(const std::string& field) const {
+  if (auto it = view_.field_rules.find(field); it != view_.field_rules.end()) return it->second;
+  return view_.defaults;
+}
+
+std::optional<MergedRecord> ViewMerger::Merge(const std::string& key,
+                                              std::vector<SourceRecordRef> records) const {
+  std::stable_sort(records.begin(), records.end(),
+                   [](const auto& a, const auto& b) { return a.source_index < b.source_index; });
+  records.erase(
+      std::unique(records.begin(), records.end(),
+                  [](const auto& a, const auto& b) { return a.source_index == b.source_index; }),
+      records.end());
+  records.erase(std::remove_if(records.begin(), records.end(),
+                               [this](const auto& r) {
+                                 return r.source_index >= view_.sources.size() ||
+                                        r.fields == nullptr || !r.fields->is_object();
+                               }),
+                records.end());
+  if (records.empty()) return std::nullopt;
+  switch (view_.join) {
+    case config::JoinKind::kOuter:
+      break;
+    case config::JoinKind::kInner:
+      if (records.size() != view_.sources.size()) return std::nullopt;
+      break;
+    case config::JoinKind::kLeft:
+      if (records.front().source_index != 0) return std::nullopt;
+      break;
   }
-  for (const auto& [name, value] : fields.items()) {
-    if (consumed.count(name) || out.contains(name)) continue;
-    out[name] = value;
+
+  std::map<std::string, std::vector<Candidate>> by_field;
+  MergedRecord out;
+  out.key = key;
+  for (const auto& r : records) {
+    const std::string* source = &view_.sources[r.source_index].id;
+    out.sources.push_back(*source);
+    keys_.mappings()[r.source_index].ForEach(
+        *r.fields, [&](const std::string& name, const nlohmann::json& value) {
+          by_field[name].push_back(Candidate{source, r.fetched_at, &value});
+        });
+  }
+  for (const auto& [field, candidates] : by_field) {
+    const config::FieldRule& rule = RuleFor(field);
+    if (auto outcome = MergeField(rule, candidates)) {
+      out.fields[field] = std::move(outcome->value);
+      out.provenance.emplace(field, std::move(outcome->provenance));
+    }
+    // Key fields matched after normalisation ("004" and "4"): not a disagreement.
+    if (key_fields_.count(field)) continue;
+    if (auto conflict = FindConflict(field, rule.compare, candidates)) {
+      out.conflicts.push_back(std::move(*conflict));
+    }
   }
   return out;
 }
-
-bool HasValue(const nlohmann::json& v) {
-  if (v.is_null()) return false;
-  if (v.is_string()) return !v.get_ref<const std::string&>().empty();
-  if (v.is_array()) return !v.empty();
-  return true;
-}
-
-}  // namespace
 
 std::vector<MergedRecord> MergeView(const config::ViewConfig& view,
                                     const std::vector<SourceSnapshot>& snapshots,
                                     MergeStats* stats) {
   MergeStats local;
-  std::map<std::string, MergedRecord> merged;
-  for (const auto& ref : view.sources) {
+  const ViewMerger merger(view);
+  std::unordered_map<std::string, std::vector<SourceRecordRef>> by_key;
+  for (size_t i = 0; i < view.sources.size(); ++i) {
     const SourceSnapshot* snapshot = nullptr;
     for (const auto& s : snapshots) {
-      if (s.source_id == ref.id) snapshot = &s;
+      if (s.source_id == view.sources[i].id) snapshot = &s;
     }
     if (snapshot == nullptr) continue;
     std::set<std::string> seen;
     for (const auto& record : snapshot->records) {
-      const nlohmann::json fields = RenameFields(ref, record.fields);
-      std::vector<const nlohmann::json*> key_values;
-      for (const auto& k : view.key) {
-        auto it = fields.find(k);
-        key_values.push_back(it == fields.end() ? nullptr : &*it);
-      }
-      std::string key;
-      if (!MakeKey(key_values, key)) {
+      auto key = merger.keys().KeyOf(i, record.fields);
+      if (!key) {
         ++local.records_without_key;
         continue;
       }
-      if (!seen.insert(key).second) {
+      if (!seen.insert(*key).second) {
         ++local.duplicate_keys;
+        local.duplicates[view.sources[i].id].insert(*key);
         continue;
       }
-      MergedRecord& out = merged[key];
-      out.key = key;
-      out.sources.push_back(ref.id);
-      for (const auto& [name, value] : fields.items()) {
-        if (!HasValue(value)) continue;
-        if (out.fields.contains(name)) continue;  // a source earlier in priority order won
-        out.fields[name] = value;
-        out.provenance[name] = FieldProvenance{ref.id, snapshot->fetched_at};
-      }
+      by_key[*key].push_back(SourceRecordRef{i, snapshot->fetched_at, &record.fields});
     }
   }
+  std::vector<std::string> keys;
+  keys.reserve(by_key.size());
+  for (const auto& [key, records] : by_key) keys.push_back(key);
+  std::sort(keys.begin(), keys.end());
   std::vector<MergedRecord> result;
-  result.reserve(merged.size());
-  for (auto& [key, record] : merged) result.push_back(std::move(record));
-  if (stats) *stats = local;
+  result.reserve(keys.size());
+  for (const auto& key : keys) {
+    if (auto merged = merger.Merge(key, std::move(by_key[key]))) {
+      result.push_back(std::move(*merged));
+    }
+  }
+  if (stats) *stats = std::move(local);
   return result;
 }
 

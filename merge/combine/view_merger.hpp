@@ -1,23 +1,60 @@
 #pragma once
-// Combining sources into a view: records of the view's sources are matched by the view's key
-// (after each source's field renaming), and each field takes the value of the first source, in
-// the view's priority order, that has it. Every merged field records its provenance.
-// Pure: no I/O. Thread safety: reentrant.
+// Combining sources into a view. Records of the view's sources are matched by the view key
+// (KeyBuilder: renaming, then normalisers); the view's join decides which keys exist (outer:
+// any source, inner: every source, left: the first source); each field takes its value by the
+// field's strategy, carries its provenance, and sources that disagree beyond the field's compare
+// options are listed as a conflict.
+// Pure: no I/O. Thread safety: a ViewMerger is immutable after construction (const methods may
+// run concurrently); MergeView is reentrant.
 
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
 #include <vector>
 
 #include "config/config.hpp"
+#include "merge/combine/key_builder.hpp"
 #include "merge/record.hpp"
 
 namespace tributary::merge::combine {
 
-struct MergeStats {
-  size_t records_without_key = 0;  // source records lacking a view key field (skipped)
-  size_t duplicate_keys = 0;       // a source with two records for one view key (first kept)
+// One source record as a merge input.
+struct SourceRecordRef {
+  size_t source_index = 0;  // position of its source in the view's sources
+  SystemTime fetched_at;    // when the source delivered this record (its provenance time)
+  const nlohmann::json* fields = nullptr;  // the source's own field names
 };
 
-// `snapshots` holds the latest snapshot of each source of the view, matched by source_id; a
-// source without a snapshot contributes nothing. Output is ordered by key.
+class ViewMerger {
+ public:
+  explicit ViewMerger(const config::ViewConfig& view);
+
+  const config::ViewConfig& view() const { return view_; }
+  const KeyBuilder& keys() const { return keys_; }
+  const config::FieldRule& RuleFor(const std::string& field) const;
+
+  // Merges what the sources say about one key. `records` may come in any order; a source with
+  // several records for the key contributes its first one (callers report duplicates).
+  // nullopt when the join excludes the key or nothing is left.
+  std::optional<MergedRecord> Merge(const std::string& key,
+                                    std::vector<SourceRecordRef> records) const;
+
+ private:
+  config::ViewConfig view_;
+  KeyBuilder keys_;
+  std::set<std::string> key_fields_;
+};
+
+struct MergeStats {
+  size_t records_without_key = 0;  // source records lacking a view key value (skipped)
+  size_t duplicate_keys = 0;       // extra records of one source for one view key (first kept)
+  // source id -> the view keys it has more than one record for.
+  std::map<std::string, std::set<std::string>> duplicates;
+};
+
+// Merges whole snapshots (each the latest of one source, matched by source_id; a source without
+// one contributes nothing). Output is ordered by key.
 std::vector<MergedRecord> MergeView(const config::ViewConfig& view,
                                     const std::vector<SourceSnapshot>& snapshots,
                                     MergeStats* stats = nullptr);

@@ -1,6 +1,7 @@
 #include "merge/pool/frame.hpp"
 
 #include <errno.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -8,6 +9,10 @@
 
 namespace tributary::merge::pool {
 namespace {
+
+// At most this many descriptors are accepted with one recvmsg; a frame needs at most one, the
+// rest only make room to see (and close) what a misbehaving peer sent.
+constexpr size_t kMaxFdsPerReceive = 4;
 
 void PutLe(std::string& out, uint64_t v, int bytes) {
   for (int i = 0; i < bytes; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
@@ -21,11 +26,65 @@ uint64_t GetLe(std::string_view in, size_t offset, int bytes) {
   return v;
 }
 
+class SystemIo final : public FdIo {
+ public:
+  ssize_t Receive(int fd, char* data, size_t n, std::vector<int>* fds) override {
+    iovec iov{data, n};
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * kMaxFdsPerReceive)];
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    const ssize_t r = ::recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
+    if (r < 0) return r;
+    for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+      if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+      const size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+      for (size_t i = 0; i < count; ++i) {
+        int passed;
+        std::memcpy(&passed, CMSG_DATA(c) + i * sizeof(int), sizeof passed);
+        fds->push_back(passed);
+      }
+    }
+    // More descriptors than fit were closed by the kernel; remember that it happened with an
+    // impossible entry so the caller rejects the frame.
+    if ((msg.msg_flags & MSG_CTRUNC) != 0) fds->push_back(-1);
+    return r;
+  }
+  ssize_t Send(int fd, const char* data, size_t n, int pass_fd) override {
+    return SendWithFd(fd, data, n, pass_fd, /*nonblocking=*/false);
+  }
+};
+
+// Descriptors received while reading one frame; closed unless handed on.
+class ReceivedFds {
+ public:
+  ReceivedFds() = default;
+  ReceivedFds(const ReceivedFds&) = delete;
+  ReceivedFds& operator=(const ReceivedFds&) = delete;
+  ~ReceivedFds() {
+    for (int fd : fds_) {
+      if (fd >= 0) ::close(fd);
+    }
+  }
+  std::vector<int>* get() { return &fds_; }
+  size_t size() const { return fds_.size(); }
+  int Release() {
+    const int fd = fds_.front();
+    fds_.clear();
+    return fd;
+  }
+
+ private:
+  std::vector<int> fds_;
+};
+
 // Reads exactly n bytes; returns bytes read (< n only at EOF) or -1 on error.
-ssize_t ReadFull(int fd, char* data, size_t n) {
+ssize_t ReadFull(FdIo& io, int fd, char* data, size_t n, std::vector<int>* fds) {
   size_t done = 0;
   while (done < n) {
-    const ssize_t r = ::read(fd, data + done, n - done);
+    const ssize_t r = io.Receive(fd, data + done, n - done, fds);
     if (r == 0) break;
     if (r < 0) {
       if (errno == EINTR) continue;
@@ -36,20 +95,47 @@ ssize_t ReadFull(int fd, char* data, size_t n) {
   return static_cast<ssize_t>(done);
 }
 
-bool WriteFull(int fd, const char* data, size_t n) {
+// Writes all of `data`; `pass_fd` travels with the first bytes that go out.
+bool WriteFull(FdIo& io, int fd, const char* data, size_t n, int pass_fd) {
   size_t done = 0;
   while (done < n) {
-    const ssize_t w = ::write(fd, data + done, n - done);
+    const ssize_t w = io.Send(fd, data + done, n - done, pass_fd);
     if (w < 0) {
       if (errno == EINTR) continue;
       return false;
     }
+    if (w > 0) pass_fd = -1;
     done += static_cast<size_t>(w);
   }
   return true;
 }
 
+std::string Errno() { return std::strerror(errno); }
+
 }  // namespace
+
+FdIo& SystemFdIo() {
+  static SystemIo io;
+  return io;
+}
+
+ssize_t SendWithFd(int socket, const char* data, size_t n, int pass_fd, bool nonblocking) {
+  iovec iov{const_cast<char*>(data), n};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
+  if (pass_fd >= 0) {
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    std::memcpy(CMSG_DATA(c), &pass_fd, sizeof pass_fd);
+  }
+  return ::sendmsg(socket, &msg, MSG_NOSIGNAL | (nonblocking ? MSG_DONTWAIT : 0));
+}
 
 std::string EncodeHeader(const FrameHeader& header) {
   std::string out;
@@ -60,21 +146,28 @@ std::string EncodeHeader(const FrameHeader& header) {
   PutLe(out, header.request_id, 8);
   PutLe(out, header.meta_length, 4);
   PutLe(out, header.body_length, 4);
+  PutLe(out, header.flags, 4);
+  PutLe(out, 0, 4);
   return out;
 }
 
 Result<std::string> EncodeFrame(const Frame& frame) {
   constexpr size_t kMax = std::numeric_limits<uint32_t>::max();
-  if (frame.meta.size() > kMax || frame.body.size() > kMax) {
+  const size_t body_size = frame.shared_body ? frame.shared_body->size() : frame.body.size();
+  if (frame.meta.size() > kMax || body_size > kMax) {
     return Error::Permanent("frame part exceeds 4 GiB");
+  }
+  if (frame.shared_body && !frame.body.empty()) {
+    return Error::Permanent("frame has both an inline and a shared body");
   }
   FrameHeader header;
   header.type = frame.type;
   header.request_id = frame.request_id;
   header.meta_length = static_cast<uint32_t>(frame.meta.size());
-  header.body_length = static_cast<uint32_t>(frame.body.size());
+  header.body_length = static_cast<uint32_t>(body_size);
+  header.flags = frame.shared_body ? kFrameBodyInFd : 0;
   std::string out = EncodeHeader(header);
-  out.reserve(kFrameHeaderSize + frame.meta.size() + frame.body.size());
+  out.reserve(kFrameHeaderSize + header.StreamPayloadSize());
   out += frame.meta;
   out += frame.body;
   return out;
@@ -97,6 +190,10 @@ Result<FrameHeader> DecodeHeader(std::string_view bytes, uint64_t max_frame) {
   h.request_id = GetLe(bytes, 8, 8);
   h.meta_length = static_cast<uint32_t>(GetLe(bytes, 16, 4));
   h.body_length = static_cast<uint32_t>(GetLe(bytes, 20, 4));
+  h.flags = static_cast<uint32_t>(GetLe(bytes, 24, 4));
+  if ((h.flags & ~kFrameBodyInFd) != 0 || GetLe(bytes, 28, 4) != 0) {
+    return Error::Permanent("unknown frame flags " + std::to_string(h.flags));
+  }
   if (h.PayloadSize() > max_frame) {
     return Error::Permanent("frame of " + std::to_string(h.PayloadSize()) +
                             " bytes exceeds the cap of " + std::to_string(max_frame));
@@ -104,33 +201,48 @@ Result<FrameHeader> DecodeHeader(std::string_view bytes, uint64_t max_frame) {
   return h;
 }
 
-Result<Frame> ReadFrame(int fd, uint64_t max_frame) {
+Result<Frame> ReadFrame(int fd, uint64_t max_frame, FdIo& io) {
+  ReceivedFds fds;
   char raw[kFrameHeaderSize];
-  const ssize_t got = ReadFull(fd, raw, sizeof raw);
+  const ssize_t got = ReadFull(io, fd, raw, sizeof raw, fds.get());
   if (got == 0) return Error::Retryable("end of stream");
-  if (got < 0) return Error::Retryable(std::string("read failed: ") + std::strerror(errno));
+  if (got < 0) return Error::Retryable("read failed: " + Errno());
   if (static_cast<size_t>(got) < sizeof raw) return Error::Permanent("truncated frame header");
   auto header = DecodeHeader(std::string_view(raw, sizeof raw), max_frame);
   if (!header) return header.error();
+
   Frame frame;
   frame.type = header->type;
   frame.request_id = header->request_id;
+  if (header->body_in_fd()) {
+    if (fds.size() != 1) {
+      return Error::Permanent("frame announces a shared body but carries " +
+                              std::to_string(fds.size()) + " descriptors");
+    }
+    auto body = SharedBody::Adopt(fds.Release(), header->body_length);
+    if (!body) return Error::Permanent(body.error().message);
+    frame.shared_body = std::move(body.value());
+  } else if (fds.size() != 0) {
+    return Error::Permanent("frame carries an unexpected file descriptor");
+  }
   frame.meta.resize(header->meta_length);
-  frame.body.resize(header->body_length);
-  if (ReadFull(fd, frame.meta.data(), frame.meta.size()) !=
+  if (!header->body_in_fd()) frame.body.resize(header->body_length);
+  if (ReadFull(io, fd, frame.meta.data(), frame.meta.size(), fds.get()) !=
           static_cast<ssize_t>(frame.meta.size()) ||
-      ReadFull(fd, frame.body.data(), frame.body.size()) !=
+      ReadFull(io, fd, frame.body.data(), frame.body.size(), fds.get()) !=
           static_cast<ssize_t>(frame.body.size())) {
     return Error::Permanent("truncated frame payload");
   }
+  if (fds.size() != 0) return Error::Permanent("frame carries an unexpected file descriptor");
   return frame;
 }
 
-Status WriteFrame(int fd, const Frame& frame) {
+Status WriteFrame(int fd, const Frame& frame, FdIo& io) {
   auto encoded = EncodeFrame(frame);
   if (!encoded) return encoded.error();
-  if (!WriteFull(fd, encoded->data(), encoded->size())) {
-    return Error::Retryable(std::string("write failed: ") + std::strerror(errno));
+  const int pass_fd = frame.shared_body ? frame.shared_body->fd() : -1;
+  if (!WriteFull(io, fd, encoded->data(), encoded->size(), pass_fd)) {
+    return Error::Retryable("write failed: " + Errno());
   }
   return Status::Ok();
 }

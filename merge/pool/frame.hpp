@@ -1,7 +1,8 @@
 #pragma once
 // The framing between the daemon and its worker processes: length-prefixed, versioned frames
-// over a stream socket. A frame is a fixed header, a JSON "meta" part (the job or its reply) and
-// an opaque "body" part (the document bytes), so documents are never re-encoded as JSON.
+// over a Unix stream socket. A frame is a fixed header, a JSON "meta" part (the job or its
+// reply) and an opaque "body" part (the document bytes), so documents are never re-encoded as
+// JSON.
 //
 //   offset size  field
 //   0      4     magic "TRBW"
@@ -10,23 +11,36 @@
 //   8      8     request id (echoed by the reply)
 //   16     4     meta length
 //   20     4     body length
-//   24     ...   meta bytes, then body bytes
+//   24     4     flags (kFrameBodyInFd; every other bit must be zero)
+//   28     4     reserved, zero
+//   32     ...   meta bytes, then body bytes (unless the body travels as a descriptor)
 // All integers little-endian. Lengths are checked against a cap before anything is allocated.
-// Thread safety: pure functions.
+//
+// With kFrameBodyInFd the body is not in the stream: it is a sealed memfd (SharedBody) sent with
+// SCM_RIGHTS on the frame's first bytes, and body length is its exact size. A large document
+// thus costs one copy into the memfd instead of two through the socket, and the worker reads it
+// through a read-only mapping.
+// Thread safety: pure functions; the blocking helpers use only their arguments.
+
+#include <sys/types.h>
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/result.hpp"
+#include "merge/pool/shared_body.hpp"
 
 namespace tributary::merge::pool {
 
 inline constexpr uint32_t kFrameMagic = 0x57425254;  // "TRBW" read little-endian
-inline constexpr uint16_t kFrameVersion = 1;
-inline constexpr size_t kFrameHeaderSize = 24;
+inline constexpr uint16_t kFrameVersion = 2;
+inline constexpr size_t kFrameHeaderSize = 32;
 inline constexpr uint64_t kDefaultMaxFrame = 256ull << 20;
+inline constexpr uint32_t kFrameBodyInFd = 1u << 0;
 
 enum class FrameType : uint16_t { kRequest = 1, kReply = 2 };
 
@@ -35,27 +49,57 @@ struct FrameHeader {
   uint64_t request_id = 0;
   uint32_t meta_length = 0;
   uint32_t body_length = 0;
+  uint32_t flags = 0;
+  bool body_in_fd() const { return (flags & kFrameBodyInFd) != 0; }
+  // Everything the frame carries (the cap applies to this).
   uint64_t PayloadSize() const { return uint64_t{meta_length} + body_length; }
+  // What follows the header in the stream itself.
+  uint64_t StreamPayloadSize() const { return meta_length + (body_in_fd() ? 0 : body_length); }
 };
 
 struct Frame {
   FrameType type = FrameType::kRequest;
   uint64_t request_id = 0;
   std::string meta;  // JSON text
-  std::string body;
+  std::string body;  // the body in the stream (empty when shared_body is set)
+  // The body as a sealed memfd; when set the frame is sent with kFrameBodyInFd.
+  std::shared_ptr<const SharedBody> shared_body;
+
+  std::string_view Body() const { return shared_body ? shared_body->view() : body; }
 };
 
-// Serialises a frame (header + meta + body). Fails when a part exceeds 4 GiB - 1.
+// Serialises what goes into the stream: the header and meta, plus the body unless it is shared
+// (then the caller passes shared_body->fd() with the first bytes). Fails when a part exceeds
+// 4 GiB - 1, or when a frame has both an inline and a shared body.
 Result<std::string> EncodeFrame(const Frame& frame);
 std::string EncodeHeader(const FrameHeader& header);
 
-// Validates and decodes a header of exactly kFrameHeaderSize bytes: magic, version, type, and
-// meta+body <= max_frame (so a corrupt or hostile length never causes a huge allocation).
+// Validates and decodes a header of exactly kFrameHeaderSize bytes: magic, version, type, flags,
+// and meta+body <= max_frame (so a corrupt or hostile length never causes a huge allocation).
 Result<FrameHeader> DecodeHeader(std::string_view bytes, uint64_t max_frame);
 
+// The socket calls the blocking helpers make, so tests can fail the Nth one or return short
+// counts (LevelDB's ErrorEnv style). Both return bytes transferred (0 = end of stream for
+// Receive) or -1 with errno set.
+class FdIo {
+ public:
+  virtual ~FdIo() = default;
+  // recvmsg: descriptors passed with the bytes are appended to *fds (close-on-exec).
+  virtual ssize_t Receive(int fd, char* data, size_t n, std::vector<int>* fds) = 0;
+  // sendmsg: `pass_fd` (when >= 0) travels with these bytes.
+  virtual ssize_t Send(int fd, const char* data, size_t n, int pass_fd) = 0;
+};
+FdIo& SystemFdIo();
+
+// One sendmsg on a socket; `pass_fd` (when >= 0) is attached with SCM_RIGHTS. MSG_NOSIGNAL
+// always; MSG_DONTWAIT when `nonblocking`. Returns bytes sent or -1 with errno set.
+ssize_t SendWithFd(int socket, const char* data, size_t n, int pass_fd, bool nonblocking);
+
 // Blocking helpers for the worker side (plain fds, no Asio). ReadFrame returns a kRetryable
-// error "end of stream" on orderly EOF before a header, kPermanent on corrupt frames.
-Result<Frame> ReadFrame(int fd, uint64_t max_frame);
-Status WriteFrame(int fd, const Frame& frame);
+// error "end of stream" on orderly EOF before a header, kPermanent on corrupt frames (including
+// a missing, unexpected, unsealed or wrongly sized body descriptor). Received descriptors are
+// never leaked, whatever fails.
+Result<Frame> ReadFrame(int fd, uint64_t max_frame, FdIo& io = SystemFdIo());
+Status WriteFrame(int fd, const Frame& frame, FdIo& io = SystemFdIo());
 
 }  // namespace tributary::merge::pool

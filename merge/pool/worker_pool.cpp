@@ -1,15 +1,19 @@
 #include "merge/pool/worker_pool.hpp"
 
+#include <errno.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <array>
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
+#include <cstring>
+#include <deque>
 #include <future>
 
 #include "common/log.hpp"
@@ -21,22 +25,28 @@ namespace asio = boost::asio;
 using Clock = std::chrono::steady_clock;
 
 struct WorkerPool::Pending {
-  Job job;
+  Job job;  // job.body is moved into `body` on submission
   Callback done;
+  std::shared_ptr<const std::string> body;
+  std::shared_ptr<const SharedBody> shared;  // the body as a memfd, made on the first send
   int attempts = 0;
-  std::string last_cause;
+  std::string last_loss;
+  std::vector<FailureCause> losses;
 };
 
 struct WorkerPool::Worker {
-  Worker(asio::io_context& io, pid_t p) : pid(p), socket(io), deadline(io) {}
+  Worker(asio::io_context& io, pid_t p) : pid(p), socket(io), deadline(io), grace(io) {}
   pid_t pid;
   uint64_t serial = 0;
   asio::local::stream_protocol::socket socket;
-  asio::steady_timer deadline;
-  bool alive = true;
-  std::optional<Pending> job;  // the job it is running
+  asio::steady_timer deadline;  // the running job's job_timeout
+  asio::steady_timer grace;     // after the connection dropped: time left to exit by itself
+  bool alive = true;            // still counted in the pool (not yet reaped)
+  bool closing = false;         // its connection dropped; waiting for its exit
+  std::optional<Pending> job;   // the job it is running
   uint64_t request_id = 0;
-  std::string out;  // the encoded request being written
+  bool writing = false;  // the request is still being written
+  std::string out;       // header + meta of the request being written
   std::array<char, kFrameHeaderSize> header{};
   FrameHeader decoded;
   std::string payload;
@@ -61,10 +71,21 @@ struct WorkerPool::State {
 namespace {
 std::shared_ptr<spdlog::logger> Log() { return Logger("pool"); }
 constexpr auto kCrashLoopWindow = std::chrono::seconds(10);
+constexpr auto kMinBrakeDelay = std::chrono::milliseconds(250);
+constexpr auto kMaxBrakeDelay = std::chrono::milliseconds(30000);
+
+std::vector<std::string> WorkerArgs(const PoolOptions& o) {
+  auto args = o.worker_args;
+  for (auto& a : WorkerLimitArgs(o.limits)) args.push_back(std::move(a));
+  return args;
+}
 }  // namespace
 
 WorkerPool::WorkerPool(asio::io_context& io, PoolOptions options)
-    : io_(io), options_(std::move(options)), state_(std::make_unique<State>(io)) {}
+    : io_(io), options_(std::move(options)), state_(std::make_unique<State>(io)) {
+  state_->counters.configured = options_.processes;
+  stats_ = state_->counters;
+}
 
 WorkerPool::~WorkerPool() = default;
 
@@ -83,8 +104,10 @@ void WorkerPool::DoStart() {
 }
 
 void WorkerPool::SpawnOne() {
-  auto spawned = SpawnWorkerProcess(options_.worker_exe, options_.worker_args);
+  state_->recent_spawns.push_back(Clock::now());
+  auto spawned = SpawnWorkerProcess(options_.worker_exe, WorkerArgs(options_));
   if (!spawned) {
+    ++state_->counters.spawn_failures;
     Log()->error("cannot start a worker: {}", spawned.error().message);
     ScheduleRespawn();
     return;
@@ -93,14 +116,14 @@ void WorkerPool::SpawnOne() {
   w->serial = state_->next_serial++;
   w->socket.assign(asio::local::stream_protocol(), spawned->socket_fd);
   state_->workers.push_back(w);
-  state_->recent_spawns.push_back(Clock::now());
+  ++state_->counters.spawns;
   Log()->debug("worker {} started (pid {})", w->serial, w->pid);
   UpdateStats();
 }
 
 // Replaces lost workers. More spawns than twice the pool size within kCrashLoopWindow means
-// something crashes every worker at once (a bad binary, a hostile document being retried):
-// slow down exponentially instead of burning the CPU on spawns.
+// something kills every worker (a bad binary, a hostile document being retried): slow down
+// exponentially instead of burning the CPU on spawns.
 void WorkerPool::ScheduleRespawn() {
   if (state_->stopped || state_->respawn_scheduled) return;
   const auto now = Clock::now();
@@ -111,8 +134,8 @@ void WorkerPool::ScheduleRespawn() {
       state_->recent_spawns.size() >= static_cast<size_t>(2 * std::max(1, options_.processes));
   if (looping) {
     state_->respawn_backoff =
-        std::clamp(state_->respawn_backoff * 2, std::chrono::milliseconds(250),
-                   std::chrono::milliseconds(30000));
+        std::clamp(state_->respawn_backoff * 2, kMinBrakeDelay, kMaxBrakeDelay);
+    ++state_->counters.brake_engagements;
     Log()->warn("workers are dying repeatedly; next respawn in {} ms",
                 state_->respawn_backoff.count());
   } else {
@@ -124,7 +147,7 @@ void WorkerPool::ScheduleRespawn() {
     state_->respawn_scheduled = false;
     if (ec || state_->stopped) return;
     int alive = 0;
-    for (const auto& w : state_->workers) alive += w->alive ? 1 : 0;
+    for (const auto& w : state_->workers) alive += w->alive && !w->closing ? 1 : 0;
     if (alive < options_.processes) {
       SpawnOne();
       ++state_->counters.respawns;
@@ -132,13 +155,22 @@ void WorkerPool::ScheduleRespawn() {
     }
     Dispatch();
   });
+  UpdateStats();
 }
 
 void WorkerPool::Submit(Job job, Callback done) {
   asio::post(io_, [this, job = std::move(job), done = std::move(done)]() mutable {
-    Pending p{std::move(job), std::move(done), 0, {}};
+    Pending p;
+    p.body = std::make_shared<const std::string>(std::move(job.body));
+    p.job = std::move(job);
+    p.done = std::move(done);
+    ++state_->counters.jobs_submitted;
     if (state_->stopped) {
-      Finish(std::move(p), JobOutcome{std::nullopt, {}, Error::Retryable("pool stopped"), 0});
+      ++state_->counters.jobs_failed;
+      UpdateStats();
+      JobOutcome out;
+      out.failure = Error::Retryable("pool stopped");
+      Finish(std::move(p), std::move(out));
       return;
     }
     state_->queue.push_back(std::move(p));
@@ -148,9 +180,9 @@ void WorkerPool::Submit(Job job, Callback done) {
 
 void WorkerPool::Dispatch() {
   if (state_->stopped) return;
-  for (const auto& w : state_->workers) {
+  for (const auto& w : std::vector<std::shared_ptr<Worker>>(state_->workers)) {
     if (state_->queue.empty()) break;
-    if (!w->alive || w->job) continue;
+    if (!w->alive || w->closing || w->job) continue;
     w->job = std::move(state_->queue.front());
     state_->queue.pop_front();
     DoSend(w);
@@ -161,42 +193,94 @@ void WorkerPool::Dispatch() {
 void WorkerPool::DoSend(const std::shared_ptr<Worker>& w) {
   Pending& p = *w->job;
   ++p.attempts;
-  w->request_id = state_->next_request_id++;
-  Frame frame;
-  frame.type = FrameType::kRequest;
-  frame.request_id = w->request_id;
-  frame.meta = p.job.meta.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  frame.body = p.job.body;
-  auto encoded = EncodeFrame(frame);
-  if (!encoded) {
+  if (!p.shared && p.body->size() >= options_.shared_body_threshold) {
+    if (auto shared = SharedBody::Create(*p.body)) {
+      p.shared = std::move(shared.value());
+      p.body = std::make_shared<const std::string>();  // the memfd holds the bytes now
+    } else {
+      Log()->warn("{}: sending the body through the socket: {}", p.job.label,
+                  shared.error().message);
+    }
+  }
+  const std::string meta =
+      p.job.meta.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  const size_t body_size = p.shared ? p.shared->size() : p.body->size();
+  if (meta.size() + uint64_t{body_size} > options_.max_frame) {
     Pending failed = std::move(*w->job);
     w->job.reset();
-    Finish(std::move(failed), JobOutcome{std::nullopt, {}, encoded.error(), failed.attempts});
+    ++state_->counters.jobs_failed;
+    JobOutcome out;
+    out.failure = Error::Permanent("the document of " + std::to_string(body_size) +
+                                   " bytes exceeds the worker frame cap of " +
+                                   std::to_string(options_.max_frame));
+    out.attempts = failed.attempts;
+    Finish(std::move(failed), std::move(out));
     return;
   }
-  w->out = std::move(encoded.value());
+  w->request_id = state_->next_request_id++;
+  FrameHeader header;
+  header.type = FrameType::kRequest;
+  header.request_id = w->request_id;
+  header.meta_length = static_cast<uint32_t>(meta.size());
+  header.body_length = static_cast<uint32_t>(body_size);
+  header.flags = p.shared ? kFrameBodyInFd : 0;
+  w->out = EncodeHeader(header) + meta;
+  w->writing = true;
 
   w->deadline.expires_after(options_.job_timeout);
   w->deadline.async_wait([this, w](const boost::system::error_code& ec) {
-    if (ec || !w->alive || !w->job) return;
-    ++state_->counters.worker_timeouts;
-    LoseWorker(w, "timed out after " + std::to_string(options_.job_timeout.count()) + " ms",
+    if (ec || !w->alive || w->closing || !w->job) return;
+    LoseWorker(w, FailureCause::kTimeout,
+               "timed out after " + std::to_string(options_.job_timeout.count()) + " ms",
                std::nullopt);
   });
-  asio::async_write(w->socket, asio::buffer(w->out),
-                    [this, w](const boost::system::error_code& ec, size_t) {
+  if (p.shared) {
+    ++state_->counters.shared_bodies;
+    DoSendWithFd(w);
+  } else {
+    DoWrite(w, 0);
+  }
+  DoReadHeader(w);
+}
+
+// The memfd travels with the first bytes of the frame (SCM_RIGHTS), which Asio cannot send: one
+// non-blocking sendmsg on the native socket, waiting for writability if the buffer is full.
+void WorkerPool::DoSendWithFd(const std::shared_ptr<Worker>& w) {
+  if (!w->alive || w->closing || !w->job) return;
+  const ssize_t n = SendWithFd(w->socket.native_handle(), w->out.data(), w->out.size(),
+                               w->job->shared->fd(), /*nonblocking=*/true);
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+    w->socket.async_wait(asio::socket_base::wait_write,
+                         [this, w](const boost::system::error_code& ec) {
+                           if (!w->alive) return;
+                           if (ec) return OnConnectionLost(w);
+                           DoSendWithFd(w);
+                         });
+    return;
+  }
+  if (n < 0) return OnConnectionLost(w);
+  DoWrite(w, static_cast<size_t>(n));
+}
+
+// Writes the rest of the request from `offset` of w->out, then the inline body (if any). The
+// handler holds the body, so a worker lost mid-write cannot leave the write a dangling buffer.
+void WorkerPool::DoWrite(const std::shared_ptr<Worker>& w, size_t offset) {
+  auto body = w->job->body;
+  std::array<asio::const_buffer, 2> buffers{asio::buffer(w->out) + offset, asio::buffer(*body)};
+  asio::async_write(w->socket, buffers,
+                    [this, w, body](const boost::system::error_code& ec, size_t) {
+                      w->writing = false;
                       w->out.clear();
                       w->out.shrink_to_fit();
-                      if (ec && w->alive) LoseWorker(w, "", std::nullopt);
+                      if (ec && w->alive) OnConnectionLost(w);
                     });
-  DoReadHeader(w);
 }
 
 void WorkerPool::DoReadHeader(const std::shared_ptr<Worker>& w) {
   asio::async_read(w->socket, asio::buffer(w->header),
                    [this, w](const boost::system::error_code& ec, size_t) {
-                     if (!w->alive) return;
-                     if (ec) return LoseWorker(w, "", std::nullopt);
+                     if (!w->alive || w->closing) return;
+                     if (ec) return OnConnectionLost(w);
                      OnHeader(w);
                    });
 }
@@ -204,38 +288,76 @@ void WorkerPool::DoReadHeader(const std::shared_ptr<Worker>& w) {
 void WorkerPool::OnHeader(const std::shared_ptr<Worker>& w) {
   auto header =
       DecodeHeader(std::string_view(w->header.data(), w->header.size()), options_.max_frame);
-  if (!header || header->type != FrameType::kReply || header->request_id != w->request_id) {
-    return LoseWorker(w, "sent a corrupt reply" + (header ? "" : ": " + header.error().message),
-                      std::nullopt);
+  std::string problem;
+  if (!header) {
+    problem = header.error().message;
+  } else if (header->type != FrameType::kReply) {
+    problem = "a request frame";
+  } else if (header->request_id != w->request_id) {
+    problem = "request id " + std::to_string(header->request_id) + " instead of " +
+              std::to_string(w->request_id);
+  } else if (header->body_in_fd()) {
+    problem = "a body descriptor, which replies may not carry";
+  }
+  if (!problem.empty()) {
+    return LoseWorker(w, FailureCause::kProtocol, "sent a corrupt reply: " + problem, std::nullopt);
   }
   w->decoded = *header;
   w->payload.resize(header->PayloadSize());
   asio::async_read(w->socket, asio::buffer(w->payload),
                    [this, w](const boost::system::error_code& ec, size_t) {
-                     if (!w->alive) return;
-                     if (ec) return LoseWorker(w, "", std::nullopt);
+                     if (!w->alive || w->closing) return;
+                     if (ec) return OnConnectionLost(w);
                      OnPayload(w);
                    });
 }
 
 void WorkerPool::OnPayload(const std::shared_ptr<Worker>& w) {
-  w->deadline.cancel();
   JobOutcome outcome;
   outcome.reply = nlohmann::json::parse(w->payload.begin(),
                                         w->payload.begin() + w->decoded.meta_length, nullptr,
                                         /*allow_exceptions=*/false);
-  if (outcome.reply->is_discarded()) {
-    return LoseWorker(w, "sent a reply that is not JSON", std::nullopt);
+  if (outcome.reply->is_discarded() || !outcome.reply->is_object()) {
+    return LoseWorker(w, FailureCause::kProtocol, "sent a reply that is not a JSON object",
+                      std::nullopt);
+  }
+  w->deadline.cancel();
+  if (!w->job || w->writing) {
+    // Replying before the whole request was read means the worker is not running our loop.
+    return LoseWorker(w, FailureCause::kProtocol, "replied before reading its request",
+                      std::nullopt);
   }
   outcome.body = w->payload.substr(w->decoded.meta_length);
   w->payload.clear();
+  w->payload.shrink_to_fit();
   Pending p = std::move(*w->job);
   w->job.reset();
   outcome.attempts = p.attempts;
+  outcome.losses = std::move(p.losses);
   ++state_->counters.jobs_completed;
+  // A completed job proves workers can live again: the crash-loop brake starts over.
+  state_->respawn_backoff = std::chrono::milliseconds(0);
   UpdateStats();  // before the callback, so its caller sees the job counted
   Finish(std::move(p), std::move(outcome));
   Dispatch();
+}
+
+// The connection dropped (or a read/write failed). The worker is most likely dying: give it a
+// moment to exit so that its real exit status (signal, out of memory) is what gets reported.
+void WorkerPool::OnConnectionLost(const std::shared_ptr<Worker>& w) {
+  if (!w->alive || w->closing) return;
+  w->closing = true;
+  w->deadline.cancel();
+  int status = 0;
+  if (::waitpid(w->pid, &status, WNOHANG) == w->pid) {
+    return LoseWorker(w, std::nullopt, {}, status);
+  }
+  w->grace.expires_after(options_.exit_grace);
+  w->grace.async_wait([this, w](const boost::system::error_code& ec) {
+    if (ec || !w->alive) return;
+    LoseWorker(w, FailureCause::kProtocol, "closed its connection without exiting", std::nullopt);
+  });
+  UpdateStats();
 }
 
 void WorkerPool::OnChildSignal() {
@@ -244,54 +366,65 @@ void WorkerPool::OnChildSignal() {
     if (!w->alive) continue;
     int status = 0;
     const pid_t r = ::waitpid(w->pid, &status, WNOHANG);
-    if (r == w->pid) LoseWorker(w, "", status);
+    if (r == w->pid) LoseWorker(w, std::nullopt, {}, status);
   }
   state_->child_signals.async_wait([this](const boost::system::error_code& ec, int) {
     if (!ec) OnChildSignal();
   });
 }
 
-// A worker is gone (or must go): reap it, retry or fail its job, and replace it.
-// `status` is set when the process was already reaped.
-void WorkerPool::LoseWorker(const std::shared_ptr<Worker>& w, std::string cause,
-                            std::optional<int> status) {
+void WorkerPool::LoseWorker(const std::shared_ptr<Worker>& w, std::optional<FailureCause> cause,
+                            std::string description, std::optional<int> status) {
   if (!w->alive) return;
   w->alive = false;
   w->deadline.cancel();
+  w->grace.cancel();
   boost::system::error_code ignored;
   w->socket.close(ignored);
+  bool killed_by_pool = false;
   if (!status) {
     // SIGKILL first so the blocking waitpid cannot hang on a worker that closed its socket
     // but keeps running; killing a process that already exited is harmless (it is a zombie
     // until reaped, so its pid cannot have been reused).
-    ::kill(w->pid, SIGKILL);
+    killed_by_pool = ::kill(w->pid, SIGKILL) == 0;
     int st = 0;
     if (::waitpid(w->pid, &st, 0) == w->pid) status = st;
   }
-  if (cause.empty()) {
-    cause = status ? DescribeWaitStatus(*status) : "lost its connection";
+  if (!cause) {
+    const WorkerLoss loss = status ? ClassifyWaitStatus(*status, killed_by_pool, options_.limits)
+                                   : WorkerLoss{FailureCause::kProtocol, "lost its connection"};
+    cause = loss.cause;
+    description = loss.description;
   }
   std::erase(state_->workers, w);
   if (w->job) {
-    ++state_->counters.worker_crashes;
+    ++state_->counters.losses[static_cast<size_t>(*cause)];
     Pending p = std::move(*w->job);
     w->job.reset();
+    p.losses.push_back(*cause);
     Log()->warn("worker {} (pid {}) {} while running a job ({}), attempt {}", w->serial, w->pid,
-                cause, p.job.label, p.attempts);
+                description, p.job.label, p.attempts);
     if (p.attempts < options_.max_attempts && !state_->stopped) {
-      p.last_cause = cause;
+      p.last_loss = description;
+      ++state_->counters.jobs_retried;
       state_->queue.push_front(std::move(p));
     } else {
-      std::string message = "worker " + cause;
-      if (p.attempts > 1)
-        message += p.last_cause == cause ? " twice" : " (and before: " + p.last_cause + ")";
-      const int attempts = p.attempts;
+      std::string message = "worker " + description;
+      if (p.attempts > 1) {
+        message += p.last_loss == description ? " twice" : " (and before: " + p.last_loss + ")";
+      }
       ++state_->counters.jobs_failed;
       UpdateStats();
-      Finish(std::move(p), JobOutcome{std::nullopt, {}, Error::SourceBroken(message), attempts});
+      JobOutcome out;
+      out.failure = Error::SourceBroken(message);
+      out.cause = cause;
+      out.attempts = p.attempts;
+      out.losses = p.losses;
+      Finish(std::move(p), std::move(out));
     }
   } else if (!state_->stopped) {
-    Log()->warn("idle worker {} (pid {}) {}", w->serial, w->pid, cause);
+    ++state_->counters.idle_losses;
+    Log()->warn("idle worker {} (pid {}) {}", w->serial, w->pid, description);
   }
   if (!state_->stopped) ScheduleRespawn();
   UpdateStats();
@@ -325,18 +458,28 @@ void WorkerPool::DoStop() {
   boost::system::error_code ignored;
   state_->child_signals.cancel(ignored);
   state_->respawn_timer.cancel();
+  const auto stopped = [](int attempts) {
+    JobOutcome out;
+    out.failure = Error::Retryable("pool stopped");
+    out.attempts = attempts;
+    return out;
+  };
   auto queued = std::move(state_->queue);
   state_->queue.clear();
   for (auto& p : queued) {
     const int attempts = p.attempts;
-    Finish(std::move(p), JobOutcome{std::nullopt, {}, Error::Retryable("pool stopped"), attempts});
+    ++state_->counters.jobs_failed;
+    Finish(std::move(p), stopped(attempts));
   }
   auto workers = std::move(state_->workers);
   state_->workers.clear();
   for (auto& w : workers) {
     w->alive = false;
     w->deadline.cancel();
-    w->socket.close(ignored);  // the worker sees end of stream and exits
+    w->grace.cancel();
+    w->socket.close(ignored);  // an idle worker sees end of stream and exits
+    // A busy one would only notice after its job: its result is no longer wanted.
+    if (w->job) ::kill(w->pid, SIGKILL);
   }
   const auto grace = Clock::now() + std::chrono::seconds(2);
   for (auto& w : workers) {
@@ -353,8 +496,8 @@ void WorkerPool::DoStop() {
       Pending p = std::move(*w->job);
       w->job.reset();
       const int attempts = p.attempts;
-      Finish(std::move(p),
-             JobOutcome{std::nullopt, {}, Error::Retryable("pool stopped"), attempts});
+      ++state_->counters.jobs_failed;
+      Finish(std::move(p), stopped(attempts));
     }
   }
   UpdateStats();
@@ -370,6 +513,8 @@ void WorkerPool::UpdateStats() {
     if (w->job) ++s.busy;
   }
   s.queued = state_->queue.size();
+  s.brake_active = state_->respawn_backoff.count() > 0;
+  s.respawn_delay_ms = state_->respawn_backoff.count();
   std::lock_guard lock(stats_mu_);
   stats_ = s;
 }

@@ -3,10 +3,12 @@
 // that crashes, hangs or bloats a parser costs one worker, never the daemon.
 //
 // Contract: Submit() queues a job; `done` is called exactly once, on the pool's io_context
-// thread, with the worker's reply or with a failure. A job whose worker died or overran
-// job_timeout is retried once on a fresh worker; a second loss fails the job with the cause
-// ("worker killed by signal 11 (Segmentation fault) twice"). Dead workers are replaced, with a
-// crash-loop brake (respawns are delayed with backoff when they happen too often).
+// thread, with the worker's reply or with a failure. A job whose worker died, overran
+// job_timeout or its CPU limit, ran out of memory or broke the protocol is retried once on a
+// fresh worker; a second loss fails the job with the cause ("worker killed by signal 11
+// (Segmentation fault) twice") and its FailureCause. Dead workers are replaced, with a
+// crash-loop brake (respawns are delayed with backoff when they happen too often). Bodies of
+// at least shared_body_threshold bytes are passed to the worker as a sealed memfd.
 // Thread safety: Start, Submit, Stop and Stats may be called from any thread. All other state
 // lives on the io_context given at construction, which must run on exactly one thread.
 
@@ -15,9 +17,7 @@
 #include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <functional>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -27,16 +27,23 @@
 
 #include "common/result.hpp"
 #include "merge/pool/frame.hpp"
+#include "merge/pool/pool_stats.hpp"
+#include "merge/pool/worker_limits.hpp"
 
 namespace tributary::merge::pool {
 
 struct PoolOptions {
-  std::string worker_exe;  // usually SelfExecutablePath()
-  std::vector<std::string> worker_args{"worker"};
+  std::string worker_exe;                          // usually SelfExecutablePath()
+  std::vector<std::string> worker_args{"worker"};  // WorkerLimitArgs(limits) are appended
   int processes = 2;
   std::chrono::milliseconds job_timeout{10000};
   uint64_t max_frame = kDefaultMaxFrame;
   int max_attempts = 2;  // the first try and one retry on a fresh worker
+  WorkerLimits limits;   // applied by every worker to itself
+  size_t shared_body_threshold = 256 * 1024;
+  // After a worker's connection drops, how long to wait for it to exit by itself (so its real
+  // exit status is known) before it is killed.
+  std::chrono::milliseconds exit_grace{500};
 };
 
 struct Job {
@@ -51,18 +58,11 @@ struct JobOutcome {
   std::string body;
   // Set when no worker could complete the job (lost twice, pool stopped, ...).
   std::optional<Error> failure;
+  // Set with `failure` when the job was lost with its workers (not when the pool stopped).
+  std::optional<FailureCause> cause;
   int attempts = 0;
-};
-
-struct PoolStats {
-  int processes = 0;  // alive workers
-  int busy = 0;
-  size_t queued = 0;
-  uint64_t jobs_completed = 0;
-  uint64_t jobs_failed = 0;  // failed after every attempt
-  uint64_t worker_crashes = 0;
-  uint64_t worker_timeouts = 0;
-  uint64_t respawns = 0;
+  // The cause of every lost attempt, also when a retry then succeeded.
+  std::vector<FailureCause> losses;
 };
 
 class WorkerPool {
@@ -85,17 +85,25 @@ class WorkerPool {
  private:
   struct Worker;
   struct Pending;
+  struct State;
 
   void DoStart();
   void SpawnOne();
   void ScheduleRespawn();
   void Dispatch();
   void DoSend(const std::shared_ptr<Worker>& w);
+  void DoSendWithFd(const std::shared_ptr<Worker>& w);
+  void DoWrite(const std::shared_ptr<Worker>& w, size_t offset);
   void DoReadHeader(const std::shared_ptr<Worker>& w);
   void OnHeader(const std::shared_ptr<Worker>& w);
   void OnPayload(const std::shared_ptr<Worker>& w);
+  void OnConnectionLost(const std::shared_ptr<Worker>& w);
   void OnChildSignal();
-  void LoseWorker(const std::shared_ptr<Worker>& w, std::string cause, std::optional<int> status);
+  // The worker must go: reaps it (killing it first unless `status` says it was reaped), then
+  // retries or fails its job and replaces it. `loss` is the known cause, or nullopt to classify
+  // the exit status.
+  void LoseWorker(const std::shared_ptr<Worker>& w, std::optional<FailureCause> cause,
+                  std::string description, std::optional<int> status);
   void Finish(Pending pending, JobOutcome outcome);
   void DoStop();
   void UpdateStats();
@@ -104,7 +112,6 @@ class WorkerPool {
   const PoolOptions options_;
 
   // Owned by the io_context thread.
-  struct State;
   std::unique_ptr<State> state_;
 
   mutable std::mutex stats_mu_;

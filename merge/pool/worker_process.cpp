@@ -43,7 +43,7 @@ Result<SpawnedProcess> SpawnWorkerProcess(const std::string& exe,
   posix_spawnattr_setsigmask(&attr, &empty);
   sigset_t defaults;
   sigemptyset(&defaults);
-  for (int sig : {SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGPIPE, SIGUSR1, SIGUSR2}) {
+  for (int sig : {SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGPIPE, SIGUSR1, SIGUSR2, SIGXCPU, SIGXFSZ}) {
     sigaddset(&defaults, sig);
   }
   posix_spawnattr_setsigdefault(&attr, &defaults);
@@ -76,6 +76,29 @@ std::string DescribeWaitStatus(int status) {
     return "killed by signal " + std::to_string(sig) + (name ? std::string(" (") + name + ")" : "");
   }
   return "stopped (status " + std::to_string(status) + ")";
+}
+
+WorkerLoss ClassifyWaitStatus(int status, bool killed_by_pool, const WorkerLimits& limits) {
+  const std::string described = DescribeWaitStatus(status);
+  if (WIFEXITED(status) && WEXITSTATUS(status) == kWorkerExitOutOfMemory) {
+    return {FailureCause::kOutOfMemory,
+            limits.address_space > 0
+                ? "ran out of memory (limit " + std::to_string(limits.address_space >> 20) + " MiB)"
+                : "ran out of memory"};
+  }
+  if (WIFEXITED(status) && WEXITSTATUS(status) == kWorkerExitProtocol) {
+    return {FailureCause::kProtocol, "rejected a corrupt request (" + described + ")"};
+  }
+  if (WIFSIGNALED(status) && WTERMSIG(status) == SIGXCPU) {
+    return {FailureCause::kTimeout, "exceeded its CPU time limit of " +
+                                        std::to_string(limits.cpu_seconds_per_job) + " s (" +
+                                        described + ")"};
+  }
+  if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL && !killed_by_pool) {
+    return {FailureCause::kOutOfMemory,
+            described + ", presumably by the kernel's out-of-memory killer"};
+  }
+  return {FailureCause::kCrash, described};
 }
 
 std::string SelfExecutablePath() {

@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "common/result.hpp"
+#include "merge/pool/pool_stats.hpp"
+#include "merge/pool/worker_limits.hpp"
 
 namespace tributary::merge::pool {
 
@@ -24,6 +26,16 @@ Result<SpawnedProcess> SpawnWorkerProcess(const std::string& exe,
 
 // "exited with status 3", "killed by signal 11 (Segmentation fault)".
 std::string DescribeWaitStatus(int status);
+
+// Why a worker process ended, as the pool counts and reports it.
+struct WorkerLoss {
+  FailureCause cause = FailureCause::kCrash;
+  std::string description;  // "killed by signal 11 (Segmentation fault)", "ran out of memory …"
+};
+
+// Classifies a reaped worker's wait status. `killed_by_pool` says whether the pool sent the
+// SIGKILL (otherwise a SIGKILL is taken for the kernel's out-of-memory killer).
+WorkerLoss ClassifyWaitStatus(int status, bool killed_by_pool, const WorkerLimits& limits);
 
 // The path of the running executable (/proc/self/exe resolved), for spawning ourselves.
 std::string SelfExecutablePath();

@@ -2,6 +2,7 @@
 
 #include "common/time.hpp"
 #include "config/loader.hpp"
+#include "merge/combine/merge_job.hpp"
 #include "merge/combine/view_merger.hpp"
 
 namespace tributary::merge::worker {
@@ -70,6 +71,16 @@ JobReply Merge(const nlohmann::json& meta) {
   return reply;
 }
 
+// merge/combine/merge_job.hpp describes the body and the reply.
+JobReply MergeKeys(const nlohmann::json& meta, std::string_view body) {
+  std::vector<config::ConfigError> errors;
+  auto view = config::ParseView(meta.at("view"), "view", errors);
+  if (!view) return ErrorReply("source_broken", "invalid view definition: " + Joined(errors));
+  auto reply = combine::RunMergeJob(*view, body);
+  if (!reply) return ErrorReply(ErrorClassName(reply.error().error_class), reply.error().message);
+  return JobReply{std::move(reply).value(), {}};
+}
+
 Error ReplyError(const nlohmann::json& reply) {
   const auto& e = reply.value("error", nlohmann::json::object());
   const std::string cls = e.value("class", "source_broken");
@@ -85,6 +96,7 @@ JobReply HandleJob(const nlohmann::json& meta, std::string_view body) {
   const std::string job = meta.value("job", "");
   if (job == "extract") return Extract(meta, body);
   if (job == "merge") return Merge(meta);
+  if (job == "merge_keys") return MergeKeys(meta, body);
   if (job == "ping") return JobReply{{{"ok", true}}, {}};
   return ErrorReply("permanent", "unknown job \"" + job + "\"");
 }
@@ -108,6 +120,11 @@ nlohmann::json MakeMergeRequest(const config::ViewConfig& view,
                   {"records", std::move(records)}});
   }
   return {{"job", "merge"}, {"view", view.definition}, {"inputs", std::move(in)}};
+}
+
+std::optional<Error> JobError(const nlohmann::json& reply) {
+  if (reply.value("ok", false)) return std::nullopt;
+  return ReplyError(reply);
 }
 
 Result<ExtractReply> ParseExtractReply(const nlohmann::json& reply) {

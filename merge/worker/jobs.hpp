@@ -8,9 +8,12 @@
 //            "records":[…],"stats":{…}}
 //   merge:   meta {"job":"merge","view":<definition>,"inputs":[{"source":…,"fetched_at":ms,
 //            "records":[…]}]} → {"ok":true,"records":[…merged…],"stats":{…}}
+//   merge_keys: meta {"job":"merge_keys","view":<definition>}, body = the keys to merge →
+//            {"ok":true,"results":[…]} (merge/combine/merge_job.hpp)
 //   Failures: {"ok":false,"error":{"class":"source_broken","message":…}}
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -39,5 +42,7 @@ struct ExtractReply {
 };
 Result<ExtractReply> ParseExtractReply(const nlohmann::json& reply);
 Result<std::vector<MergedRecord>> ParseMergeReply(const nlohmann::json& reply);
+// The job error of a reply with "ok": false, else nullopt.
+std::optional<Error> JobError(const nlohmann::json& reply);
 
 }  // namespace tributary::merge::worker

@@ -5,12 +5,40 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <exception>
+#include <new>
 
 #include "merge/pool/frame.hpp"
+#include "merge/worker/test_hooks.hpp"
 
 namespace tributary::merge::worker {
+namespace {
+
+// Moves the soft RLIMIT_CPU to (CPU time used so far, rounded up) + budget. Only the soft limit
+// moves: an unprivileged process cannot raise its hard limit again once lowered.
+void SetJobCpuBudget(int seconds) {
+  if (seconds <= 0) return;
+  rusage usage{};
+  if (getrusage(RUSAGE_SELF, &usage) != 0) return;
+  const rlim_t used = static_cast<rlim_t>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + 1;
+  rlimit cpu{};
+  if (getrlimit(RLIMIT_CPU, &cpu) != 0) return;
+  rlim_t soft = used + static_cast<rlim_t>(seconds);
+  if (cpu.rlim_max != RLIM_INFINITY) soft = std::min(soft, cpu.rlim_max);
+  cpu.rlim_cur = soft;
+  setrlimit(RLIMIT_CPU, &cpu);
+}
+
+[[noreturn]] void ExitOutOfMemory() {
+  // No allocation here: the heap is what just ran out.
+  static const char kMessage[] = "worker: out of memory\n";
+  [[maybe_unused]] const ssize_t ignored = ::write(2, kMessage, sizeof kMessage - 1);
+  ::_exit(pool::kWorkerExitOutOfMemory);
+}
+
+}  // namespace
 
 JobReply ErrorReply(const std::string& error_class, const std::string& message) {
   JobReply reply;
@@ -37,30 +65,48 @@ void ApplyWorkerLimits(const WorkerLimits& limits) {
 #endif
 }
 
-int RunWorkerLoop(int fd, const JobHandler& handler, uint64_t max_frame) {
+int RunWorkerLoop(int fd, const JobHandler& handler, uint64_t max_frame,
+                  const WorkerLimits& limits) {
   for (;;) {
-    auto request = pool::ReadFrame(fd, max_frame);
-    if (!request) {
-      if (request.error().message == "end of stream") return 0;
-      std::fprintf(stderr, "worker: %s\n", request.error().message.c_str());
-      return 2;
-    }
-    JobReply reply;
-    try {
-      const auto meta = nlohmann::json::parse(request->meta);
-      reply = handler(meta, request->body);
-    } catch (const std::bad_alloc&) {
-      reply = ErrorReply("source_broken", "out of memory while processing the document");
-    } catch (const std::exception& e) {
-      reply = ErrorReply("source_broken", e.what());
-    }
-    pool::Frame frame;
-    frame.type = pool::FrameType::kReply;
-    frame.request_id = request->request_id;
-    frame.meta = reply.meta.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    frame.body = std::move(reply.body);
-    if (!pool::WriteFrame(fd, frame)) return 0;  // the daemon went away
+    pool::Frame reply_frame;
+    {
+      auto request = pool::ReadFrame(fd, max_frame);
+      if (!request) {
+        if (request.error().message == "end of stream") return 0;
+        std::fprintf(stderr, "worker: %s\n", request.error().message.c_str());
+        return pool::kWorkerExitProtocol;
+      }
+      SetJobCpuBudget(limits.cpu_seconds_per_job);
+      JobReply reply;
+      try {
+        MaybeMisbehave(request->Body(), fd);
+        const auto meta = nlohmann::json::parse(request->meta);
+        reply = handler(meta, request->Body());
+        reply_frame.meta =
+            reply.meta.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      } catch (const std::bad_alloc&) {
+        ExitOutOfMemory();
+      } catch (const std::exception& e) {
+        reply = ErrorReply("source_broken", e.what());
+        reply_frame.meta =
+            reply.meta.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      }
+      reply_frame.type = pool::FrameType::kReply;
+      reply_frame.request_id = request->request_id;
+      reply_frame.body = std::move(reply.body);
+    }  // the request (and its mapped body) is released before the reply goes out
+    if (!pool::WriteFrame(fd, reply_frame)) return 0;  // the daemon went away
   }
+}
+
+int RunWorkerProcess(const std::vector<std::string>& args, const JobHandler& handler) {
+  auto limits = pool::ParseWorkerLimitArgs(args);
+  if (!limits) {
+    std::fprintf(stderr, "%s\n", limits.error().message.c_str());
+    return 64;
+  }
+  ApplyWorkerLimits(*limits);
+  return RunWorkerLoop(3, handler, pool::kDefaultMaxFrame, *limits);
 }
 
 }  // namespace tributary::merge::worker

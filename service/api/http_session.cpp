@@ -6,7 +6,10 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include <sstream>
+
 #include "common/log.hpp"
+#include "service/api/sse_session.hpp"
 
 namespace tributary::service::api {
 
@@ -66,20 +69,38 @@ void HttpSession::OnRead(beast::error_code ec, size_t) {
   }
   stream_.expires_never();
   // Handlers may block (storage reads): run them on the handler pool, then come back here.
-  asio::post(handlers_, [self = shared_from_this(), req = parser_->release()]() mutable {
-    Response response;
+  auto request = std::make_shared<const Request>(parser_->release());
+  asio::post(handlers_, [self = shared_from_this(), request] {
+    auto respond = [self](Outcome outcome) {
+      asio::post(self->stream_.get_executor(), [self, outcome = std::move(outcome)]() mutable {
+        if (outcome.stream) return self->DoStream(std::move(outcome));
+        self->DoWrite(std::move(outcome.response));
+      });
+    };
     try {
-      response = self->router_->Dispatch(req);
+      self->router_->Dispatch(request, self->stream_.get_executor(), self->handlers_.get_executor(),
+                              respond);
     } catch (const std::exception& e) {
-      Logger("api")->error("{} {}: handler failed: {}", std::string(req.method_string()),
-                           std::string(req.target()), e.what());
-      response = JsonError(req, http::status::internal_server_error, "internal",
-                           "internal error; see the daemon's log");
+      Logger("api")->error("{} {}: handler failed: {}", std::string(request->method_string()),
+                           std::string(request->target().substr(0, request->target().find('?'))),
+                           e.what());
+      respond(Outcome{JsonError(*request, http::status::internal_server_error, "internal",
+                                "internal error; see the daemon's log"),
+                      nullptr});
     }
-    asio::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
-      self->DoWrite(std::move(response));
-    });
   });
+}
+
+void HttpSession::DoStream(Outcome outcome) {
+  // The connection now belongs to the event stream: send the header as is, then events.
+  Response& r = outcome.response;
+  r.set(http::field::server, "tributary");
+  r.keep_alive(false);
+  std::ostringstream header;
+  header << r.base();
+  std::make_shared<SseSession>(std::move(stream_), std::move(outcome.stream), handlers_,
+                               options_.heartbeat, options_.read_timeout, connections_)
+      ->Run(header.str());
 }
 
 void HttpSession::DoWrite(Response response) {

@@ -28,6 +28,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void DoRead();
   void OnRead(boost::beast::error_code ec, size_t bytes);
   void DoWrite(Response response);
+  void DoStream(Outcome outcome);
   void OnWrite(bool keep_alive, boost::beast::error_code ec, size_t bytes);
   void DoClose();
 

@@ -1,5 +1,7 @@
 #include "service/api/listener.hpp"
 
+#include <fcntl.h>
+
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/write.hpp>
@@ -11,6 +13,18 @@ namespace tributary::service::api {
 
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
+
+namespace {
+
+// Worker processes are spawned from this process at any time: without close-on-exec they would
+// inherit the listening socket and open connections (keeping the port bound and connections
+// half-open after the daemon is gone). Asio opens and accepts without SOCK_CLOEXEC.
+void SetCloseOnExec(int fd) {
+  const int flags = ::fcntl(fd, F_GETFD);
+  if (flags >= 0) ::fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+}
+
+}  // namespace
 
 Listener::Listener(asio::io_context& io, const ServerOptions& options,
                    std::shared_ptr<const Router> router, asio::thread_pool& handlers)
@@ -26,6 +40,7 @@ Result<tcp::endpoint> Listener::Bind() {
   if (ec) return Error::Permanent("listen: invalid address \"" + options_.host + "\"");
   const tcp::endpoint endpoint(address, options_.port);
   acceptor_.open(endpoint.protocol(), ec);
+  if (!ec) SetCloseOnExec(acceptor_.native_handle());
   if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) acceptor_.bind(endpoint, ec);
   if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
@@ -58,6 +73,7 @@ void Listener::DoAccept() {
 
 void Listener::OnAccept(boost::system::error_code ec, tcp::socket socket) {
   if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
+  if (!ec) SetCloseOnExec(socket.native_handle());
   if (ec) {
     Logger("api")->warn("accept failed: {}", ec.message());
   } else if (connections_->load() >= options_.max_connections) {

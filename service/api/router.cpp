@@ -2,8 +2,14 @@
 
 #include <boost/url/parse.hpp>
 
+#include "service/api/http_util.hpp"
+#include "service/metrics/registry.hpp"
+
 namespace tributary::service::api {
 namespace {
+
+// Bodies smaller than this are not worth a gzip header (and the CPU).
+constexpr size_t kMinGzipBytes = 860;
 
 std::vector<std::string> SplitPath(std::string_view path) {
   std::vector<std::string> out;
@@ -25,6 +31,29 @@ bool IsParam(const std::string& segment) {
   return segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
 }
 
+struct RequestMetrics {
+  metrics::Family<metrics::Counter>& requests;
+  metrics::Family<metrics::Histogram>& latency;
+};
+
+RequestMetrics& ApiMetrics() {
+  auto& r = metrics::DefaultRegistry();
+  static RequestMetrics m{
+      r.CounterFamily("tributary_api_requests_total",
+                      "API requests by route pattern, method and status code.",
+                      {"route", "method", "status"}),
+      r.HistogramFamily("tributary_api_request_duration_seconds",
+                        "Time from a request's arrival to its response being ready, by route.",
+                        {"route"}, metrics::LatencyBuckets())};
+  return m;
+}
+
+void AddVary(Response& r, std::string_view what) {
+  std::string vary(r[http::field::vary]);
+  if (vary.find(what) != std::string::npos) return;
+  r.set(http::field::vary, vary.empty() ? std::string(what) : vary + ", " + std::string(what));
+}
+
 }  // namespace
 
 const std::string* RequestContext::Query(const std::string& name) const {
@@ -32,15 +61,40 @@ const std::string* RequestContext::Query(const std::string& name) const {
   return it == query.end() ? nullptr : &it->second;
 }
 
-void Router::Add(http::verb method, std::string pattern, Handler handler) {
-  routes_.push_back(Route{method, SplitPath(pattern), std::move(handler)});
+std::vector<std::string> RequestContext::QueryAll(const std::string& name) const {
+  std::vector<std::string> out;
+  auto [begin, end] = query.equal_range(name);
+  for (auto it = begin; it != end; ++it) out.push_back(it->second);
+  return out;
 }
 
-Response Router::Dispatch(const Request& request) const {
+Router::Router(RouterPolicy policy) : policy_(std::move(policy)) {}
+
+void Router::Add(http::verb method, std::string pattern, Access access, Handler handler) {
+  AddAsync(method, std::move(pattern), access,
+           [handler = std::move(handler)](std::shared_ptr<const RequestContext> ctx, Respond done) {
+             done(Outcome{handler(*ctx), nullptr});
+           });
+}
+
+void Router::AddAsync(http::verb method, std::string pattern, Access access, AsyncHandler handler) {
+  auto segments = SplitPath(pattern);
+  routes_.push_back(
+      Route{method, std::move(pattern), std::move(segments), access, std::move(handler)});
+}
+
+void Router::Dispatch(std::shared_ptr<const Request> owner, boost::asio::any_io_executor executor,
+                      boost::asio::any_io_executor blocking, Respond done) const {
+  const auto started = std::chrono::steady_clock::now();
+  const Request& request = *owner;
+  auto finish = [this, owner, started, done](const std::string& route, Outcome outcome) {
+    done(Finish(*owner, route, std::move(outcome), started));
+  };
   auto target = boost::urls::parse_origin_form(request.target());
   if (!target) {
-    return JsonError(request, http::status::bad_request, "bad_request",
-                     "the request target is not a valid path");
+    return finish("unmatched", {JsonError(request, http::status::bad_request, "bad_request",
+                                          "the request target is not a valid path"),
+                                nullptr});
   }
   std::string path = target->path();  // percent-decoded
   const auto segments = SplitPath(path);
@@ -62,40 +116,131 @@ Response Router::Dispatch(const Request& request) const {
         request.method() == http::verb::head && route.method == http::verb::get;
     if (route.method != request.method() && !head_as_get) {
       allowed.emplace_back(http::to_string(route.method));
+      if (route.method == http::verb::get) allowed.emplace_back("HEAD");
       continue;
     }
-    RequestContext ctx{request, path, std::move(params), {}};
+    const auto decision = Authorize(policy_.access ? policy_.access() : AccessPolicy{},
+                                    route.access, request[http::field::authorization]);
+    if (!decision.allowed) {
+      Response r = JsonError(request, static_cast<http::status>(decision.status), decision.code,
+                             decision.message);
+      if (decision.status == 401) r.set(http::field::www_authenticate, "Bearer");
+      return finish(route.pattern, {std::move(r), nullptr});
+    }
+    auto ctx = std::shared_ptr<RequestContext>(new RequestContext{owner,
+                                                                  request,
+                                                                  path,
+                                                                  route.pattern,
+                                                                  std::move(params),
+                                                                  {},
+                                                                  decision.role,
+                                                                  decision.authenticated,
+                                                                  executor,
+                                                                  blocking});
     for (const auto& param : target->params()) {
-      ctx.query.emplace(param.key, param.has_value ? param.value : std::string());
+      ctx->query.emplace(param.key, param.has_value ? param.value : std::string());
     }
-    Response response = route.handler(ctx);
-    if (head_as_get) {
-      response.content_length(response.body().size());
-      response.body().clear();
-    }
-    return response;
+    const std::string pattern = route.pattern;
+    route.handler(std::move(ctx),
+                  [finish, pattern](Outcome outcome) { finish(pattern, std::move(outcome)); });
+    return;
   }
   if (!allowed.empty()) {
+    allowed.emplace_back("OPTIONS");
     std::string allow;
     for (const auto& m : allowed) allow += (allow.empty() ? "" : ", ") + m;
+    if (request.method() == http::verb::options) {
+      Response r{http::status::no_content, request.version()};
+      r.keep_alive(request.keep_alive());
+      r.set(http::field::allow, allow);
+      r.set(http::field::access_control_allow_methods, allow);
+      r.set(http::field::access_control_allow_headers,
+            "Authorization, Content-Type, If-None-Match, Last-Event-ID, Accept");
+      r.set(http::field::access_control_max_age, "600");
+      return finish("options", {std::move(r), nullptr});
+    }
     Response r = JsonError(request, http::status::method_not_allowed, "method_not_allowed",
                            std::string(request.method_string()) + " is not allowed on " + path +
                                "; allowed: " + allow);
     r.set(http::field::allow, allow);
-    return r;
+    return finish("unmatched", {std::move(r), nullptr});
   }
-  return JsonError(request, http::status::not_found, "not_found", "no such endpoint: " + path);
+  finish("unmatched",
+         {JsonError(request, http::status::not_found, "not_found", "no such endpoint: " + path),
+          nullptr});
+}
+
+Outcome Router::Finish(const Request& request, const std::string& route, Outcome outcome,
+                       std::chrono::steady_clock::time_point started) const {
+  Response& r = outcome.response;
+  const bool read = request.method() == http::verb::get || request.method() == http::verb::head;
+  if (!outcome.stream && read && r.result() == http::status::ok) {
+    const std::string etag = EntityTag(r.body());
+    const std::string content_type(r[http::field::content_type]);
+    if (IfNoneMatchMatches(request[http::field::if_none_match], etag)) {
+      r.result(http::status::not_modified);
+      r.body().clear();
+      r.erase(http::field::content_length);
+      r.erase(http::field::content_type);
+      r.set(http::field::etag, etag);
+    } else if (Compressible(content_type)) {
+      AddVary(r, "Accept-Encoding");
+      std::string tag = etag;
+      if (r.body().size() >= kMinGzipBytes && AcceptsGzip(request[http::field::accept_encoding])) {
+        if (auto gz = Gzip(r.body())) {
+          r.body() = std::move(*gz);
+          r.set(http::field::content_encoding, "gzip");
+          tag.insert(tag.size() - 1, "-gz");
+          r.prepare_payload();
+        }
+      }
+      r.set(http::field::etag, tag);
+    } else {
+      r.set(http::field::etag, etag);
+    }
+  }
+  if (policy_.cors_origins) {
+    const std::string origin(request[http::field::origin]);
+    if (!origin.empty()) {
+      for (const auto& allowed : policy_.cors_origins()) {
+        if (allowed == "*" || allowed == origin) {
+          r.set(http::field::access_control_allow_origin, allowed == "*" ? "*" : origin);
+          r.set(http::field::access_control_expose_headers, "ETag, Link, X-Next-Cursor");
+          if (allowed != "*") AddVary(r, "Origin");
+          break;
+        }
+      }
+    }
+  }
+  if (request.method() == http::verb::head && !outcome.stream) {
+    const size_t size = r.body().size();
+    r.body().clear();
+    if (r.result() != http::status::not_modified) r.content_length(size);
+  }
+  auto& m = ApiMetrics();
+  m.requests.With({route, std::string(request.method_string()), std::to_string(r.result_int())})
+      .Inc();
+  m.latency.With({route}).Observe(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  return outcome;
+}
+
+Response TextResponse(const Request& request, http::status status, std::string content_type,
+                      std::string body) {
+  Response r{status, request.version()};
+  r.set(http::field::content_type, content_type);
+  // Clients may keep a copy, but must revalidate it (with the ETag) before use.
+  r.set(http::field::cache_control, "no-cache");
+  r.keep_alive(request.keep_alive());
+  r.body() = std::move(body);
+  r.prepare_payload();
+  return r;
 }
 
 Response JsonResponse(const Request& request, http::status status, const nlohmann::json& body) {
-  Response r{status, request.version()};
-  r.set(http::field::content_type, "application/json");
-  r.set(http::field::cache_control, "no-store");
-  r.keep_alive(request.keep_alive());
-  r.body() = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  r.body() += '\n';
-  r.prepare_payload();
-  return r;
+  std::string text = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  text += '\n';
+  return TextResponse(request, status, "application/json", std::move(text));
 }
 
 Response JsonError(const Request& request, http::status status, std::string_view code,
@@ -103,6 +248,15 @@ Response JsonError(const Request& request, http::status status, std::string_view
   return JsonResponse(
       request, status,
       {{"error", {{"code", std::string(code)}, {"message", std::string(message)}}}});
+}
+
+Response ParameterError(const Request& request, std::string_view parameter,
+                        std::string_view message) {
+  return JsonResponse(request, http::status::bad_request,
+                      {{"error",
+                        {{"code", "invalid_parameter"},
+                         {"parameter", std::string(parameter)},
+                         {"message", std::string(parameter) + ": " + std::string(message)}}}});
 }
 
 }  // namespace tributary::service::api

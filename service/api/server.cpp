@@ -4,6 +4,19 @@
 
 namespace tributary::service::api {
 
+ServerOptions MakeServerOptions(const config::Config& config) {
+  ServerOptions o;
+  o.host = config.listen.host;
+  o.port = config.listen.port;
+  o.max_body = config.api.max_body;
+  o.max_header = static_cast<uint32_t>(config.api.max_header);
+  o.read_timeout = config.api.read_timeout;
+  o.max_connections = config.api.max_connections;
+  o.handler_threads = config.api.handler_threads;
+  o.heartbeat = config.api.heartbeat;
+  return o;
+}
+
 ApiServer::ApiServer(ServerOptions options, std::shared_ptr<const Router> router)
     : options_(std::move(options)),
       router_(std::move(router)),

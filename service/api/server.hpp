@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "common/result.hpp"
+#include "config/config.hpp"
 #include "service/api/router.hpp"
 
 namespace tributary::service::api {
@@ -27,7 +28,11 @@ struct ServerOptions {
   size_t max_connections = 1024;
   int io_threads = 1;
   int handler_threads = 2;
+  std::chrono::milliseconds heartbeat{15000};  // SSE comment while idle
 };
+
+// The server's options from the configuration (listen address and api.* limits).
+ServerOptions MakeServerOptions(const config::Config& config);
 
 class Listener;
 
@@ -40,6 +45,8 @@ class ApiServer {
 
   // Binds and starts serving; returns the bound endpoint (with the real port when 0 was asked).
   Result<boost::asio::ip::tcp::endpoint> Start();
+  // The pool handlers run on (also for work that belongs with them, e.g. the change feed).
+  boost::asio::thread_pool& handler_pool() { return handlers_; }
   // Stops accepting, lets running handlers finish, closes connections, joins threads.
   void Stop();
 

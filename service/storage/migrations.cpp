@@ -55,6 +55,89 @@ CREATE TABLE heartbeat (
 );
 INSERT INTO heartbeat (id, beat_ms) VALUES (1, 0);
 )sql"},
+    // Webhooks resume after a restart from the last change they delivered (at-least-once).
+    Migration{3, "webhook delivery cursors", R"sql(
+CREATE TABLE webhook_cursors (
+  webhook_id TEXT PRIMARY KEY,
+  delivered_seq INTEGER NOT NULL,
+  updated_ms INTEGER NOT NULL
+);
+)sql"},
+    // Documents that killed a worker on every attempt are not parsed again after a restart.
+    Migration{4, "quarantined documents", R"sql(
+CREATE TABLE quarantine (
+  source_id TEXT NOT NULL,
+  content_hash TEXT NOT NULL,
+  definition_hash TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  cause TEXT NOT NULL,
+  since_ms INTEGER NOT NULL,
+  PRIMARY KEY (source_id, content_hash, definition_hash)
+);
+)sql"},
+    // Merge and history (issue 5): conflicts on view records, the change log (gap-free seq:
+    // AUTOINCREMENT numbers are never reused, and a rolled-back commit takes its numbers back),
+    // every view key with its sources (coverage), and the definition each view was merged with.
+    Migration{5, "merge history", R"sql(
+ALTER TABLE view_records ADD COLUMN conflicts_json TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE view_records ADD COLUMN has_conflicts INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX view_records_with_conflicts ON view_records (view_id, has_conflicts, key);
+ALTER TABLE source_records ADD COLUMN changed_ms INTEGER NOT NULL DEFAULT 0;
+
+CREATE TABLE changes (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  time_ms INTEGER NOT NULL,
+  view_id TEXT NOT NULL DEFAULT '',
+  source_id TEXT NOT NULL DEFAULT '',
+  key TEXT NOT NULL,
+  op TEXT NOT NULL,
+  before_json TEXT NOT NULL,
+  after_json TEXT NOT NULL,
+  fields_json TEXT NOT NULL,
+  record_json TEXT NULL
+);
+CREATE INDEX changes_by_record ON changes (view_id, source_id, key, seq);
+CREATE INDEX changes_by_time ON changes (time_ms);
+
+CREATE TABLE view_keys (
+  view_id TEXT NOT NULL,
+  key TEXT NOT NULL,
+  sources_json TEXT NOT NULL,
+  duplicates_json TEXT NULL,
+  PRIMARY KEY (view_id, key)
+);
+CREATE INDEX view_keys_by_sources ON view_keys (view_id, sources_json, key);
+
+CREATE TABLE view_state (
+  view_id TEXT PRIMARY KEY,
+  definition_json TEXT NOT NULL,
+  merged_ms INTEGER NOT NULL
+);
+)sql"},
+    // A source an administrator paused stays paused across restarts (issue 6).
+    Migration{6, "paused sources", R"sql(
+CREATE TABLE paused_sources (
+  source_id TEXT PRIMARY KEY,
+  since_ms INTEGER NOT NULL
+);
+)sql"},
+    // Conditional requests (issue 3): one row per source (its single URL), replaced with every
+    // extracted response; the fetch log says how each response was used.
+    Migration{7, "fetch validators", R"sql(
+CREATE TABLE fetch_validators (
+  source_id TEXT PRIMARY KEY,
+  url TEXT NOT NULL,
+  etag TEXT NOT NULL,
+  last_modified TEXT NOT NULL,
+  body_hash TEXT NOT NULL,
+  body_bytes INTEGER NOT NULL,
+  wire_bytes INTEGER NOT NULL,
+  definition_hash TEXT NOT NULL,
+  updated_ms INTEGER NOT NULL
+);
+ALTER TABLE fetches ADD COLUMN outcome TEXT NOT NULL DEFAULT '';
+ALTER TABLE fetches ADD COLUMN bytes_saved INTEGER NOT NULL DEFAULT 0;
+)sql"},
 };
 
 constexpr bool VersionsAreConsecutive() {

@@ -9,6 +9,7 @@
 
 #include "common/log.hpp"
 #include "service/storage/migrations.hpp"
+#include "service/storage/record_rows.hpp"
 #include "service/storage/transaction.hpp"
 #include "service/storage/view_cursor.hpp"
 
@@ -32,15 +33,19 @@ std::string SourcesJson(const merge::MergedRecord& r) {
 }
 
 std::string ProvenanceJson(const merge::MergedRecord& r) {
-  nlohmann::json out = nlohmann::json::object();
-  for (const auto& [field, p] : r.provenance) {
-    out[field] = {{"source", p.source}, {"fetched_at", FormatRfc3339(p.fetched_at)}};
-  }
+  return DumpJson(merge::ProvenanceToJson(r.provenance));
+}
+
+std::string ConflictsJson(const merge::MergedRecord& r) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& c : r.conflicts) out.push_back(merge::ToJson(c));
   return DumpJson(out);
 }
 
-// Columns: key, fields_json, sources_json, provenance_json. Decodes without exceptions: a
-// malformed row is reported, not thrown.
+}  // namespace
+
+// Columns: key, fields_json, sources_json, provenance_json, conflicts_json. Decodes without
+// exceptions: a malformed row is reported, not thrown.
 Result<merge::MergedRecord> MergedRecordFromRow(const SqliteStatement& row, const std::string& op) {
   merge::MergedRecord r;
   r.key = row.Text(0);
@@ -54,19 +59,12 @@ Result<merge::MergedRecord> MergedRecordFromRow(const SqliteStatement& row, cons
   for (const auto& s : sources) {
     if (s.is_string()) r.sources.push_back(s.get<std::string>());
   }
-  for (const auto& [field, p] : provenance.items()) {
-    if (!p.is_object()) continue;
-    merge::FieldProvenance fp;
-    if (auto it = p.find("source"); it != p.end() && it->is_string()) {
-      fp.source = it->get<std::string>();
-    }
-    if (auto it = p.find("fetched_at"); it != p.end() && it->is_string()) {
-      fp.fetched_at = ParseRfc3339(it->get<std::string>()).value_or(SystemTime{});
-    }
-    r.provenance.emplace(field, std::move(fp));
-  }
+  r.provenance = merge::ProvenanceFromJson(provenance);
+  r.conflicts = merge::ConflictsFromJson(nlohmann::json::parse(row.Text(4), nullptr, false));
   return r;
 }
+
+namespace {
 
 // Sets the connection up for the writer. journal_mode=WAL lets readers on other connections
 // see the last commit without waiting for a write in progress (and is persistent in the file).
@@ -145,7 +143,8 @@ Status SqliteStore::CommitFetch(const FetchLog& fetch, const merge::SourceSnapsh
 Status SqliteStore::InsertFetch(const FetchLog& fetch, const std::string& op) {
   auto insert = writer_->Prepare(
       "INSERT INTO fetches (source_id, started_ms, http_status, duration_ms, bytes, "
-      "record_count, error, error_class) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+      "record_count, error, error_class, outcome, bytes_saved) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
       op);
   if (!insert.ok()) return insert.error();
   insert->Bind(1, fetch.source_id);
@@ -160,7 +159,14 @@ Status SqliteStore::InsertFetch(const FetchLog& fetch, const std::string& op) {
   }
   insert->Bind(7, fetch.error);
   insert->Bind(8, fetch.error_class);
+  insert->Bind(9, fetch.outcome);
+  insert->Bind(10, static_cast<int64_t>(fetch.bytes_saved));
   if (Status s = insert->Run(op); !s) return s;
+  // A failed run (fetch, extraction, health check or merge) keeps the previous validators: the
+  // next fetch must not be skipped against a snapshot that was never stored.
+  if (fetch.validators && fetch.error.empty()) {
+    if (Status s = SaveValidators(*fetch.validators, op); !s) return s;
+  }
 
   // Ids only grow (the newest row of a source is never deleted), so the rows past the latest
   // kFetchLogPerSource by id are the oldest ones.
@@ -218,10 +224,12 @@ Status SqliteStore::ReplaceViewRecords(const std::string& view_id,
     if (Status s = erase->Run(op); !s) return s;
 
     auto insert = writer_->Prepare(
-        "INSERT INTO view_records (view_id, key, fields_json, sources_json, provenance_json) "
-        "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (view_id, key) DO UPDATE SET "
+        "INSERT INTO view_records (view_id, key, fields_json, sources_json, provenance_json, "
+        "conflicts_json, has_conflicts) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
+        "ON CONFLICT (view_id, key) DO UPDATE SET "
         "fields_json = excluded.fields_json, sources_json = excluded.sources_json, "
-        "provenance_json = excluded.provenance_json",
+        "provenance_json = excluded.provenance_json, conflicts_json = excluded.conflicts_json, "
+        "has_conflicts = excluded.has_conflicts",
         op);
     if (!insert.ok()) return insert.error();
     for (const merge::MergedRecord& record : records) {
@@ -231,6 +239,8 @@ Status SqliteStore::ReplaceViewRecords(const std::string& view_id,
       insert->Bind(3, DumpJson(record.fields));
       insert->Bind(4, SourcesJson(record));
       insert->Bind(5, ProvenanceJson(record));
+      insert->Bind(6, ConflictsJson(record));
+      insert->Bind(7, static_cast<int64_t>(record.conflicts.empty() ? 0 : 1));
       if (Status s = insert->Run(op); !s) return s;
     }
   }
@@ -242,8 +252,8 @@ Result<std::optional<FetchLog>> SqliteStore::LastFetch(const std::string& source
   auto lease = readers_.Acquire();
   if (!lease.ok()) return lease.error();
   auto query = (*lease)->Prepare(
-      "SELECT started_ms, http_status, duration_ms, bytes, record_count, error, error_class "
-      "FROM fetches WHERE source_id = ?1 ORDER BY id DESC LIMIT 1",
+      "SELECT started_ms, http_status, duration_ms, bytes, record_count, error, error_class, "
+      "outcome, bytes_saved FROM fetches WHERE source_id = ?1 ORDER BY id DESC LIMIT 1",
       op);
   if (!query.ok()) return query.error();
   query->Bind(1, source_id);
@@ -258,6 +268,8 @@ Result<std::optional<FetchLog>> SqliteStore::LastFetch(const std::string& source
   if (!query->IsNull(4)) fetch.record_count = static_cast<uint64_t>(query->Int(4));
   fetch.error = query->Text(5);
   fetch.error_class = query->Text(6);
+  fetch.outcome = query->Text(7);
+  fetch.bytes_saved = static_cast<uint64_t>(query->Int(8));
   return std::optional<FetchLog>(std::move(fetch));
 }
 
@@ -315,10 +327,10 @@ Result<ViewPage> SqliteStore::ViewRecords(const std::string& view_id, const std:
   if (!lease.ok()) return lease.error();
   // One row more than the page tells whether another page follows, without an empty last page.
   auto query = (*lease)->Prepare(
-      after ? "SELECT key, fields_json, sources_json, provenance_json FROM view_records "
-              "WHERE view_id = ?1 AND key > ?3 ORDER BY key LIMIT ?2"
-            : "SELECT key, fields_json, sources_json, provenance_json FROM view_records "
-              "WHERE view_id = ?1 ORDER BY key LIMIT ?2",
+      after ? "SELECT key, fields_json, sources_json, provenance_json, conflicts_json FROM "
+              "view_records WHERE view_id = ?1 AND key > ?3 ORDER BY key LIMIT ?2"
+            : "SELECT key, fields_json, sources_json, provenance_json, conflicts_json FROM "
+              "view_records WHERE view_id = ?1 ORDER BY key LIMIT ?2",
       op);
   if (!query.ok()) return query.error();
   query->Bind(1, view_id);

@@ -8,6 +8,8 @@
 // Thread safety: all methods may be called from any thread.
 
 #include <atomic>
+#include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -37,6 +39,47 @@ class SqliteStore final : public Store {
   Result<uint64_t> CountViewRecords(const std::string& view_id) override;
   // Commits a heartbeat update; may wait for a write in progress.
   bool Writable() override;
+  // fetch_history.cpp
+  Result<std::vector<FetchLog>> RecentFetches(const std::string& source_id,
+                                              size_t limit) override;
+  // webhook_cursors.cpp
+  Result<int64_t> WebhookCursor(const std::string& webhook_id) override;
+  Status SetWebhookCursor(const std::string& webhook_id, int64_t seq) override;
+  Result<std::vector<std::pair<std::string, SystemTime>>> PausedSources() override;
+  Status SetSourcePaused(const std::string& source_id, bool paused, SystemTime now) override;
+  // history_store.cpp (issue 5)
+  Result<CommitReceipt> CommitIngest(const IngestBatch& batch) override;
+  Result<std::vector<StoredRecord>> LoadSourceRecords(const std::string& source_id) override;
+  Result<std::optional<std::string>> ViewDefinition(const std::string& view_id) override;
+  Result<std::vector<ViewKey>> LoadViewKeys(const std::string& view_id) override;
+  Result<std::optional<merge::MergedRecord>> ViewRecord(const std::string& view_id,
+                                                        const std::string& key) override;
+  Result<std::optional<merge::MergedRecord>> ViewRecordAsOf(const std::string& view_id,
+                                                            const std::string& key,
+                                                            SystemTime as_of) override;
+  Result<std::vector<Change>> RecordHistory(const std::string& view_id,
+                                            const std::string& source_id, const std::string& key,
+                                            size_t limit) override;
+  Result<ViewCoverage> Coverage(const std::string& view_id) override;
+  Result<std::vector<std::string>> CoverageKeys(const std::string& view_id,
+                                                const std::vector<std::string>& sources,
+                                                const std::string& after_key,
+                                                size_t limit) override;
+  Result<ViewPage> ViewConflicts(const std::string& view_id, const std::string& cursor,
+                                 size_t limit) override;
+  Result<PruneOutcome> PruneHistory(std::optional<SystemTime> older_than,
+                                    std::optional<int64_t> max_versions, size_t batch) override;
+  Result<ChangePage> ChangesSince(int64_t after_seq, size_t limit,
+                                  const ChangeFilter& filter) override;
+  Result<int64_t> LatestChangeSeq() override;
+  void SetChangeListener(std::function<void(int64_t latest_seq)> listener) override;
+  // validators.cpp (issue 3)
+  Result<std::optional<FetchValidators>> LoadValidators(const std::string& source_id,
+                                                        const std::string& url) override;
+  // quarantine_store.cpp
+  Status SaveQuarantine(const QuarantineEntry& entry) override;
+  Status DeleteQuarantine(const QuarantineEntry& entry) override;
+  Result<std::vector<QuarantineEntry>> LoadQuarantines() override;
 
   const std::string& db_path() const { return db_path_; }
   // Schema migrations applied when this store was opened (0 when it was up to date).
@@ -53,6 +96,15 @@ class SqliteStore final : public Store {
   // Steps of CommitFetch, inside its transaction on the writer connection.
   Status InsertFetch(const FetchLog& fetch, const std::string& op);
   Status ReplaceSnapshot(const merge::SourceSnapshot& snapshot, const std::string& op);
+  // Step of InsertFetch (validators.cpp): replaces the source's validators.
+  Status SaveValidators(const FetchValidators& validators, const std::string& op);
+  // Steps of CommitIngest (history_store.cpp), inside its transaction.
+  Status ApplySourceUpdate(const SourceUpdate& update, const std::string& op);
+  Status ApplyViewUpdate(const ViewUpdate& update, SystemTime time, const std::string& op);
+  // `records`: for view changes, the merged records after the change by key (as-of reads).
+  Status InsertChanges(const std::vector<Change>& changes, SystemTime time,
+                       const std::map<std::string, const merge::MergedRecord*>* records,
+                       const std::string& op, CommitReceipt& receipt);
 
   // Constant after construction.
   const std::string db_path_;
@@ -63,6 +115,9 @@ class SqliteStore final : public Store {
   std::unique_ptr<SqliteConnection> writer_;
 
   ReaderPool readers_;  // thread-safe itself
+
+  // Set once before writes start (SetChangeListener); called on the writer thread.
+  std::function<void(int64_t)> change_listener_;
 
   std::atomic<bool> last_writable_{true};  // to log only changes of Writable()
 };

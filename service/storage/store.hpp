@@ -5,6 +5,8 @@
 // reads may run concurrently from any thread (each on its own connection).
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -16,6 +18,21 @@
 
 namespace tributary::storage {
 
+// What the last full response to a source's URL said about itself (issue 3): the validators
+// sent back as If-None-Match / If-Modified-Since, and the hash of the body, so that a 304 or an
+// identical body skips extraction. Valid only for the same URL and source definition.
+struct FetchValidators {
+  std::string source_id;
+  std::string url;
+  std::string etag;             // "" when the server sent none
+  std::string last_modified;    // ditto
+  std::string body_hash;        // hex XXH3-128 of the decoded body that was extracted
+  uint64_t body_bytes = 0;      // that body's size, decoded
+  uint64_t wire_bytes = 0;      // ... and on the wire (what a 304 saves)
+  std::string definition_hash;  // of the source definition that extracted it
+  SystemTime updated;
+};
+
 // One fetch attempt as the API reports it.
 struct FetchLog {
   std::string source_id;
@@ -26,11 +43,128 @@ struct FetchLog {
   std::optional<uint64_t> record_count;  // set when extraction ran
   std::string error;                     // empty on success
   std::string error_class;               // "retryable", "permanent", "source_broken" or empty
+  // How the response was used: "extracted", "not_modified" (a 304), "unchanged" (the same body
+  // hash as the stored one): both skip extraction and keep the stored snapshot. "" on failure.
+  std::string outcome;
+  uint64_t bytes_saved = 0;  // body bytes a 304 spared on the wire
+  // Stored in the same transaction as the log when the log has no error: what the next fetch
+  // of the source sends and compares with (conditional requests).
+  std::optional<FetchValidators> validators;
+};
+
+// One change of the change history (issue 5): a record of a view or a source added, removed or
+// changed, with field-level before/after. Sequence numbers are global, gap-free and increasing.
+struct Change {
+  int64_t seq = 0;
+  SystemTime time;
+  std::string view_id;    // set for a view's record
+  std::string source_id;  // set for a source's record
+  std::string key;
+  std::string op;                  // "added", "removed" or "changed"
+  nlohmann::json before = nullptr;  // the fields before (null when added)
+  nlohmann::json after = nullptr;   // the fields after (null when removed)
+  // Field-level: {"field": {"before": …, "after": …}} for each field that differs.
+  nlohmann::json fields = nlohmann::json::object();
+};
+
+// Which changes a reader wants: of these views or these sources (both empty: all). A change
+// matches when its view is in `views` or its source is in `sources`.
+struct ChangeFilter {
+  std::vector<std::string> views;
+  std::vector<std::string> sources;
+};
+
+struct ChangePage {
+  std::vector<Change> changes;  // seq ascending
+  // The highest sequence number examined (>= the last change's): the next read continues after
+  // it, so changes the filter skipped are not scanned again.
+  int64_t scanned_to = 0;
 };
 
 struct ViewPage {
   std::vector<merge::MergedRecord> records;
   std::string next_cursor;  // empty at the end
+};
+
+// --- Merge and history (issue 5) ---
+
+// A source record as stored, with the time its content last changed (its provenance time).
+struct StoredRecord {
+  std::string key;
+  nlohmann::json fields = nlohmann::json::object();
+  SystemTime changed_at;
+};
+
+// Which sources have one view key (in the view's priority order) and, for a source with more
+// than one record for it, those records' own keys (duplicates, reported by coverage).
+struct ViewKey {
+  std::string key;
+  std::vector<std::string> sources;
+  std::map<std::string, std::vector<std::string>> duplicates;
+};
+
+// The stored changes of one view in one commit. Change seq and time are assigned by the store.
+struct ViewUpdate {
+  std::string view_id;
+  bool replace_keys = false;  // a full recompute: the view's keys are replaced by key_upserts
+  std::optional<std::string> definition;  // the definition these records were merged with
+  std::vector<merge::MergedRecord> upserts;
+  std::vector<std::string> removed;  // keys no longer in the view
+  std::vector<ViewKey> key_upserts;
+  std::vector<std::string> key_removed;
+  std::vector<Change> changes;
+};
+
+// A new snapshot of a source, as the difference to the stored one.
+struct SourceUpdate {
+  std::string source_id;
+  SystemTime fetched_at;
+  uint64_t record_count = 0;  // records in the new snapshot
+  std::vector<StoredRecord> upserts;
+  std::vector<std::string> removed;
+  std::vector<Change> changes;
+};
+
+// Everything one fetch result changes: committed in one transaction, so a crash leaves either
+// the old state or the new one.
+struct IngestBatch {
+  std::optional<FetchLog> fetch;
+  std::optional<SourceUpdate> source;
+  std::vector<ViewUpdate> views;
+  SystemTime time;  // the changes' timestamp
+};
+
+struct CommitReceipt {
+  int64_t first_seq = 0;  // 0 when the commit stored no change
+  int64_t last_seq = 0;
+};
+
+struct CoverageRow {
+  std::vector<std::string> sources;  // a combination of sources, in the view's order
+  uint64_t keys = 0;                 // how many keys exactly these sources have
+};
+
+struct ViewCoverage {
+  uint64_t keys = 0;
+  std::vector<CoverageRow> combinations;  // most keys first
+  std::vector<ViewKey> duplicates;        // keys some source has more than once
+};
+
+// What pruning removed in one call.
+struct PruneOutcome {
+  uint64_t removed = 0;
+  bool more = false;  // the batch limit was reached; call again
+};
+
+// A document quarantined for a source (issue 4): its extraction lost a worker on every attempt,
+// so that exact document is not parsed again (under the same source definition).
+struct QuarantineEntry {
+  std::string source_id;
+  std::string content_hash;     // of the document bytes (hex)
+  std::string definition_hash;  // of the source definition the workers were given (hex)
+  std::string reason;           // "worker killed by signal 11 (Segmentation fault) twice"
+  std::string cause;            // "crash", "timeout", "oom" or "protocol"
+  SystemTime since;
 };
 
 class Store {
@@ -47,6 +181,9 @@ class Store {
 
   // The most recent fetch attempt of a source, if any.
   virtual Result<std::optional<FetchLog>> LastFetch(const std::string& source_id) = 0;
+  // The latest fetch attempts of a source, newest first (at most `limit`).
+  virtual Result<std::vector<FetchLog>> RecentFetches(const std::string& source_id,
+                                                      size_t limit) = 0;
 
   // The stored snapshot of a source (empty records and epoch time when never fetched).
   virtual Result<merge::SourceSnapshot> LoadSnapshot(const std::string& source_id) = 0;
@@ -61,6 +198,80 @@ class Store {
 
   // True when the store can currently write (for /readyz).
   virtual bool Writable() = 0;
+
+  // --- Change history (issue 5). The defaults describe a store without history. ---
+  // Up to `limit` changes with seq > after_seq that match `filter`, in seq order.
+  virtual Result<ChangePage> ChangesSince(int64_t after_seq, size_t limit,
+                                          const ChangeFilter& filter) {
+    (void)limit;
+    (void)filter;
+    ChangePage page;
+    page.scanned_to = after_seq;
+    return page;
+  }
+  // The sequence number of the latest committed change (0 when there is none).
+  virtual Result<int64_t> LatestChangeSeq() { return int64_t{0}; }
+  // Called on the writer thread after each commit that stored changes, with the latest seq.
+  // Set once, before writes start.
+  virtual void SetChangeListener(std::function<void(int64_t latest_seq)> listener) {
+    (void)listener;
+  }
+
+  // --- Merge and history (issue 5) ---
+  // Stores a fetch log, a source's new snapshot (as a difference), the views it changed and all
+  // their change rows in one transaction; assigns gap-free sequence numbers to the changes.
+  virtual Result<CommitReceipt> CommitIngest(const IngestBatch& batch) = 0;
+  // A source's stored records with the time each last changed, ordered by key.
+  virtual Result<std::vector<StoredRecord>> LoadSourceRecords(const std::string& source_id) = 0;
+  // The definition the view's stored records were merged with (nullopt: never merged).
+  virtual Result<std::optional<std::string>> ViewDefinition(const std::string& view_id) = 0;
+  // Every key of a view with its sources (including keys the join leaves out), ordered by key.
+  virtual Result<std::vector<ViewKey>> LoadViewKeys(const std::string& view_id) = 0;
+  // One record of a view now, or as it was at `as_of` (from its history; nullopt when it did
+  // not exist then or its history was pruned).
+  virtual Result<std::optional<merge::MergedRecord>> ViewRecord(const std::string& view_id,
+                                                                const std::string& key) = 0;
+  virtual Result<std::optional<merge::MergedRecord>> ViewRecordAsOf(const std::string& view_id,
+                                                                    const std::string& key,
+                                                                    SystemTime as_of) = 0;
+  // The changes of one record of a view (or of a source when `view_id` is empty), newest first.
+  virtual Result<std::vector<Change>> RecordHistory(const std::string& view_id,
+                                                    const std::string& source_id,
+                                                    const std::string& key, size_t limit) = 0;
+  virtual Result<ViewCoverage> Coverage(const std::string& view_id) = 0;
+  // The keys that exactly `sources` have (ordered; after `after_key`, at most `limit`).
+  virtual Result<std::vector<std::string>> CoverageKeys(const std::string& view_id,
+                                                        const std::vector<std::string>& sources,
+                                                        const std::string& after_key,
+                                                        size_t limit) = 0;
+  // A page of a view's records that have conflicts (cursor as in ViewRecords).
+  virtual Result<ViewPage> ViewConflicts(const std::string& view_id, const std::string& cursor,
+                                         size_t limit) = 0;
+  // Removes history older than `older_than` and beyond the newest `max_versions` per record, at
+  // most `batch` rows per call (short transactions, so ingestion never waits long).
+  virtual Result<PruneOutcome> PruneHistory(std::optional<SystemTime> older_than,
+                                            std::optional<int64_t> max_versions, size_t batch) = 0;
+
+  // --- Webhook delivery cursors (issue 6): the last change seq delivered to each webhook. ---
+  virtual Result<int64_t> WebhookCursor(const std::string& webhook_id) = 0;
+  virtual Status SetWebhookCursor(const std::string& webhook_id, int64_t seq) = 0;
+
+  // --- Paused sources (issue 6): POST /api/v1/sources/{id}/pause survives a restart. ---
+  // The paused source ids with the time each was paused, ordered by id.
+  virtual Result<std::vector<std::pair<std::string, SystemTime>>> PausedSources() = 0;
+  virtual Status SetSourcePaused(const std::string& source_id, bool paused, SystemTime now) = 0;
+
+  // --- Conditional requests (issue 3): see FetchValidators; stored with a FetchLog. ---
+  // The validators of the source's last extracted response to `url` (nullopt: none).
+  virtual Result<std::optional<FetchValidators>> LoadValidators(const std::string& source_id,
+                                                                const std::string& url) = 0;
+
+  // --- Quarantined documents (issue 4): see QuarantineEntry. ---
+  // Inserts or replaces the entry of (source_id, content_hash, definition_hash).
+  virtual Status SaveQuarantine(const QuarantineEntry& entry) = 0;
+  virtual Status DeleteQuarantine(const QuarantineEntry& entry) = 0;
+  // Every entry, oldest first.
+  virtual Result<std::vector<QuarantineEntry>> LoadQuarantines() = 0;
 };
 
 // Opens (creating if needed) the SQLite store in `data_dir` (tributary.db, WAL mode) and runs

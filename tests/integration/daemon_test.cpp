@@ -164,7 +164,7 @@ TEST_F(DaemonTest, ErrorsAreJsonWithTheRightStatus) {
 
   auto wrong_method = HttpRequest("POST", d->base_url() + "/api/v1/sources", "{}");
   EXPECT_EQ(wrong_method.status, 405);
-  EXPECT_EQ(wrong_method.headers["allow"], "GET");
+  EXPECT_EQ(wrong_method.headers["allow"], "GET, HEAD, OPTIONS");
 
   auto unknown_source = d->Get("/api/v1/sources/nope");
   EXPECT_EQ(unknown_source.status, 404);

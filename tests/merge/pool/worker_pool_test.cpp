@@ -5,6 +5,7 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <functional>
 #include <future>
 #include <set>
 #include <thread>
@@ -16,16 +17,14 @@ namespace {
 class PoolFixture : public ::testing::Test {
  protected:
   void StartPool(int processes, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
-    // Under AddressSanitizer a SIGSEGV would be caught and turned into exit(1); let the test
-    // workers die by the signal itself, as they do in a normal build.
-    const char* asan = std::getenv("ASAN_OPTIONS");
-    const std::string options = std::string(asan ? asan : "") + ":handle_segv=0";
-    setenv("ASAN_OPTIONS", options.c_str(), 1);
     PoolOptions o;
-    o.worker_exe = POOL_TEST_WORKER;
-    o.worker_args = {};
     o.processes = processes;
     o.job_timeout = timeout;
+    StartPool(std::move(o));
+  }
+  void StartPool(PoolOptions o) {
+    o.worker_exe = POOL_TEST_WORKER;
+    o.worker_args = {};
     pool_ = std::make_unique<WorkerPool>(io_, o);
     thread_ = std::thread([this] { io_.run(); });
     pool_->Start();
@@ -43,6 +42,15 @@ class PoolFixture : public ::testing::Test {
                   [&p](JobOutcome o) { p.set_value(std::move(o)); });
     EXPECT_EQ(f.wait_for(std::chrono::seconds(30)), std::future_status::ready);
     return f.get();
+  }
+
+  static bool WaitFor(const std::function<bool()>& condition) {
+    const auto limit = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (!condition()) {
+      if (std::chrono::steady_clock::now() > limit) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));  // polling, bounded above
+    }
+    return true;
   }
 
   boost::asio::io_context io_;
@@ -98,8 +106,12 @@ TEST_F(PoolFixture, CrashingJobIsRetriedOnceThenFailsWithCause) {
   // The pool replaced the dead workers and still works.
   auto ok = Run({{"job", "echo"}, {"value", 1}});
   ASSERT_TRUE(ok.reply);
-  EXPECT_EQ(pool_->Stats().worker_crashes, 2u);
+  EXPECT_EQ(out.cause, FailureCause::kCrash);
+  EXPECT_EQ(out.losses, (std::vector<FailureCause>{FailureCause::kCrash, FailureCause::kCrash}));
+  EXPECT_EQ(pool_->Stats().Losses(FailureCause::kCrash), 2u);
+  EXPECT_EQ(pool_->Stats().TotalLosses(), 2u);
   EXPECT_EQ(pool_->Stats().jobs_failed, 1u);
+  EXPECT_EQ(pool_->Stats().jobs_retried, 1u);
 }
 
 TEST_F(PoolFixture, RetrySucceedsOnAFreshWorker) {
@@ -110,6 +122,7 @@ TEST_F(PoolFixture, RetrySucceedsOnAFreshWorker) {
   auto out = Run({{"job", "crash_once"}, {"marker", marker}});
   ASSERT_TRUE(out.reply) << (out.failure ? out.failure->message : "");
   EXPECT_EQ(out.attempts, 2);
+  EXPECT_EQ(out.losses, std::vector<FailureCause>{FailureCause::kCrash});
   unlink(marker.c_str());
   rmdir(dir);
 }
@@ -123,7 +136,8 @@ TEST_F(PoolFixture, HungJobIsKilledAtTheDeadline) {
   EXPECT_NE(out.failure->message.find("timed out after 300 ms"), std::string::npos)
       << out.failure->message;
   EXPECT_LT(elapsed, std::chrono::seconds(10));
-  EXPECT_EQ(pool_->Stats().worker_timeouts, 2u);
+  EXPECT_EQ(out.cause, FailureCause::kTimeout);
+  EXPECT_EQ(pool_->Stats().Losses(FailureCause::kTimeout), 2u);
   auto ok = Run({{"job", "echo"}, {"value", 2}});
   EXPECT_TRUE(ok.reply);
 }
@@ -142,7 +156,7 @@ TEST_F(PoolFixture, HandlerExceptionIsAnErrorReplyNotACrash) {
   ASSERT_TRUE(out.reply);
   EXPECT_FALSE((*out.reply)["ok"].get<bool>());
   EXPECT_EQ((*out.reply)["error"]["message"], "handler threw");
-  EXPECT_EQ(pool_->Stats().worker_crashes, 0u);
+  EXPECT_EQ(pool_->Stats().TotalLosses(), 0u);
 }
 
 TEST_F(PoolFixture, StopFailsQueuedJobsExactlyOnce) {
@@ -159,6 +173,160 @@ TEST_F(PoolFixture, StopFailsQueuedJobsExactlyOnce) {
   ASSERT_TRUE(b.failure);
   EXPECT_EQ(b.failure->message, "pool stopped");
   EXPECT_EQ(pool_->Stats().processes, 0);
+}
+
+TEST_F(PoolFixture, LargeBodiesTravelAsASealedMemfd) {
+  StartPool(1);
+  std::string body(4 << 20, '\0');
+  uint64_t sum = 0;
+  for (size_t i = 0; i < body.size(); ++i) {
+    body[i] = static_cast<char>(i * 31 % 256);
+    sum += static_cast<unsigned char>(body[i]);
+  }
+  auto first = Run({{"job", "sum"}}, body);
+  ASSERT_TRUE(first.reply) << (first.failure ? first.failure->message : "");
+  EXPECT_EQ((*first.reply)["sum"].get<uint64_t>(), sum);
+  EXPECT_EQ(pool_->Stats().shared_bodies, 1u);
+  // Small bodies stay in the stream; descriptors do not pile up in the worker.
+  auto small = Run({{"job", "echo"}, {"value", 1}}, std::string(1000, 'x'));
+  ASSERT_TRUE(small.reply);
+  EXPECT_EQ(small.body, std::string(1000, 'x'));
+  EXPECT_EQ(pool_->Stats().shared_bodies, 1u);
+  int open_fds = -1;
+  for (int i = 0; i < 20; ++i) {
+    auto again = Run({{"job", "sum"}}, body);
+    ASSERT_TRUE(again.reply);
+    EXPECT_EQ((*again.reply)["sum"].get<uint64_t>(), sum);
+    if (open_fds < 0) open_fds = (*again.reply)["open_fds"].get<int>();
+    EXPECT_EQ((*again.reply)["open_fds"].get<int>(), open_fds) << i;
+  }
+  EXPECT_EQ(pool_->Stats().shared_bodies, 21u);
+}
+
+TEST_F(PoolFixture, SharedBodySurvivesTheRetry) {
+  StartPool(1);
+  char dir[] = "/tmp/pooltestXXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  const std::string marker = std::string(dir) + "/marker";
+  auto out = Run({{"job", "crash_once"}, {"marker", marker}}, std::string(1 << 20, 'b'));
+  ASSERT_TRUE(out.reply) << (out.failure ? out.failure->message : "");
+  EXPECT_EQ(out.attempts, 2);
+  EXPECT_EQ(pool_->Stats().shared_bodies, 2u);  // the same memfd, sent twice
+  unlink(marker.c_str());
+  rmdir(dir);
+}
+
+TEST_F(PoolFixture, DocumentOverTheFrameCapFailsWithoutAWorker) {
+  PoolOptions o;
+  o.processes = 1;
+  o.max_frame = 64 * 1024;
+  StartPool(o);
+  auto out = Run({{"job", "echo"}}, std::string(100 * 1024, 'x'));
+  ASSERT_TRUE(out.failure);
+  EXPECT_EQ(out.failure->error_class, ErrorClass::kPermanent);
+  EXPECT_NE(out.failure->message.find("exceeds the worker frame cap"), std::string::npos);
+  EXPECT_FALSE(out.cause);
+  EXPECT_EQ(pool_->Stats().TotalLosses(), 0u);
+}
+
+TEST_F(PoolFixture, CpuTimeLimitStopsASpinningJob) {
+  PoolOptions o;
+  o.processes = 1;
+  o.job_timeout = std::chrono::seconds(60);  // the CPU limit must act first
+  o.limits.cpu_seconds_per_job = 1;
+  o.max_attempts = 1;
+  StartPool(o);
+  const auto start = std::chrono::steady_clock::now();
+  auto out = Run({{"job", "spin"}});
+  ASSERT_TRUE(out.failure);
+  EXPECT_EQ(out.cause, FailureCause::kTimeout);
+  EXPECT_NE(out.failure->message.find("exceeded its CPU time limit of 1 s"), std::string::npos)
+      << out.failure->message;
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(30));
+  // The limit moves with each job: a worker that has used CPU before still gets its budget.
+  auto ok = Run({{"job", "echo"}, {"value", 3}});
+  EXPECT_TRUE(ok.reply);
+}
+
+TEST_F(PoolFixture, OutOfMemoryIsRetriedAndReportedAsOom) {
+  PoolOptions o;
+  o.processes = 1;
+  o.limits.address_space = 512ull << 20;
+  StartPool(o);
+  auto out = Run({{"job", "oom"}});
+  ASSERT_TRUE(out.failure);
+  EXPECT_EQ(out.cause, FailureCause::kOutOfMemory);
+  EXPECT_EQ(out.attempts, 2);
+  EXPECT_EQ(out.failure->message, "worker ran out of memory (limit 512 MiB) twice");
+  EXPECT_EQ(pool_->Stats().Losses(FailureCause::kOutOfMemory), 2u);
+  EXPECT_TRUE(Run({{"job", "echo"}}).reply);
+}
+
+TEST_F(PoolFixture, SigkillFromOutsideCountsAsOom) {
+  StartPool(1);
+  auto out = Run({{"job", "sigkill"}});
+  ASSERT_TRUE(out.failure);
+  EXPECT_EQ(out.cause, FailureCause::kOutOfMemory);
+  EXPECT_NE(out.failure->message.find("out-of-memory killer"), std::string::npos)
+      << out.failure->message;
+}
+
+TEST_F(PoolFixture, CorruptReplyIsAProtocolFailure) {
+  StartPool(1);
+  auto out = Run({{"job", "garbage"}});
+  ASSERT_TRUE(out.failure);
+  EXPECT_EQ(out.cause, FailureCause::kProtocol);
+  EXPECT_EQ(out.failure->message, "worker sent a corrupt reply: bad frame magic twice");
+  EXPECT_EQ(pool_->Stats().Losses(FailureCause::kProtocol), 2u);
+  EXPECT_TRUE(Run({{"job", "echo"}}).reply);
+}
+
+TEST_F(PoolFixture, DroppedConnectionIsKilledAfterTheGrace) {
+  PoolOptions o;
+  o.processes = 1;
+  o.exit_grace = std::chrono::milliseconds(100);
+  StartPool(o);
+  auto out = Run({{"job", "close"}});
+  ASSERT_TRUE(out.failure);
+  EXPECT_EQ(out.cause, FailureCause::kProtocol);
+  EXPECT_EQ(out.failure->message, "worker closed its connection without exiting twice");
+}
+
+// Every job kills its worker: respawns must slow down (the brake), and recover once a job
+// completes again.
+TEST_F(PoolFixture, CrashLoopBrakeSlowsRespawnsDown) {
+  StartPool(1);
+  // One worker: spawns at start and after the first loss are immediate; from the second loss
+  // on (two spawns within the window) each respawn waits, twice as long as the one before.
+  std::vector<int64_t> delays;
+  for (uint64_t engagements : {1u, 3u}) {
+    auto out = Run({{"job", "crash"}});
+    ASSERT_TRUE(out.failure);
+    // The respawn after the loss is scheduled right after the job's callback.
+    ASSERT_TRUE(WaitFor([&] { return pool_->Stats().brake_engagements == engagements; }));
+    delays.push_back(pool_->Stats().respawn_delay_ms);
+  }
+  EXPECT_TRUE(pool_->Stats().brake_active);
+  EXPECT_GT(delays[0], 0);
+  EXPECT_GT(delays[1], delays[0]);
+  // A worker that completes a job releases the brake.
+  auto ok = Run({{"job", "echo"}, {"value", 4}});
+  ASSERT_TRUE(ok.reply);
+  EXPECT_FALSE(pool_->Stats().brake_active);
+  EXPECT_EQ(pool_->Stats().respawn_delay_ms, 0);
+}
+
+TEST_F(PoolFixture, StatsAsJson) {
+  StartPool(2);
+  ASSERT_TRUE(Run({{"job", "echo"}}).reply);
+  auto j = ToJson(pool_->Stats());
+  EXPECT_EQ(j["configured"], 2);
+  EXPECT_EQ(j["jobs"]["completed"], 1);
+  EXPECT_EQ(j["jobs"]["submitted"], 1);
+  EXPECT_EQ(j["failures"]["crash"], 0);
+  EXPECT_EQ(j["failures"]["oom"], 0);
+  EXPECT_EQ(j["brake"]["active"], false);
+  EXPECT_TRUE(WaitFor([&] { return pool_->Stats().processes == 2; }));
 }
 
 }  // namespace

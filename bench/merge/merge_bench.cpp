@@ -1,0 +1,236 @@
+// bench/merge: the daemon's merge path on three generated sources (see bench/merge/run).
+//
+//   merge_bench <records per source> <out dir>
+//
+// Generates three sources under different field names (A: id/name/price/stock, B: code/title/
+// cost/qty, C: sku/label/amount/units) of N records each; 30 % of the keys are in all three,
+// and 5 % of those disagree on the price. Writes them as CSV for the pandas comparison, then
+// times, single-threaded and in process (no worker process, no SQLite):
+//   full:        index every record by view key, merge + compare every key through the
+//                merge_keys job code (8 MiB bodies, as the daemon sends them)
+//   incremental: a new snapshot of source A with 1 % of its records changed: the snapshot
+//                difference, the index update and the merge of the touched keys only
+// Prints one JSON object with times (seconds), counts and peak RSS (MiB).
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <set>
+#include <string>
+
+#include "config/loader.hpp"
+#include "merge/combine/merge_job.hpp"
+#include "service/source_records.hpp"
+#include "service/view_index.hpp"
+
+namespace {
+
+using namespace tributary;
+using Clock = std::chrono::steady_clock;
+using nlohmann::json;
+
+double Seconds(Clock::time_point since) {
+  return std::chrono::duration<double>(Clock::now() - since).count();
+}
+
+double PeakRssMiB() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_maxrss) / 1024.0;
+}
+
+// Source s's key of record i: the first 30 % of each source's records are the shared keys.
+std::string KeyOf(int s, size_t i, size_t n) {
+  const size_t shared = n * 3 / 10;
+  if (i < shared) return "K" + std::to_string(i);
+  return "S" + std::to_string(s) + "-" + std::to_string(i);
+}
+
+double PriceOf(int s, size_t i, size_t n) {
+  const size_t shared = n * 3 / 10;
+  const double base = 1.0 + static_cast<double>(i % 10000) / 100.0;
+  // 5 % of the shared keys: sources B and C quote another price.
+  if (i < shared && i % 20 == 0 && s > 0) return base + 1.0 + s;
+  return base;
+}
+
+merge::SourceSnapshot Generate(int s, size_t n, int generation) {
+  static const char* kNames[3][4] = {{"id", "name", "price", "stock"},
+                                     {"code", "title", "cost", "qty"},
+                                     {"sku", "label", "amount", "units"}};
+  merge::SourceSnapshot snapshot;
+  snapshot.source_id = std::string(1, static_cast<char>('a' + s));
+  snapshot.fetched_at = FromUnixMillis(1'700'000'000'000 + generation);
+  snapshot.records.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    merge::Record r;
+    r.key = KeyOf(s, i, n);
+    double price = PriceOf(s, i, n);
+    // Generation 1 of source A: 1 % of the records get a new price.
+    if (generation > 0 && i % 100 == 7) price += 0.5;
+    r.fields = {{kNames[s][0], r.key},
+                {kNames[s][1], "Item " + std::to_string(i % 50000)},
+                {kNames[s][2], price},
+                {kNames[s][3], static_cast<int64_t>(i % 17)}};
+    snapshot.records.push_back(std::move(r));
+  }
+  return snapshot;
+}
+
+void WriteCsv(const merge::SourceSnapshot& s, const std::string& path, int index) {
+  static const char* kHeader[3] = {"id,name,price,stock", "code,title,cost,qty",
+                                   "sku,label,amount,units"};
+  std::ofstream out(path);
+  out << kHeader[index] << "\n";
+  // Field order as in the header (nlohmann sorts keys, so written explicitly).
+  static const char* kNames[3][4] = {{"id", "name", "price", "stock"},
+                                     {"code", "title", "cost", "qty"},
+                                     {"sku", "label", "amount", "units"}};
+  for (const auto& r : s.records) {
+    out << r.fields[kNames[index][0]].get<std::string>() << ','
+        << r.fields[kNames[index][1]].get<std::string>() << ',' << r.fields[kNames[index][2]].dump()
+        << ',' << r.fields[kNames[index][3]].dump() << '\n';
+  }
+}
+
+struct MergeCounts {
+  size_t keys = 0;
+  size_t results = 0;
+  size_t conflicts = 0;
+  size_t jobs = 0;
+};
+
+// Merges `touched` keys of the view through the merge_keys job, as ViewPipeline does.
+MergeCounts MergeKeys(service::ViewIndex& index,
+                      const std::map<std::string, service::SourceRecords>& sources,
+                      const std::vector<std::string>& touched) {
+  MergeCounts counts;
+  std::string body;
+  auto run = [&] {
+    merge::combine::FinishMergeBody(body);
+    auto reply = merge::combine::RunMergeJob(index.view(), body);
+    if (!reply) {
+      std::cerr << "merge job failed: " << reply.error().message << "\n";
+      std::exit(1);
+    }
+    auto results = merge::combine::ParseMergeResults(*reply);
+    for (auto& r : *results) {
+      ++counts.results;
+      if (r.record) {
+        counts.conflicts += r.record->conflicts.empty() ? 0 : 1;
+        index.merged()[r.key] = service::CanonicalJson(merge::ToJson(*r.record));
+      } else {
+        index.merged().erase(r.key);
+      }
+    }
+    ++counts.jobs;
+    body.clear();
+  };
+  for (const auto& key : touched) {
+    const auto* entry = index.Find(key);
+    merge::combine::MergeItem item;
+    item.key = key;
+    if (auto m = index.merged().find(key); m != index.merged().end()) item.before = &m->second;
+    if (entry != nullptr) {
+      for (size_t i = 0; i < entry->members.size(); ++i) {
+        if (entry->members[i].empty()) continue;
+        const auto* state = sources.at(index.view().sources[i].id).Find(entry->members[i][0]);
+        item.records.push_back({i, ToUnixMillis(state->changed_at), &state->fields});
+      }
+    }
+    merge::combine::AppendMergeItem(body, item);
+    ++counts.keys;
+    if (body.size() >= (8u << 20)) run();
+  }
+  if (!body.empty()) run();
+  return counts;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const size_t n = argc > 1 ? std::stoul(argv[1]) : 1'000'000;
+  const std::string out_dir = argc > 2 ? argv[2] : ".";
+
+  std::vector<config::ConfigError> errors;
+  auto view = config::ParseView(json::parse(R"({"id": "bench", "key": "id",
+      "sources": ["a", {"id": "b", "fields": {"id": "code", "name": "title", "price": "cost",
+                                              "stock": "qty"}},
+                  {"id": "c", "fields": {"id": "sku", "name": "label", "price": "amount",
+                                         "stock": "units"}}],
+      "fields": {"price": {"compare": {"tolerance": 0.01}}}})"),
+                                "view", errors);
+  if (!view) {
+    std::cerr << "bad view\n";
+    return 1;
+  }
+
+  auto t = Clock::now();
+  std::vector<merge::SourceSnapshot> snapshots;
+  for (int s = 0; s < 3; ++s) {
+    snapshots.push_back(Generate(s, n, 0));
+    WriteCsv(snapshots.back(), out_dir + "/source_" + std::to_string(s) + ".csv", s);
+  }
+  auto changed = Generate(0, n, 1);
+  WriteCsv(changed, out_dir + "/source_0_changed.csv", 0);
+  const double generate_s = Seconds(t);
+  const double rss_inputs = PeakRssMiB();
+
+  // Full: the source states, the key index, every key merged and compared.
+  t = Clock::now();
+  std::map<std::string, service::SourceRecords> sources;
+  for (const auto& s : snapshots) {
+    auto diff = sources[s.source_id].Compare(s);
+    sources[s.source_id].Apply(diff);
+  }
+  const double load_s = Seconds(t);
+  t = Clock::now();
+  service::ViewIndex index(*view);
+  index.Build({&sources.at("a"), &sources.at("b"), &sources.at("c")});
+  const double index_s = Seconds(t);
+  t = Clock::now();
+  const auto full = MergeKeys(index, sources, index.Keys());
+  const double full_merge_s = Seconds(t);
+  const double rss_full = PeakRssMiB();
+
+  // Incremental: source A's next snapshot with 1 % changed.
+  t = Clock::now();
+  auto diff = sources.at("a").Compare(changed);
+  sources.at("a").Apply(diff);
+  const double diff_s = Seconds(t);
+  t = Clock::now();
+  std::set<std::string> touched;
+  for (const auto& key : diff.touched) {
+    std::optional<std::string> view_key;
+    if (auto f = diff.new_fields.find(key); f != diff.new_fields.end()) {
+      view_key = index.keys().KeyOf(0, *f->second);
+    }
+    index.Set(0, key, view_key, touched);
+  }
+  const auto incremental =
+      MergeKeys(index, sources, std::vector<std::string>(touched.begin(), touched.end()));
+  const double incremental_merge_s = Seconds(t);
+
+  json out = {{"records_per_source", n},
+              {"generate_s", generate_s},
+              {"load_s", load_s},
+              {"index_s", index_s},
+              {"full_merge_s", full_merge_s},
+              {"full_total_s", index_s + full_merge_s},
+              {"view_keys", full.keys},
+              {"merged_records", full.results},
+              {"records_with_conflicts", full.conflicts},
+              {"jobs", full.jobs},
+              {"incremental_changed_records", diff.update.changes.size()},
+              {"incremental_diff_s", diff_s},
+              {"incremental_merge_s", incremental_merge_s},
+              {"incremental_total_s", diff_s + incremental_merge_s},
+              {"incremental_keys", incremental.keys},
+              {"incremental_changes", incremental.results},
+              {"peak_rss_inputs_mib", rss_inputs},
+              {"peak_rss_mib", rss_full}};
+  std::cout << out.dump(2) << std::endl;
+  return 0;
+}

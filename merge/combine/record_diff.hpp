@@ -1,0 +1,43 @@
+#pragma once
+// Change detection: what changed between two versions of a record (field-level before/after),
+// and between two snapshots of a source (records added, removed, changed).
+// Thread safety: pure functions.
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "merge/record.hpp"
+
+namespace tributary::merge::combine {
+
+enum class ChangeKind { kAdded, kRemoved, kChanged };
+const char* ChangeKindName(ChangeKind kind);
+
+struct FieldChange {
+  std::string field;
+  nlohmann::json before;  // null when the field was absent
+  nlohmann::json after;   // null when the field is absent now
+};
+
+struct RecordChange {
+  std::string key;
+  ChangeKind kind = ChangeKind::kChanged;
+  nlohmann::json before;            // the whole record before (null when added)
+  nlohmann::json after;             // the whole record after (null when removed)
+  std::vector<FieldChange> fields;  // ordered by field name
+};
+
+// The fields of two objects that differ (exact JSON equality; a missing field is null), by name.
+std::vector<FieldChange> DiffFields(const nlohmann::json& before, const nlohmann::json& after);
+
+// The changes from `before` to `after` (each a source's records, any order, keys unique; a
+// later duplicate key is ignored as the store ignores it). Ordered by key. `before`/`after` in
+// each change hold the record's fields.
+std::vector<RecordChange> DiffRecords(const std::vector<Record>& before,
+                                      const std::vector<Record>& after);
+
+// nlohmann::json of one change: {"key","op","before","after","fields":{name:{"before","after"}}}.
+nlohmann::json ToJson(const RecordChange& change);
+
+}  // namespace tributary::merge::combine

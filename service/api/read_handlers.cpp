@@ -1,0 +1,269 @@
+// Reading: sources (with the explanation of one), views, and the records of both with filters,
+// sort, projection, cursor pagination and JSON / NDJSON / CSV output.
+#include <algorithm>
+#include <boost/url/encode.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
+#include <set>
+
+#include "common/time.hpp"
+#include "config/definitions.hpp"
+#include "config/loader.hpp"
+#include "service/api/record_format.hpp"
+#include "service/api/record_query.hpp"
+#include "service/api/routes.hpp"
+
+namespace tributary::service::api {
+namespace {
+
+using nlohmann::json;
+
+// Fetches listed when a source is explained.
+constexpr size_t kExplainedFetches = 10;
+
+json FetchLogJson(const storage::FetchLog& f) {
+  json j = {{"time", FormatRfc3339(f.started)}, {"http_status", f.http_status},
+            {"duration_ms", f.duration_ms},     {"bytes", f.bytes},
+            {"record_count", nullptr},          {"error", nullptr}};
+  if (f.record_count) j["record_count"] = *f.record_count;
+  if (!f.error.empty()) {
+    j["error"] = f.error;
+    j["error_class"] = f.error_class;
+  }
+  return j;
+}
+
+json SourceJson(const config::SourceConfig& s, storage::Store& store) {
+  json j = {{"id", s.id},
+            {"url", s.url},
+            {"format", config::FormatName(s.format)},
+            {"every", config::FormatDuration(s.every)},
+            {"last_fetch", nullptr}};
+  auto last = store.LastFetch(s.id);
+  if (last && *last) j["last_fetch"] = FetchLogJson(**last);
+  return j;
+}
+
+// The source definition without secrets: header values and the request body may hold
+// substituted ${ENV} values (tokens), so only their presence is shown.
+json RedactedDefinition(json definition) {
+  if (auto it = definition.find("headers"); it != definition.end() && it->is_object()) {
+    for (auto& header : it->items()) header.value() = "<redacted>";
+  }
+  if (auto it = definition.find("body");
+      it != definition.end() && it->is_string() && !it->get_ref<const std::string&>().empty()) {
+    *it = "<redacted>";
+  }
+  definition.erase(config::kFieldOrderKey);
+  return definition;
+}
+
+// Per field: how many of the records have a non-null, non-empty value.
+json FillCounts(const merge::SourceSnapshot& snapshot, const config::SourceConfig& source) {
+  json fill = json::object();
+  for (const auto& f : source.fields) {
+    size_t filled = 0;
+    for (const auto& r : snapshot.records) {
+      auto it = r.fields.find(f.name);
+      if (it == r.fields.end() || it->is_null()) continue;
+      if (it->is_string() && it->get_ref<const std::string&>().empty()) continue;
+      if (it->is_array() && it->empty()) continue;
+      ++filled;
+    }
+    const size_t total = snapshot.records.size();
+    fill[f.name] = {{"filled", filled},
+                    {"ratio", total == 0 ? json(nullptr) : json(double(filled) / total)}};
+  }
+  return fill;
+}
+
+json ExplainSource(const config::SourceConfig& s, const ApiContext& ctx) {
+  json j = SourceJson(s, *ctx.store);
+  j["definition"] = RedactedDefinition(s.definition);
+  json fetches = json::array();
+  json errors = json::array();
+  if (auto recent = ctx.store->RecentFetches(s.id, kExplainedFetches)) {
+    for (const auto& f : *recent) {
+      fetches.push_back(FetchLogJson(f));
+      if (!f.error.empty()) errors.push_back(FetchLogJson(f));
+    }
+  }
+  j["recent_fetches"] = fetches;
+  j["recent_errors"] = errors;
+  // What the store holds for the source: its records and how well each field is filled.
+  json stored = {{"records", nullptr}, {"fetched_at", nullptr}, {"fields", json::object()}};
+  if (auto snapshot = ctx.store->LoadSnapshot(s.id); snapshot && !snapshot->records.empty()) {
+    stored["records"] = snapshot->records.size();
+    stored["fetched_at"] = FormatRfc3339(snapshot->fetched_at);
+    stored["fields"] = FillCounts(*snapshot, s);
+  }
+  j["stored"] = stored;
+  if (ctx.source_status) {
+    // Held in a local: items() of a temporary would dangle in the range-for (before C++23).
+    const json status = ctx.source_status(s.id);
+    for (auto& [k, v] : status.items()) j[k] = v;
+  }
+  return j;
+}
+
+// The field names a view's records can have (what each source provides, renamed), in the order
+// of the view's sources and their fields.
+std::vector<std::string> ViewFields(const config::Config& cfg, const config::ViewConfig& v) {
+  std::vector<std::string> out;
+  auto add = [&out](const std::string& name) {
+    if (std::find(out.begin(), out.end(), name) == out.end()) out.push_back(name);
+  };
+  for (const auto& ref : v.sources) {
+    const auto* source = cfg.FindSource(ref.id);
+    if (source == nullptr) continue;
+    std::set<std::string> consumed;
+    for (const auto& f : source->fields) {
+      bool renamed = false;
+      for (const auto& [view_field, source_field] : ref.fields) {
+        if (source_field == f.name) {
+          add(view_field);
+          renamed = true;
+        }
+      }
+      // A source field whose name a rename claims for another field is not visible as itself.
+      if (!renamed && !ref.fields.count(f.name)) add(f.name);
+    }
+    for (const auto& [view_field, source_field] : ref.fields) add(view_field);
+  }
+  return out;
+}
+
+std::vector<std::string> SourceFields(const config::SourceConfig& s) {
+  std::vector<std::string> out;
+  for (const auto& f : s.fields) out.push_back(f.name);
+  return out;
+}
+
+// Builds the response for a record listing: query parameters, query, format.
+Response ServeRecords(const RequestContext& r, const ApiContext& ctx,
+                      const std::vector<json>& records, const std::vector<std::string>& fields) {
+  const auto& api = ctx.config()->api;
+  const auto format = ChooseRecordFormat(r.Query("format"), r.request[http::field::accept]);
+  if (!format.format) {
+    if (format.status == 406) {
+      return JsonError(r.request, http::status::not_acceptable, "not_acceptable", format.error);
+    }
+    return ParameterError(r.request, "format", format.error.substr(format.error.find(':') + 2));
+  }
+  RecordQuery query;
+  const std::set<std::string> known(fields.begin(), fields.end());
+  if (auto e = ParseRecordQuery(r.QueryAll("filter"), r.Query("sort"), r.Query("fields"),
+                                r.Query("limit"), r.Query("cursor"), known,
+                                {api.default_page_size, api.max_page_size}, query)) {
+    return ParameterError(r.request, e->parameter, e->message);
+  }
+  const auto page = RunRecordQuery(query, records);
+  std::vector<json> out;
+  out.reserve(page.records.size());
+  for (const auto* rec : page.records) out.push_back(Project(query, *rec));
+  std::vector<std::string> columns = fields;
+  if (query.fields) columns = *query.fields;
+  Response response = TextResponse(r.request, http::status::ok, ContentTypeOf(*format.format),
+                                   RenderRecords(*format.format, out, page.next_cursor, columns));
+  response.set("X-Total-Count", std::to_string(page.matched));
+  if (page.next_cursor) {
+    response.set("X-Next-Cursor", *page.next_cursor);
+    // The same request with the cursor replaced.
+    std::string next = r.path + "?";
+    for (const auto& [k, v] : r.query) {
+      if (k == "cursor") continue;
+      next += boost::urls::encode(k, boost::urls::unreserved_chars) + "=" +
+              boost::urls::encode(v, boost::urls::unreserved_chars) + "&";
+    }
+    next += "cursor=" + *page.next_cursor;
+    response.set(http::field::link, "<" + next + ">; rel=\"next\"");
+  }
+  return response;
+}
+
+}  // namespace
+
+void AddReadRoutes(Router& router, std::shared_ptr<const ApiContext> ctx) {
+  router.Add(http::verb::get, "/api/v1/sources", Access::kRead, [ctx](const RequestContext& r) {
+    const auto config = ctx->config();
+    json sources = json::array();
+    for (const auto& s : config->sources) {
+      json j = SourceJson(s, *ctx->store);
+      if (ctx->source_status) {
+        const json status = ctx->source_status(s.id);
+        for (const char* k : {"paused", "schedule"}) {
+          if (status.contains(k)) j[k] = status[k];
+        }
+      }
+      sources.push_back(std::move(j));
+    }
+    return JsonResponse(r.request, http::status::ok, {{"sources", sources}});
+  });
+
+  router.Add(http::verb::get, "/api/v1/sources/{id}", Access::kRead,
+             [ctx](const RequestContext& r) {
+               const auto config = ctx->config();
+               const auto& id = r.path_params.at("id");
+               const auto* source = config->FindSource(id);
+               if (!source) {
+                 return JsonError(r.request, http::status::not_found, "not_found",
+                                  "unknown source \"" + id + "\"");
+               }
+               return JsonResponse(r.request, http::status::ok, ExplainSource(*source, *ctx));
+             });
+
+  router.Add(http::verb::get, "/api/v1/sources/{id}/records", Access::kRead,
+             [ctx](const RequestContext& r) {
+               const auto config = ctx->config();
+               const auto& id = r.path_params.at("id");
+               const auto* source = config->FindSource(id);
+               if (!source) {
+                 return JsonError(r.request, http::status::not_found, "not_found",
+                                  "unknown source \"" + id + "\"");
+               }
+               auto snapshot = ctx->store->LoadSnapshot(id);
+               if (!snapshot) return StoreError(r.request, snapshot.error());
+               std::vector<json> records;
+               records.reserve(snapshot->records.size());
+               for (const auto& rec : snapshot->records) records.push_back(merge::ToJson(rec));
+               return ServeRecords(r, *ctx, records, SourceFields(*source));
+             });
+
+  router.Add(http::verb::get, "/api/v1/views", Access::kRead, [ctx](const RequestContext& r) {
+    const auto config = ctx->config();
+    json views = json::array();
+    for (const auto& v : config->views) {
+      json sources = json::array();
+      for (const auto& s : v.sources) sources.push_back(s.id);
+      auto count = ctx->store->CountViewRecords(v.id);
+      views.push_back({{"id", v.id},
+                       {"sources", sources},
+                       {"key", v.key},
+                       {"fields", ViewFields(*config, v)},
+                       {"record_count", count ? json(*count) : json()}});
+    }
+    return JsonResponse(r.request, http::status::ok, {{"views", views}});
+  });
+
+  router.Add(http::verb::get, "/api/v1/views/{id}/records", Access::kRead,
+             [ctx](const RequestContext& r) {
+               const auto config = ctx->config();
+               const auto& id = r.path_params.at("id");
+               const auto* view = config->FindView(id);
+               if (!view) {
+                 return JsonError(r.request, http::status::not_found, "not_found",
+                                  "unknown view \"" + id + "\"");
+               }
+               // Every record of the view, read in store pages (one consistent query each).
+               std::vector<json> records;
+               std::string cursor;
+               do {
+                 auto page = ctx->store->ViewRecords(id, cursor, 1000);
+                 if (!page) return StoreError(r.request, page.error());
+                 for (const auto& rec : page->records) records.push_back(merge::ToJson(rec));
+                 cursor = page->next_cursor;
+               } while (!cursor.empty());
+               return ServeRecords(r, *ctx, records, ViewFields(*config, *view));
+             });
+}
+
+}  // namespace tributary::service::api

@@ -1,0 +1,51 @@
+#pragma once
+// The stored records of one source, held by the view pipeline to compute what a new snapshot
+// changed (records added, removed, changed, with field-level before/after) and to feed merges.
+// Fields are kept as canonical JSON text (nlohmann dumps objects with sorted keys), so equality
+// is a string compare and memory stays close to the stored size.
+// Thread safety: none; the view pipeline uses it on its thread only.
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "common/time.hpp"
+#include "merge/record.hpp"
+#include "service/storage/store.hpp"
+
+namespace tributary::service {
+
+struct SourceRecordState {
+  std::string fields;  // canonical JSON text
+  SystemTime changed_at;
+};
+
+class SourceRecords {
+ public:
+  // What a snapshot changes: the store update (upserts, removals, change rows) and, for the
+  // merges, the touched keys with the new fields (parsed) of those still present.
+  struct Diff {
+    storage::SourceUpdate update;
+    std::vector<std::string> touched;  // source keys added, changed or removed
+    std::unordered_map<std::string, const nlohmann::json*> new_fields;  // into the snapshot
+  };
+
+  void Load(std::vector<storage::StoredRecord> records);
+  // `snapshot` must outlive the Diff (new_fields point into it). A later duplicate key is
+  // ignored (the extractor keeps the first record of a key).
+  Diff Compare(const merge::SourceSnapshot& snapshot) const;
+  void Apply(const Diff& diff);
+
+  const SourceRecordState* Find(const std::string& key) const;
+  const std::unordered_map<std::string, SourceRecordState>& records() const { return records_; }
+  size_t size() const { return records_.size(); }
+
+ private:
+  std::unordered_map<std::string, SourceRecordState> records_;
+};
+
+// Canonical JSON text of fields (invalid UTF-8 replaced, as the store does).
+std::string CanonicalJson(const nlohmann::json& j);
+
+}  // namespace tributary::service

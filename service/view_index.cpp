@@ -1,0 +1,90 @@
+#include "service/view_index.hpp"
+
+#include <algorithm>
+
+namespace tributary::service {
+
+ViewIndex::ViewIndex(const config::ViewConfig& view)
+    : view_(view),
+      definition_(CanonicalJson(view.definition)),
+      keys_(view),
+      view_key_of_(view.sources.size()) {}
+
+std::optional<size_t> ViewIndex::SourceIndex(const std::string& source_id) const {
+  for (size_t i = 0; i < view_.sources.size(); ++i) {
+    if (view_.sources[i].id == source_id) return i;
+  }
+  return std::nullopt;
+}
+
+void ViewIndex::Set(size_t source_index, const std::string& source_key,
+                    const std::optional<std::string>& view_key, std::set<std::string>& touched) {
+  auto& of = view_key_of_[source_index];
+  auto old = of.find(source_key);
+  if (old != of.end()) {
+    if (view_key && *view_key == old->second) {
+      touched.insert(old->second);  // same key, new content
+      return;
+    }
+    touched.insert(old->second);
+    auto entry = entries_.find(old->second);
+    if (entry != entries_.end()) {
+      auto& list = entry->second.members[source_index];
+      list.erase(std::remove(list.begin(), list.end(), source_key), list.end());
+      bool empty = true;
+      for (const auto& m : entry->second.members) empty = empty && m.empty();
+      if (empty) entries_.erase(entry);
+    }
+    of.erase(old);
+  }
+  if (!view_key) return;
+  touched.insert(*view_key);
+  of[source_key] = *view_key;
+  auto& entry = entries_[*view_key];
+  if (entry.members.empty()) entry.members.resize(view_.sources.size());
+  auto& list = entry.members[source_index];
+  list.insert(std::upper_bound(list.begin(), list.end(), source_key), source_key);
+}
+
+void ViewIndex::Build(const std::vector<const SourceRecords*>& sources) {
+  std::set<std::string> ignored;
+  records_without_key_ = 0;
+  for (size_t i = 0; i < sources.size() && i < view_.sources.size(); ++i) {
+    if (sources[i] == nullptr) continue;
+    for (const auto& [key, state] : sources[i]->records()) {
+      const auto fields = nlohmann::json::parse(state.fields, nullptr, false);
+      auto view_key = fields.is_object() ? keys_.KeyOf(i, fields) : std::nullopt;
+      if (!view_key) ++records_without_key_;
+      Set(i, key, view_key, ignored);
+      ignored.clear();
+    }
+  }
+}
+
+const ViewIndex::Entry* ViewIndex::Find(const std::string& view_key) const {
+  auto it = entries_.find(view_key);
+  return it == entries_.end() ? nullptr : &it->second;
+}
+
+std::vector<std::string> ViewIndex::Keys() const {
+  std::vector<std::string> out;
+  out.reserve(entries_.size());
+  for (const auto& [key, entry] : entries_) out.push_back(key);
+  return out;
+}
+
+storage::ViewKey ViewIndex::KeyInfo(const std::string& view_key) const {
+  storage::ViewKey out;
+  out.key = view_key;
+  const Entry* entry = Find(view_key);
+  if (entry == nullptr) return out;
+  for (size_t i = 0; i < entry->members.size(); ++i) {
+    const auto& list = entry->members[i];
+    if (list.empty()) continue;
+    out.sources.push_back(view_.sources[i].id);
+    if (list.size() > 1) out.duplicates[view_.sources[i].id] = list;
+  }
+  return out;
+}
+
+}  // namespace tributary::service

@@ -1,0 +1,62 @@
+#pragma once
+// What the view pipeline knows about one view between merges: which source records fall under
+// each view key (after renaming and normalisers), and the merged record stored for each key.
+// With it, a new snapshot of one source re-merges only the keys its changed records touch.
+// Thread safety: none; the view pipeline uses it on its thread only.
+
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "config/config.hpp"
+#include "merge/combine/key_builder.hpp"
+#include "service/source_records.hpp"
+#include "service/storage/store.hpp"
+
+namespace tributary::service {
+
+class ViewIndex {
+ public:
+  // Per source of the view (by position), the source keys of its records under one view key,
+  // sorted: the first is the one merged, more than one is a duplicate.
+  struct Entry {
+    std::vector<std::vector<std::string>> members;
+  };
+
+  explicit ViewIndex(const config::ViewConfig& view);
+
+  const config::ViewConfig& view() const { return view_; }
+  // The view definition as canonical JSON text: a change of it means a full recompute.
+  const std::string& definition() const { return definition_; }
+  const merge::combine::KeyBuilder& keys() const { return keys_; }
+  std::optional<size_t> SourceIndex(const std::string& source_id) const;
+
+  // Source `source_index`'s record `source_key` now falls under `view_key` (nullopt: removed or
+  // without a key). View keys whose members change are added to `touched`.
+  void Set(size_t source_index, const std::string& source_key,
+           const std::optional<std::string>& view_key, std::set<std::string>& touched);
+  // Indexes every record of the given sources (by position; nullptr: no records yet).
+  void Build(const std::vector<const SourceRecords*>& sources);
+
+  const Entry* Find(const std::string& view_key) const;
+  std::vector<std::string> Keys() const;  // every view key with at least one record
+  // Sources and duplicates of a view key, for coverage.
+  storage::ViewKey KeyInfo(const std::string& view_key) const;
+  size_t records_without_key() const { return records_without_key_; }
+
+  // The merged records as stored (canonical JSON text of merge::ToJson), by view key.
+  std::unordered_map<std::string, std::string>& merged() { return merged_; }
+
+ private:
+  const config::ViewConfig view_;
+  const std::string definition_;
+  const merge::combine::KeyBuilder keys_;
+  std::vector<std::unordered_map<std::string, std::string>> view_key_of_;  // per source
+  std::unordered_map<std::string, Entry> entries_;
+  std::unordered_map<std::string, std::string> merged_;
+  size_t records_without_key_ = 0;
+};
+
+}  // namespace tributary::service
