@@ -16,7 +16,7 @@ COPY . /src
 WORKDIR /src
 # The image is built from scratch each time its sources change: ccache would only fill a layer.
 ENV CCACHE_DISABLE=1
-RUN cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DTRIBUTARY_TESTS=OFF \
+RUN cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DTRIBUTARY_TESTS=OFF -DTRIBUTARY_TEST_HOOKS=OFF \
  && cmake --build build -j2 \
  && cmake --install build --prefix /opt/tributary --strip >/dev/null \
  && /opt/tributary/bin/tributary version
@@ -24,11 +24,13 @@ RUN cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DTRIBUTARY_TESTS=OF
 FROM ${BASE}
 ARG DEBIAN_FRONTEND=noninteractive
 # Runtime libraries only: the shared objects `ldd tributary` names, plus CA certificates for
-# https sources and tini, which forwards signals and reaps the daemon's worker processes.
+# https sources, tzdata for cron schedules in a time zone, and tini, which forwards signals and
+# reaps the daemon's worker processes.
 RUN apt-get update -qq \
  && apt-get install -y -qq --no-install-recommends \
       libcurl4 libxml2 libsqlite3-0 libre2-9 libspdlog1.10 libfmt9 libboost-url1.81.0 \
-      ca-certificates tini >/dev/null \
+      libutf8proc2 libcctz2 \
+      ca-certificates tzdata tini >/dev/null \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log
 # A fixed, non-system id so that a bind-mounted host directory can be chowned to match.
 ARG TRIBUTARY_UID=10001

@@ -52,7 +52,8 @@ bool RelIsNext(std::string_view params) {
 }  // namespace
 
 PageRun::PageRun(const config::SourceConfig& source)
-    : source_(source), max_pages_(source.extraction.pagination.page_limit()) {
+    : link_header_(source.extraction.pagination.link_header),
+      max_pages_(source.extraction.pagination.page_limit()) {
   auto range = ExpandRange(source.url, kMaxRangeUrls);
   if (range && range->size() > 1) {
     range_ = std::move(*range);
@@ -80,7 +81,7 @@ std::optional<std::string> PageRun::AddPage(std::vector<merge::Record> records,
     if (range_next_ < range_.size()) next = range_[range_next_++];
   } else if (!next_url.empty()) {
     next = next_url;
-  } else if (source_.extraction.pagination.link_header) {
+  } else if (link_header_) {
     next = NextFromLink(headers, last_url_);
   }
   if (!next || !fetched_.insert(*next).second) return std::nullopt;

@@ -54,7 +54,8 @@ class PageRun {
                                                  const std::string& base);
 
  private:
-  const config::SourceConfig& source_;
+  // Copied, not referenced: a run may outlive the config it was started from (a reload).
+  bool link_header_;
   std::vector<std::string> range_;  // remaining URLs of a URL range, in order
   size_t range_next_ = 1;
   std::string first_url_;

@@ -167,12 +167,12 @@ TEST(ConfigLoader, UnknownKeysSuggestTheClosestAtEveryDepth) {
     "workers": {"proceses": 1}, "zzz": true)"));
   EXPECT_THAT(Messages(result),
               ElementsAre("sorces_extra: unknown key \"sorces_extra\"; expected one of listen, "
-                          "data_dir, log, fetch, workers, sources, views, groups",
+                          "data_dir, log, fetch, workers, sources, views, api, webhooks, history, groups",
                           "fetch.timout: unknown key \"timout\"; did you mean \"timeout\"?",
                           "log.levl: unknown key \"levl\"; did you mean \"level\"?",
                           "workers.proceses: unknown key \"proceses\"; did you mean \"processes\"?",
                           "zzz: unknown key \"zzz\"; expected one of listen, data_dir, log, "
-                          "fetch, workers, sources, views, groups"));
+                          "fetch, workers, sources, views, api, webhooks, history, groups"));
   EXPECT_THAT(Messages(Parse(R"({"sorces": []})")),
               ElementsAre("sorces: unknown key \"sorces\"; did you mean \"sources\"?"));
   EXPECT_FALSE(result.config.has_value());

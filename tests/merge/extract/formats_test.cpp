@@ -191,7 +191,7 @@ TEST(CharsetTest, HeaderBomMetaAndXmlDeclaration) {
                              "text/html; charset=latin1"))[0]["t"],
             "café");
   // A BOM wins over both (UTF-16 LE here).
-  const std::string utf16("\xFF\xFE<\0p\0>\0\xE9\0<\0/\0p\0>\0", 20);
+  const std::string utf16("\xFF\xFE<\0p\0>\0\xE9\0<\0/\0p\0>\0", 18);
   EXPECT_EQ(Fields(Extracted(html, utf16, "text/html; charset=iso-8859-2"))[0]["t"], "é");
   // Invalid UTF-8 is replaced, never a failure.
   EXPECT_EQ(Fields(Extracted(html, "<meta charset=utf-8><p>a\xC3(b</p>"))[0]["t"],
