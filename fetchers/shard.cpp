@@ -296,6 +296,9 @@ void Fetcher::Shard::OnAttemptDone(Group& group, std::unique_ptr<Job> job, Fetch
   if (group.rules.CircuitOpen(now)) {
     result.circuit_open_until = WallOf(group.rules.circuit_open_until());
   }
+  // Whoever receives the result sees the group state it produced (circuit closed by a good
+  // probe, say), not the one from before it.
+  Publish(group);
   Complete(std::move(job), std::move(result));
   Pump(group);
 }

@@ -251,13 +251,16 @@ TEST_F(PoolFixture, CpuTimeLimitStopsASpinningJob) {
 TEST_F(PoolFixture, OutOfMemoryIsRetriedAndReportedAsOom) {
   PoolOptions o;
   o.processes = 1;
-  o.limits.address_space = 512ull << 20;
+  // Small, and a deadline that is not under test: page faults are slow on a loaded machine
+  // (filling 512 MiB took over 10 s here with the other core busy).
+  o.limits.address_space = 256ull << 20;
+  o.job_timeout = std::chrono::seconds(60);
   StartPool(o);
   auto out = Run({{"job", "oom"}});
   ASSERT_TRUE(out.failure);
   EXPECT_EQ(out.cause, FailureCause::kOutOfMemory);
   EXPECT_EQ(out.attempts, 2);
-  EXPECT_EQ(out.failure->message, "worker ran out of memory (limit 512 MiB) twice");
+  EXPECT_EQ(out.failure->message, "worker ran out of memory (limit 256 MiB) twice");
   EXPECT_EQ(pool_->Stats().Losses(FailureCause::kOutOfMemory), 2u);
   EXPECT_TRUE(Run({{"job", "echo"}}).reply);
 }
