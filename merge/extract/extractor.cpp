@@ -45,6 +45,24 @@ bool IsRowFormat(Format format) {
   return format == Format::kFeed || format == Format::kCsv || format == Format::kText;
 }
 
+// For "auto" sources whose document was detected as a feed or CSV: whether the definition is
+// written for rows (no records selector; fields name item members or columns). A definition
+// with a records selector or path-like fields was written for the container format instead.
+Format FitDetectedFormat(const config::SourceConfig& source, Format detected,
+                         std::string_view body) {
+  if (detected != Format::kFeed && detected != Format::kCsv) return detected;
+  bool rows = source.records.empty();
+  for (const auto& field : source.fields) {
+    const std::string& s = field.select;
+    rows = rows && !s.starts_with('/') && !s.starts_with('$') && !s.starts_with("xpath:");
+  }
+  if (rows) return detected;
+  if (detected == Format::kCsv) return Format::kText;
+  // A feed is XML or JSON underneath.
+  const size_t first = body.find_first_not_of(" \t\r\n\xEF\xBB\xBF");
+  return first != std::string_view::npos && body[first] == '{' ? Format::kJson : Format::kXml;
+}
+
 config::FieldSpec ImplicitField(const std::string& name, bool raw_text) {
   config::FieldSpec f;
   f.name = name;
@@ -237,7 +255,9 @@ std::vector<config::ConfigError> ValidateSource(const config::SourceConfig& sour
 
 Result<ExtractOutput> Extract(const config::SourceConfig& source, const ExtractInput& input) {
   const Format format =
-      source.format == Format::kAuto ? DetectFormat(input.content_type, input.body) : source.format;
+      source.format == Format::kAuto
+          ? FitDetectedFormat(source, DetectFormat(input.content_type, input.body), input.body)
+          : source.format;
   // When the format was guessed, say so: a source written for HTML that received JSON
   // otherwise fails with a puzzling selector error.
   const std::string detected =

@@ -1,4 +1,7 @@
 // DetectFormat (declared in extractor.hpp): the Content-Type first, then the first bytes.
+// A specific media type decides alone; a generic one (XML, JSON, plain text) is refined by the
+// content, because feeds are often served as text/xml or application/json and CSV files as
+// text/plain: a user who leaves "format" out expects a feed to be read as a feed.
 #include <array>
 #include <optional>
 #include <string>
@@ -13,6 +16,7 @@ using config::Format;
 
 std::optional<Format> FromMediaType(const std::string& media) {
   if (media == "text/html" || media == "application/xhtml+xml") return Format::kHtml;
+  if (media == "application/feed+json") return Format::kFeed;  // JSON Feed 1.1's own type
   if (media == "application/json" || media == "text/json" || media.ends_with("+json")) {
     return Format::kJson;
   }
@@ -54,6 +58,42 @@ constexpr std::array<std::string_view, 30> kHtmlElements = {
     "h1",    "h2",   "h3",     "form",   "img",    "section", "article", "header",
     "nav",   "main", "footer", "iframe", "center", "font"};
 
+// Whether a JSON document is a JSON Feed: its "version" member names jsonfeed.org (the spec
+// puts it first, but any position in the preview counts).
+bool IsJsonFeed(const std::string& preview) {
+  const size_t version = preview.find("\"version\"");
+  if (version == std::string::npos) return false;
+  const size_t value = preview.find('"', preview.find(':', version));
+  return value != std::string::npos &&
+         std::string_view(preview).substr(value + 1).starts_with("https://jsonfeed.org/version/");
+}
+
+// Whether plain text looks like CSV: at least two complete lines that split into the same
+// number (two or more) of fields on one of the usual delimiters, quotes respected.
+bool IsCsvLike(const std::string& preview) {
+  for (const char delimiter : {',', ';', '\t', '|'}) {
+    int lines = 0;
+    size_t fields = 1;
+    size_t expected = 0;
+    bool quoted = false;
+    bool consistent = true;
+    for (const char c : preview) {
+      if (c == '"') {
+        quoted = !quoted;
+      } else if (!quoted && c == delimiter) {
+        ++fields;
+      } else if (!quoted && c == '\n') {
+        if (expected == 0) expected = fields;
+        consistent = consistent && fields == expected;
+        ++lines;
+        fields = 1;
+      }
+    }
+    if (consistent && lines >= 2 && expected >= 2) return true;
+  }
+  return false;
+}
+
 Format Sniff(std::string_view body) {
   const std::string text = Preview(body);
   size_t i = 0;
@@ -62,8 +102,9 @@ Format Sniff(std::string_view body) {
   };
   skip_space();
   if (i >= text.size()) return Format::kText;
-  if (text[i] == '{' || text[i] == '[') return Format::kJson;
-  if (text[i] != '<') return Format::kText;
+  if (text[i] == '{') return IsJsonFeed(text) ? Format::kFeed : Format::kJson;
+  if (text[i] == '[') return Format::kJson;
+  if (text[i] != '<') return IsCsvLike(text) ? Format::kCsv : Format::kText;
   // Skip the prolog: declarations, processing instructions, comments and the doctype.
   while (i < text.size() && text[i] == '<') {
     const std::string_view rest = std::string_view(text).substr(i);
@@ -107,8 +148,20 @@ Format Sniff(std::string_view body) {
 }  // namespace
 
 Format DetectFormat(std::string_view content_type, std::string_view body) {
-  if (auto format = FromMediaType(MediaType(content_type))) return *format;
-  return Sniff(body);
+  const auto declared = FromMediaType(MediaType(content_type));
+  if (!declared) return Sniff(body);
+  // Generic containers: the content says which kind of XML, JSON or text it is. The sniffed
+  // format only narrows the declared one (an HTML page served as text/plain stays text).
+  switch (*declared) {
+    case Format::kXml:
+      return Sniff(body) == Format::kFeed ? Format::kFeed : Format::kXml;
+    case Format::kJson:
+      return Sniff(body) == Format::kFeed ? Format::kFeed : Format::kJson;
+    case Format::kText:
+      return Sniff(body) == Format::kCsv ? Format::kCsv : Format::kText;
+    default:
+      return *declared;
+  }
 }
 
 }  // namespace tributary::merge::extract

@@ -32,7 +32,16 @@ TEST(AddressGuard, RefusesPrivateRanges) {
   for (const char* a :
        {"127.0.0.1", "127.255.255.254", "10.0.0.1", "10.255.255.255", "172.16.0.1",
         "172.31.255.255", "192.168.1.1", "169.254.169.254", "0.0.0.0", "::1", "::", "fc00::1",
-        "fdff:ffff::1", "fe80::1", "febf::1", "::ffff:127.0.0.1", "::ffff:10.1.2.3"}) {
+        "fdff:ffff::1", "fe80::1", "febf::1", "::ffff:127.0.0.1", "::ffff:10.1.2.3",
+        // Cloud metadata outside the classic ranges: Alibaba (100.100.100.200, shared address
+        // space 100.64.0.0/10) and Oracle (192.0.0.192).
+        "100.100.100.200", "100.64.0.1", "100.127.255.255", "192.0.0.192",
+        // Benchmarking, multicast, reserved and broadcast.
+        "198.18.0.1", "198.19.255.255", "224.0.0.1", "239.255.255.250", "240.0.0.1",
+        "255.255.255.255",
+        // IPv6: deprecated site-local, multicast, and private IPv4 inside NAT64 and 6to4.
+        "fec0::1", "ff02::1", "64:ff9b::a9fe:a9fe", "64:ff9b::7f00:1", "2002:a00:1::1",
+        "2002:c0a8:101::1"}) {
     EXPECT_TRUE(IsPrivate(a)) << a;
   }
 }
@@ -40,7 +49,10 @@ TEST(AddressGuard, RefusesPrivateRanges) {
 TEST(AddressGuard, AllowsPublicAddresses) {
   for (const char* a :
        {"93.184.216.34", "8.8.8.8", "172.15.255.255", "172.32.0.1", "192.167.1.1", "169.253.1.1",
-        "11.0.0.1", "2606:2800:220:1::1", "fec0::1", "::ffff:8.8.8.8"}) {
+        "11.0.0.1", "2606:2800:220:1::1", "::ffff:8.8.8.8", "100.63.255.255", "100.128.0.1",
+        "192.0.1.1", "198.17.255.255", "198.20.0.1", "223.255.255.255",
+        // Public IPv4 inside NAT64 and 6to4 stays public.
+        "64:ff9b::808:808", "2002:808:808::1"}) {
     EXPECT_FALSE(IsPrivate(a)) << a;
   }
 }

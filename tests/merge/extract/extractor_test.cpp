@@ -271,17 +271,57 @@ TEST(ExtractTest, AutoFormatFollowsTheDocument) {
             "\"/\": \"span.name\" (or use a JSONPath query starting with \"$\")");
 }
 
+TEST(ExtractTest, AutoReadsFeedsAndCsvServedUnderGenericTypes) {
+  constexpr std::string_view kRss =
+      "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>c</title>"
+      "<item><title>One</title><link>http://x/1</link></item>"
+      "<item><title>Two</title><link>http://x/2</link></item></channel></rss>";
+  // A feed definition (no records selector, no fields): items, though served as text/xml.
+  auto feed = Extract(Source(Format::kAuto, "", {}), Input(kRss, "text/xml"));
+  ASSERT_TRUE(feed.ok()) << feed.error().message;
+  EXPECT_EQ(feed->format, Format::kFeed);
+  ASSERT_EQ(feed->records.size(), 2u);
+  EXPECT_EQ(feed->records[1].fields.at("title"), "Two");
+  // A definition written in XPath for the same document stays XML.
+  auto xml = Extract(Source(Format::kAuto, "xpath://item", {Field("t", "xpath:title")}),
+                     Input(kRss, "text/xml"));
+  ASSERT_TRUE(xml.ok()) << xml.error().message;
+  EXPECT_EQ(xml->format, Format::kXml);
+  EXPECT_EQ(xml->records.size(), 2u);
+  // CSV served as text/plain: one record per row, a field per column.
+  auto csv = Extract(Source(Format::kAuto, "", {}, {"code"}),
+                     Input("code,name\n004,Afghanistan\n008,Albania\n", "text/plain"));
+  ASSERT_TRUE(csv.ok()) << csv.error().message;
+  EXPECT_EQ(csv->format, Format::kCsv);
+  ASSERT_EQ(csv->records.size(), 2u);
+  EXPECT_EQ(csv->records[1].fields.at("name"), "Albania");
+}
+
 TEST(DetectFormatTest, FromContentType) {
   EXPECT_EQ(DetectFormat("text/html; charset=utf-8", "{"), Format::kHtml);
   EXPECT_EQ(DetectFormat("Application/XHTML+XML", ""), Format::kHtml);
   EXPECT_EQ(DetectFormat("application/json", "<html>"), Format::kJson);
   EXPECT_EQ(DetectFormat("application/ld+json", ""), Format::kJson);
-  EXPECT_EQ(DetectFormat("application/feed+json", ""), Format::kJson);
+  EXPECT_EQ(DetectFormat("application/feed+json", ""), Format::kFeed);
   EXPECT_EQ(DetectFormat("text/csv", ""), Format::kCsv);
   EXPECT_EQ(DetectFormat("application/rss+xml", ""), Format::kFeed);
   EXPECT_EQ(DetectFormat("application/atom+xml; charset=utf-8", ""), Format::kFeed);
   EXPECT_EQ(DetectFormat("application/xml", ""), Format::kXml);
   EXPECT_EQ(DetectFormat("text/xml", ""), Format::kXml);
+  // Generic types are narrowed by the content: feeds served as XML or JSON, CSV as text.
+  EXPECT_EQ(DetectFormat("text/xml", "<?xml version=\"1.0\"?>\n<rss version=\"2.0\">"),
+            Format::kFeed);
+  EXPECT_EQ(DetectFormat("application/xml", "<feed xmlns=\"http://www.w3.org/2005/Atom\">"),
+            Format::kFeed);
+  EXPECT_EQ(DetectFormat("text/xml", "<catalog><item/></catalog>"), Format::kXml);
+  EXPECT_EQ(DetectFormat("application/json",
+                         R"({"version": "https://jsonfeed.org/version/1.1", "items": []})"),
+            Format::kFeed);
+  EXPECT_EQ(DetectFormat("application/json", R"({"version": "2", "items": []})"), Format::kJson);
+  EXPECT_EQ(DetectFormat("text/plain", "code,name\n004,Afghanistan\n008,Albania\n"), Format::kCsv);
+  EXPECT_EQ(DetectFormat("text/plain", "one line, with a comma\nand another\n"), Format::kText);
+  // A specific type is never overridden by the content.
+  EXPECT_EQ(DetectFormat("text/html", "<rss version=\"2.0\">"), Format::kHtml);
   EXPECT_EQ(DetectFormat("image/svg+xml", ""), Format::kXml);
   EXPECT_EQ(DetectFormat("text/plain", "{}"), Format::kText);
 }
@@ -303,6 +343,9 @@ TEST(DetectFormatTest, Sniffing) {
   EXPECT_EQ(DetectFormat("", "<rdf:RDF xmlns:rdf=\"x\">"), Format::kFeed);
   EXPECT_EQ(DetectFormat("", "<?xml version=\"1.0\"?><catalog/>"), Format::kXml);
   EXPECT_EQ(DetectFormat("", "plain words"), Format::kText);
+  EXPECT_EQ(DetectFormat("", "a;b;c\n1;2;3\n4;\"5;6\";7\n"), Format::kCsv);
+  EXPECT_EQ(DetectFormat("", "{\"version\":\"https://jsonfeed.org/version/1\",\"items\":[]}"),
+            Format::kFeed);
   EXPECT_EQ(DetectFormat("", ""), Format::kText);
   std::string utf16 = "\xFF\xFE";
   for (char c : std::string("<html>")) {
