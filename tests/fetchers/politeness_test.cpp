@@ -196,6 +196,31 @@ TEST(Retries, RetryableFailuresAreRetriedWithBoundedFullJitterBackoff) {
   EXPECT_LE(test_support::Between(log[1], log[2]), milliseconds(400) + kTolerance);
 }
 
+TEST(Retries, RetriesWaitInsteadOfHammering) {
+  // The bug this guards against (Scrapy's): retrying at once. Ten retries, each waiting
+  // uniform(0, 100 ms): their sum is below 150 ms with a probability of about 2e-5, and at
+  // most 1 s.
+  TestOrigin origin;
+  std::vector<Response> answers(10, Response{503, {}, "busy"});
+  answers.push_back({200, {}, "fine"});
+  origin.RouteSequence("/busy", answers);
+  Fetcher fetcher(FetcherOptions{1});
+  FetchRequest r = Polite(origin.Url("/busy"));
+  r.retry.attempts = 11;
+  r.retry.base = milliseconds(100);
+  r.retry.cap = milliseconds(100);
+  r.retry.budget_reserve = 10;
+  r.retry.circuit_failures = 100;
+  const FetchResult result = FetchSync(fetcher, r);
+  ASSERT_FALSE(result.error) << result.error->message;
+  EXPECT_EQ(result.attempts, 11);
+  const auto log = origin.Requests();
+  ASSERT_EQ(log.size(), 11u);
+  const auto waited = test_support::Between(log.front(), log.back());
+  EXPECT_GE(waited, milliseconds(150)) << "retries were not spread out";
+  EXPECT_LE(waited, milliseconds(1000) + kTolerance);
+}
+
 TEST(Retries, PermanentFailuresAndExhaustedAttemptsStop) {
   TestOrigin origin;
   origin.Route("/missing", {404, {}, "no"});

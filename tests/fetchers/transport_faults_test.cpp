@@ -37,7 +37,10 @@ TEST_F(TransportFaults, GzipBombIsStoppedEarlyByTheCompressionRatio) {
             std::string::npos)
       << r.error->message;
   EXPECT_TRUE(r.body.empty());
-  EXPECT_LT(r.wire_bytes, 1u << 20);  // stopped long before the 40 KiB gzip member was read
+  // Stopped early: a small part of the 40 MiB was decoded (the ratio is judged per chunk as it
+  // arrives), not the whole bomb and then judged.
+  EXPECT_GT(r.bytes, 0u);
+  EXPECT_LT(r.bytes, 8u << 20) << "decoded " << r.bytes << " bytes before stopping";
 }
 
 TEST_F(TransportFaults, OrdinaryCompressionPasses) {

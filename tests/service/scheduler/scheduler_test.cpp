@@ -48,6 +48,10 @@ class Recorder {
     cv_.wait_for(lock, std::chrono::seconds(10), [&] { return calls_.size() >= n; });
     return calls_;
   }
+  size_t Count() {
+    std::lock_guard lock(mu_);
+    return calls_.size();
+  }
 
  private:
   std::mutex mu_;
@@ -101,13 +105,26 @@ TEST_F(SchedulerTest, EverySourceIsDuePromptlyAtStartup) {
 TEST_F(SchedulerTest, NeverTwoInFlightAndTriggerRunsAfterCompletion) {
   scheduler_->SetSources({Source("a", std::chrono::hours(1))});
   ASSERT_EQ(rec_.WaitFor(1).size(), 1u);
-  // In flight: a manual trigger is remembered, not run concurrently.
+  // In flight: a manual trigger is remembered, not run concurrently. Trigger returns once the
+  // scheduler's thread has handled it, so a concurrent run would have been recorded by now.
   EXPECT_TRUE(scheduler_->Trigger("a"));
+  EXPECT_EQ(rec_.Count(), 1u);
   EXPECT_EQ(scheduler_->Snapshot().at(0).in_flight, true);
   scheduler_->Completed("a");
   auto calls = rec_.WaitFor(2);
   EXPECT_EQ(calls.size(), 2u);
   EXPECT_FALSE(scheduler_->Trigger("unknown"));
+}
+
+TEST_F(SchedulerTest, ASlotThatComesWhileInFlightWaitsForTheCompletion) {
+  scheduler_->SetSources({Source("fast", milliseconds(100))});
+  ASSERT_EQ(rec_.WaitFor(1).size(), 1u);
+  // What is under test is the interval timer itself: let three slots pass while in flight.
+  std::this_thread::sleep_for(milliseconds(350));
+  EXPECT_FALSE(scheduler_->Trigger("unknown"));  // a round trip through the scheduler's thread
+  EXPECT_EQ(rec_.Count(), 1u) << "a slot started a second fetch while one was in flight";
+  scheduler_->Completed("fast");
+  EXPECT_EQ(rec_.WaitFor(2).size(), 2u);
 }
 
 TEST_F(SchedulerTest, JitterStaysWithinItsBound) {
