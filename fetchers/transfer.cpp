@@ -13,6 +13,7 @@
 #include "common/log.hpp"
 #include "fetchers/address_guard.hpp"
 #include "fetchers/classify.hpp"
+#include "fetchers/proxy_env.hpp"
 #include "fetchers/url_host.hpp"
 
 namespace tributary::fetchers {
@@ -167,11 +168,12 @@ Status Transfer::Prepare() {
       check("COOKIELIST", curl_easy_setopt(easy_, CURLOPT_COOKIELIST, line.c_str()));
     }
   }
-  if (request_->proxy == "direct") {
-    check("PROXY", curl_easy_setopt(easy_, CURLOPT_PROXY, ""));
-  } else if (!request_->proxy.empty()) {
-    check("PROXY", curl_easy_setopt(easy_, CURLOPT_PROXY, request_->proxy.c_str()));
-  }
+  // The proxy is decided here, the environment's included, and always set explicitly, so that
+  // the address guard below knows whether the connection goes to a proxy.
+  const std::string proxy = request_->proxy == "direct" ? std::string()
+                            : request_->proxy.empty()   ? ProxyForUrl(request_->url, ProcessEnv)
+                                                        : request_->proxy;
+  check("PROXY", curl_easy_setopt(easy_, CURLOPT_PROXY, proxy.c_str()));
   if (!request_->tls_verify) {
     check("SSL_VERIFYPEER", curl_easy_setopt(easy_, CURLOPT_SSL_VERIFYPEER, 0L));
     check("SSL_VERIFYHOST", curl_easy_setopt(easy_, CURLOPT_SSL_VERIFYHOST, 0L));
@@ -199,10 +201,17 @@ Status Transfer::Prepare() {
     }
     check("RESOLVE", curl_easy_setopt(easy_, CURLOPT_RESOLVE, resolve_list_));
   }
-  // With an explicit proxy the connection goes to the proxy, which resolves the target: the
-  // address guard cannot judge it, and the proxy is the operator's own choice.
-  const bool explicit_proxy = !request_->proxy.empty() && request_->proxy != "direct";
-  if (!request_->allow_private_networks && !explicit_proxy) {
+  // Through a proxy the connection goes to the proxy (usually on a private address, and the
+  // operator's own choice), which resolves the target: the guard can only judge the target's
+  // name, so literal private addresses and localhost are refused before anything is sent.
+  if (!request_->allow_private_networks && !proxy.empty()) {
+    if (const std::string host = HostOf(request_->url); IsPrivateHostName(host)) {
+      refused_address_ = host;
+      return Error::Permanent("address " + host +
+                              " is private; set fetch.allow_private_networks to allow it");
+    }
+  }
+  if (!request_->allow_private_networks && proxy.empty()) {
     check("OPENSOCKETFUNCTION",
           curl_easy_setopt(easy_, CURLOPT_OPENSOCKETFUNCTION, &Transfer::OnOpenSocket));
     check("OPENSOCKETDATA", curl_easy_setopt(easy_, CURLOPT_OPENSOCKETDATA, this));

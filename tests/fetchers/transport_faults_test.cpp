@@ -186,6 +186,21 @@ TEST_F(TransportFaults, AnExplicitProxyReceivesTheRequest) {
   EXPECT_EQ(origin_.Requests()[0].target, "http://feeds.example.invalid/rss");
 }
 
+TEST_F(TransportFaults, AProxyDoesNotOpenTheWayToPrivateAddresses) {
+  // The proxy's own address is private (loopback here) and allowed; the targets are not.
+  for (const std::string target : {"http://127.0.0.1:9/admin", "http://localhost/", "http://[::1]/",
+                                   "http://169.254.169.254/latest/meta-data"}) {
+    FetchRequest request = LoopbackRequest(target);
+    request.proxy = origin_.Url("");
+    request.allow_private_networks = false;
+    const FetchResult r = FetchSync(fetcher_, request);
+    ASSERT_TRUE(r.error) << target;
+    EXPECT_EQ(r.error->error_class, ErrorClass::kPermanent) << target;
+    EXPECT_NE(r.error->message.find("is private"), std::string::npos) << r.error->message;
+  }
+  EXPECT_TRUE(origin_.Requests().empty()) << "the proxy received a request for a private target";
+}
+
 TEST_F(TransportFaults, ABadCaFileIsAPermanentError) {
   FetchRequest request =
       LoopbackRequest("https://127.0.0.1:" + std::to_string(origin_.port()) + "/");
