@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "tests/integration/api_test_util.hpp"
+#include "tests/integration/raw_client.hpp"
 
 namespace tributary::testing {
 namespace {
@@ -27,9 +28,25 @@ class ApiAdminTest : public ApiTestBase {
   }
 };
 
+// The status line of a request that may not end (an event stream answers 200 and goes on).
+long StatusOnly(const DaemonProcess& d, const std::string& path,
+                const std::vector<std::string>& headers) {
+  RawClient client(d.base_url());
+  std::string request = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+  for (const auto& h : headers) request += h + "\r\n";
+  if (!client.Send(request + "\r\n")) return 0;
+  client.ReadUntil(
+      [](const std::string& text) { return text.find("\r\n\r\n") != std::string::npos; });
+  return client.Status();
+}
+
 TEST_F(ApiAdminTest, AuthMatrixOnEveryRouteClass) {
-  auto d = Start(TokenConfig());
+  const auto config = TokenConfig();
+  auto d = Start(config);
   ASSERT_TRUE(d);
+  WaitForBooks(*d, Bearer(kRead));
+  auto definition = config["sources"][1];
+  definition.erase("id");
   struct Route {
     std::string method;
     std::string path;
@@ -45,20 +62,34 @@ TEST_F(ApiAdminTest, AuthMatrixOnEveryRouteClass) {
       {"GET", "/api/v1/views/books/records", {401, 200, 200, 401}},
       {"GET", "/api/v1/sources", {401, 200, 200, 401}},
       {"GET", "/api/v1/sources/shop", {401, 200, 200, 401}},
+      {"GET", "/api/v1/sources/shop/records", {401, 200, 200, 401}},
       {"GET", "/api/v1/changes", {401, 200, 200, 401}},
+      {"GET", "/api/v1/changes/stream", {401, 200, 200, 401}},
       {"POST", "/api/v1/sources/shop/refresh", {401, 403, 202, 401}},
+      {"POST", "/api/v1/sources/shop/pause", {401, 403, 200, 401}},
       {"POST", "/api/v1/sources/shop/resume", {401, 403, 200, 401}},
+      {"POST", "/api/v1/admin/reload", {401, 403, 200, 401}},
+      {"POST", "/api/v1/preview", {401, 403, 200, 401}},
   };
   for (const auto& route : routes) {
     const std::vector<std::vector<std::string>> headers = {
         {}, Bearer(kRead), Bearer(kAdmin), Bearer("wrong-token-0123456789abcdef")};
     for (size_t i = 0; i < 4; ++i) {
-      auto reply = Call(*d, route.method, route.path, {}, headers[i]);
       const long want = route.status[i];
-      EXPECT_EQ(reply.status, want) << route.method << " " << route.path << " case " << i;
+      if (route.path == "/api/v1/changes/stream") {
+        EXPECT_EQ(StatusOnly(*d, route.path, headers[i]), want) << route.path << " case " << i;
+        continue;
+      }
+      const std::string body = route.path == "/api/v1/preview" ? definition.dump() : "";
+      auto reply = Call(*d, route.method, route.path, body, headers[i]);
+      EXPECT_EQ(reply.status, want)
+          << route.method << " " << route.path << " case " << i << " " << reply.body;
       if (want == 401) {
         EXPECT_EQ(reply.headers["www-authenticate"], "Bearer");
         EXPECT_EQ(reply.Json()["error"]["code"], "unauthorized");
+      }
+      if (want == 403) {
+        EXPECT_EQ(reply.Json()["error"]["code"], "forbidden");
       }
     }
   }
