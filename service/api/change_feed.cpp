@@ -41,6 +41,17 @@ metrics::Counter& StreamOverflows() {
   return c;
 }
 
+// What waits in WaitAfter now: long-poll requests, and webhooks with nothing to send.
+metrics::Gauge& Waiting() {
+  static auto& g = metrics::DefaultRegistry()
+                       .GaugeFamily("tributary_api_change_waiters",
+                                    "Long-poll requests (GET /api/v1/changes?wait=) and idle "
+                                    "webhooks waiting for the next change.",
+                                    {})
+                       .With({});
+  return g;
+}
+
 }  // namespace
 
 ChangeSubscription::ChangeSubscription(ChangeFeed& feed, int64_t after,
@@ -217,6 +228,7 @@ void ChangeFeed::Publish(int64_t latest) {
         ++it;
       }
     }
+    Waiting().Dec(static_cast<double>(ready.size()));
   }
   for (auto& w : ready) asio::post(w->executor, [w] { w->Fire(); });
   asio::post(pool_, [this] { Distribute(); });
@@ -263,13 +275,16 @@ void ChangeFeed::WaitAfter(int64_t since, std::chrono::steady_clock::time_point 
       now = true;
     } else {
       waiters_.push_back(w);
+      Waiting().Inc();
     }
   }
-  asio::post(executor, [w, deadline, now] {
+  asio::post(executor, [this, w, deadline, now] {
     if (now) return w->Fire();
     w->timer.expires_at(deadline);
-    w->timer.async_wait([w](boost::system::error_code ec) {
-      if (!ec) w->Fire();
+    w->timer.async_wait([this, w](boost::system::error_code ec) {
+      if (ec) return;  // fired by a change or Shutdown, which took it off the list
+      Forget(w);
+      w->Fire();
     });
   });
 }
@@ -289,6 +304,14 @@ std::shared_ptr<ChangeSubscription> ChangeFeed::Subscribe(int64_t after,
   return s;
 }
 
+void ChangeFeed::Forget(const std::shared_ptr<Waiter>& w) {
+  // Timed out: off the list, or waiters whose wait is over would pile up while nothing changes.
+  std::lock_guard lock(mu_);
+  const size_t before = waiters_.size();
+  waiters_.remove(w);
+  Waiting().Dec(static_cast<double>(before - waiters_.size()));
+}
+
 void ChangeFeed::Shutdown() {
   std::list<std::shared_ptr<Waiter>> waiters;
   std::vector<std::weak_ptr<ChangeSubscription>> subscribers;
@@ -297,6 +320,7 @@ void ChangeFeed::Shutdown() {
     if (shutdown_) return;
     shutdown_ = true;
     waiters.swap(waiters_);
+    Waiting().Dec(static_cast<double>(waiters.size()));
     subscribers.swap(subscribers_);
   }
   for (auto& w : waiters) asio::post(w->executor, [w] { w->Fire(); });

@@ -98,6 +98,7 @@ class ChangeFeed {
   friend class ChangeSubscription;
   struct Waiter;
   void Distribute();
+  void Forget(const std::shared_ptr<Waiter>& waiter);
 
   storage::Store& store_;
   boost::asio::thread_pool pool_{1};  // Distribute runs here, one at a time

@@ -27,6 +27,51 @@ std::vector<std::string> SplitPath(std::string_view path) {
   return out;
 }
 
+// curl and other clients send some characters that RFC 3986 does not allow in a request
+// target as they are, e.g. `?filter=price<20` typed on a command line. Those that cannot be
+// mistaken for syntax (they are neither delimiters nor '%') are percent-encoded here, so that
+// such a target means what its user typed instead of being refused. '#', '%' not followed by
+// two hex digits, spaces and control characters stay errors: they are ambiguous or malformed.
+bool EncodeWhenUnescaped(unsigned char c) {
+  switch (c) {
+    case '<':
+    case '>':
+    case '"':
+    case '{':
+    case '}':
+    case '|':
+    case '\\':
+    case '^':
+    case '`':
+    case '[':
+    case ']':
+      return true;
+    default:
+      return c >= 0x80;  // bytes of UTF-8 text
+  }
+}
+
+}  // namespace
+
+std::string EncodeLenientTarget(std::string_view target) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(target.size());
+  for (const char ch : target) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (EncodeWhenUnescaped(c)) {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    } else {
+      out += ch;
+    }
+  }
+  return out;
+}
+
+namespace {
+
 bool IsParam(const std::string& segment) {
   return segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
 }
@@ -83,6 +128,12 @@ void Router::AddAsync(http::verb method, std::string pattern, Access access, Asy
       Route{method, std::move(pattern), std::move(segments), access, std::move(handler)});
 }
 
+std::vector<std::pair<http::verb, std::string>> Router::Routes() const {
+  std::vector<std::pair<http::verb, std::string>> out;
+  for (const auto& r : routes_) out.emplace_back(r.method, r.pattern);
+  return out;
+}
+
 void Router::Dispatch(std::shared_ptr<const Request> owner, boost::asio::any_io_executor executor,
                       boost::asio::any_io_executor blocking, Respond done) const {
   const auto started = std::chrono::steady_clock::now();
@@ -90,7 +141,8 @@ void Router::Dispatch(std::shared_ptr<const Request> owner, boost::asio::any_io_
   auto finish = [this, owner, started, done](const std::string& route, Outcome outcome) {
     done(Finish(*owner, route, std::move(outcome), started));
   };
-  auto target = boost::urls::parse_origin_form(request.target());
+  const std::string target_text = EncodeLenientTarget(request.target());
+  auto target = boost::urls::parse_origin_form(target_text);
   if (!target) {
     return finish("unmatched", {JsonError(request, http::status::bad_request, "bad_request",
                                           "the request target is not a valid path"),
@@ -152,11 +204,7 @@ void Router::Dispatch(std::shared_ptr<const Request> owner, boost::asio::any_io_
     if (request.method() == http::verb::options) {
       Response r{http::status::no_content, request.version()};
       r.keep_alive(request.keep_alive());
-      r.set(http::field::allow, allow);
-      r.set(http::field::access_control_allow_methods, allow);
-      r.set(http::field::access_control_allow_headers,
-            "Authorization, Content-Type, If-None-Match, Last-Event-ID, Accept");
-      r.set(http::field::access_control_max_age, "600");
+      r.set(http::field::allow, allow);  // Finish adds the CORS preflight headers
       return finish("options", {std::move(r), nullptr});
     }
     Response r = JsonError(request, http::status::method_not_allowed, "method_not_allowed",
@@ -205,8 +253,16 @@ Outcome Router::Finish(const Request& request, const std::string& route, Outcome
       for (const auto& allowed : policy_.cors_origins()) {
         if (allowed == "*" || allowed == origin) {
           r.set(http::field::access_control_allow_origin, allowed == "*" ? "*" : origin);
-          r.set(http::field::access_control_expose_headers, "ETag, Link, X-Next-Cursor");
+          r.set(http::field::access_control_expose_headers,
+                "ETag, Link, X-Next-Cursor, X-Total-Count");
           if (allowed != "*") AddVary(r, "Origin");
+          // A preflight (OPTIONS of a known path) of an allowed origin: what it may send.
+          if (request.method() == http::verb::options && r.result() == http::status::no_content) {
+            r.set(http::field::access_control_allow_methods, std::string(r[http::field::allow]));
+            r.set(http::field::access_control_allow_headers,
+                  "Authorization, Content-Type, If-None-Match, Last-Event-ID, Accept");
+            r.set(http::field::access_control_max_age, "600");
+          }
           break;
         }
       }

@@ -19,6 +19,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "service/api/auth.hpp"
@@ -80,6 +81,9 @@ class Router {
   void Dispatch(std::shared_ptr<const Request> request, boost::asio::any_io_executor executor,
                 boost::asio::any_io_executor blocking, Respond done) const;
 
+  // Every route served, as (method, pattern), in the order added (for the OpenAPI check).
+  std::vector<std::pair<http::verb, std::string>> Routes() const;
+
  private:
   struct Route {
     http::verb method;
@@ -95,6 +99,11 @@ class Router {
   RouterPolicy policy_;
   std::vector<Route> routes_;
 };
+
+// The request target with the characters curl sends unescaped but RFC 3986 forbids (`<`, `>`,
+// `"`, `{`, `}`, `|`, `\`, `^`, backtick, `[`, `]`, non-ASCII bytes) percent-encoded; the rest
+// is unchanged, so a malformed target stays malformed.
+std::string EncodeLenientTarget(std::string_view target);
 
 // {"error":{"code":…, "message":…}} with the given status.
 Response JsonError(const Request& request, http::status status, std::string_view code,

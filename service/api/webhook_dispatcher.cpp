@@ -36,8 +36,15 @@ std::string WebhookSignature(const std::string& secret, int64_t timestamp, std::
 // store the cursor, repeat; wait on the change feed when there is nothing to send.
 class WebhookDispatcher::Delivery : public std::enable_shared_from_this<Delivery> {
  public:
-  Delivery(WebhookDispatcher& owner, config::WebhookConfig hook, config::FetchConfig fetch)
-      : owner_(owner), hook_(std::move(hook)), fetch_(std::move(fetch)), timer_(owner.pool_) {}
+  // `start_after`: where to start when no cursor is stored (the latest change when the
+  // webhook was first configured); nullopt: the latest change when Begin runs.
+  Delivery(WebhookDispatcher& owner, config::WebhookConfig hook, config::FetchConfig fetch,
+           std::optional<int64_t> start_after)
+      : owner_(owner),
+        hook_(std::move(hook)),
+        fetch_(std::move(fetch)),
+        timer_(owner.pool_),
+        start_after_(start_after) {}
 
   void Start() {
     asio::post(owner_.pool_, [self = shared_from_this()] { self->Begin(); });
@@ -53,13 +60,18 @@ class WebhookDispatcher::Delivery : public std::enable_shared_from_this<Delivery
   void Begin() {
     auto cursor = owner_.store_.WebhookCursor(hook_.id);
     if (!cursor) return Retry("cannot read the delivery cursor: " + cursor.error().message);
-    cursor_ = *cursor;
-    if (cursor_ == 0) {
-      cursor_ = owner_.feed_.Latest();
-      if (Status s = owner_.store_.SetWebhookCursor(hook_.id, cursor_); !s) {
-        Logger("api")->warn("webhook={} cannot store its cursor: {}", hook_.id, s.error().message);
+    if (cursor->has_value()) {
+      cursor_ = **cursor;
+    } else {
+      // A new webhook. Its cursor is stored before anything is sent, so that a restart resumes
+      // from it instead of choosing a new starting point (and skipping what came between).
+      if (!start_after_) start_after_ = owner_.feed_.Latest();
+      if (Status s = owner_.store_.SetWebhookCursor(hook_.id, *start_after_); !s) {
+        return Retry("cannot store the first delivery cursor: " + s.error().message);
       }
+      cursor_ = *start_after_;
     }
+    Logger("api")->info("webhook={} delivering changes after seq {}", hook_.id, cursor_);
     started_ = true;
     Next();
   }
@@ -171,6 +183,7 @@ class WebhookDispatcher::Delivery : public std::enable_shared_from_this<Delivery
   asio::steady_timer timer_;
   // On the dispatcher's thread only.
   std::mt19937_64 rng_{std::random_device{}()};
+  std::optional<int64_t> start_after_;
   bool stopped_ = false;
   bool started_ = false;
   int64_t cursor_ = 0;
@@ -189,6 +202,20 @@ WebhookDispatcher::~WebhookDispatcher() {
   pool_.join();
 }
 
+std::optional<int64_t> WebhookDispatcher::FirstCursor(const std::string& webhook_id) {
+  auto stored = store_.WebhookCursor(webhook_id);
+  if (!stored || stored->has_value()) return std::nullopt;  // Begin reads it (again)
+  // Now, on the controlling thread: at start-up this runs before any fetch, so nothing
+  // committed by this run is skipped. Stored at once so the pruner keeps what follows.
+  auto latest = store_.LatestChangeSeq();
+  const int64_t after = latest ? *latest : feed_.Latest();
+  if (Status s = store_.SetWebhookCursor(webhook_id, after); !s) {
+    Logger("api")->warn("webhook={} cannot store its first cursor (retried): {}", webhook_id,
+                        s.error().message);
+  }
+  return after;
+}
+
 void WebhookDispatcher::Update(const config::Config& config) {
   std::map<std::string, std::shared_ptr<Delivery>> next;
   for (const auto& hook : config.webhooks) {
@@ -199,7 +226,7 @@ void WebhookDispatcher::Update(const config::Config& config) {
       it->second->Stop();
       deliveries_.erase(it);
     }
-    auto d = std::make_shared<Delivery>(*this, hook, config.fetch);
+    auto d = std::make_shared<Delivery>(*this, hook, config.fetch, FirstCursor(hook.id));
     d->Start();
     next.emplace(hook.id, d);
   }

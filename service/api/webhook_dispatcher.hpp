@@ -8,14 +8,18 @@
 //
 // Signature header: Tributary-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret,
 // "<t>.<body>")>. A receiver recomputes the HMAC over the raw body and compares in constant
-// time, and rejects old timestamps (replays). A webhook with no cursor yet starts at the
-// latest change (it is not sent the whole history).
+// time, and rejects old timestamps (replays). A webhook seen for the first time (no stored
+// cursor) starts after the latest change committed when Update first sees it, and that cursor
+// is stored before anything is sent: it is not sent the history that came before it, and at
+// start-up on a fresh database it gets every change from seq 1. From then on a restart always
+// resumes after the stored cursor. The history pruner keeps changes no webhook has delivered.
 // Thread safety: Start, Update and Stop from one controlling thread; the work runs on the
 // dispatcher's own thread and the fetch engine's.
 
 #include <boost/asio/thread_pool.hpp>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,6 +46,8 @@ class WebhookDispatcher {
 
  private:
   class Delivery;
+  // For a webhook with no stored cursor: the latest change now, stored as its cursor.
+  std::optional<int64_t> FirstCursor(const std::string& webhook_id);
   storage::Store& store_;
   ChangeFeed& feed_;
   fetchers::Fetcher& fetcher_;

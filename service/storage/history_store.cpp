@@ -1,6 +1,7 @@
 // SqliteStore: merge results and the change history (issue 5). Writes run on the writer
 // connection in one IMMEDIATE transaction each; reads lease reader connections.
 #include <algorithm>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "service/storage/record_rows.hpp"
@@ -497,9 +498,12 @@ Result<ViewPage> SqliteStore::ViewConflicts(const std::string& view_id, const st
 }
 
 Result<PruneOutcome> SqliteStore::PruneHistory(std::optional<SystemTime> older_than,
-                                               std::optional<int64_t> max_versions, size_t batch) {
+                                               std::optional<int64_t> max_versions, size_t batch,
+                                               std::optional<int64_t> keep_after) {
   const std::string op = "prune history";
   const int64_t limit = static_cast<int64_t>(std::clamp<size_t>(batch, 1, kMaxRows));
+  // Changes a webhook has still to deliver stay (seq <= ?3 on every delete).
+  const int64_t prunable_to = keep_after.value_or(std::numeric_limits<int64_t>::max());
   PruneOutcome out;
   std::lock_guard lock(writer_mu_);
   Transaction txn(*writer_, op);
@@ -508,12 +512,13 @@ Result<PruneOutcome> SqliteStore::PruneHistory(std::optional<SystemTime> older_t
     // Old changes go, except each record's latest one, which as-of reads still need.
     auto q = writer_->Prepare(
         "DELETE FROM changes WHERE seq IN (SELECT c.seq FROM changes c WHERE c.time_ms < ?1 AND "
-        "EXISTS (SELECT 1 FROM changes n WHERE n.view_id = c.view_id AND n.source_id = "
-        "c.source_id AND n.key = c.key AND n.seq > c.seq) ORDER BY c.seq LIMIT ?2)",
+        "c.seq <= ?3 AND EXISTS (SELECT 1 FROM changes n WHERE n.view_id = c.view_id AND "
+        "n.source_id = c.source_id AND n.key = c.key AND n.seq > c.seq) ORDER BY c.seq LIMIT ?2)",
         op);
     if (!q.ok()) return q.error();
     q->Bind(1, ToUnixMillis(*older_than));
     q->Bind(2, limit);
+    q->Bind(3, prunable_to);
     if (Status s = q->Run(op); !s) return s.error();
     out.removed += static_cast<uint64_t>(sqlite3_changes(writer_->handle()));
   }
@@ -521,11 +526,12 @@ Result<PruneOutcome> SqliteStore::PruneHistory(std::optional<SystemTime> older_t
     auto q = writer_->Prepare(
         "DELETE FROM changes WHERE seq IN (SELECT seq FROM (SELECT seq, row_number() OVER "
         "(PARTITION BY view_id, source_id, key ORDER BY seq DESC) AS version FROM changes) "
-        "WHERE version > ?1 ORDER BY seq LIMIT ?2)",
+        "WHERE version > ?1 AND seq <= ?3 ORDER BY seq LIMIT ?2)",
         op);
     if (!q.ok()) return q.error();
     q->Bind(1, *max_versions);
     q->Bind(2, limit - static_cast<int64_t>(out.removed));
+    q->Bind(3, prunable_to);
     if (Status s = q->Run(op); !s) return s.error();
     out.removed += static_cast<uint64_t>(sqlite3_changes(writer_->handle()));
   }

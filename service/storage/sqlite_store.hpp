@@ -43,7 +43,7 @@ class SqliteStore final : public Store {
   Result<std::vector<FetchLog>> RecentFetches(const std::string& source_id,
                                               size_t limit) override;
   // webhook_cursors.cpp
-  Result<int64_t> WebhookCursor(const std::string& webhook_id) override;
+  Result<std::optional<int64_t>> WebhookCursor(const std::string& webhook_id) override;
   Status SetWebhookCursor(const std::string& webhook_id, int64_t seq) override;
   Result<std::vector<std::pair<std::string, SystemTime>>> PausedSources() override;
   Status SetSourcePaused(const std::string& source_id, bool paused, SystemTime now) override;
@@ -68,7 +68,8 @@ class SqliteStore final : public Store {
   Result<ViewPage> ViewConflicts(const std::string& view_id, const std::string& cursor,
                                  size_t limit) override;
   Result<PruneOutcome> PruneHistory(std::optional<SystemTime> older_than,
-                                    std::optional<int64_t> max_versions, size_t batch) override;
+                                    std::optional<int64_t> max_versions, size_t batch,
+                                    std::optional<int64_t> keep_after) override;
   Result<ChangePage> ChangesSince(int64_t after_seq, size_t limit,
                                   const ChangeFilter& filter) override;
   Result<int64_t> LatestChangeSeq() override;

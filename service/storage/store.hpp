@@ -248,12 +248,16 @@ class Store {
   virtual Result<ViewPage> ViewConflicts(const std::string& view_id, const std::string& cursor,
                                          size_t limit) = 0;
   // Removes history older than `older_than` and beyond the newest `max_versions` per record, at
-  // most `batch` rows per call (short transactions, so ingestion never waits long).
+  // most `batch` rows per call (short transactions, so ingestion never waits long). Changes
+  // after `keep_after` are kept whatever their age (not yet delivered to a webhook).
   virtual Result<PruneOutcome> PruneHistory(std::optional<SystemTime> older_than,
-                                            std::optional<int64_t> max_versions, size_t batch) = 0;
+                                            std::optional<int64_t> max_versions, size_t batch,
+                                            std::optional<int64_t> keep_after) = 0;
 
   // --- Webhook delivery cursors (issue 6): the last change seq delivered to each webhook. ---
-  virtual Result<int64_t> WebhookCursor(const std::string& webhook_id) = 0;
+  // nullopt: the webhook has no cursor yet (never started); 0 is a cursor (nothing delivered
+  // of a history that starts at seq 1).
+  virtual Result<std::optional<int64_t>> WebhookCursor(const std::string& webhook_id) = 0;
   virtual Status SetWebhookCursor(const std::string& webhook_id, int64_t seq) = 0;
 
   // --- Paused sources (issue 6): POST /api/v1/sources/{id}/pause survives a restart. ---

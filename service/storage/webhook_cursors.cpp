@@ -1,5 +1,6 @@
 // SqliteStore: webhook delivery cursors (migration 3). A cursor is the sequence number of the
 // last change a webhook's receiver acknowledged; delivery resumes after it, also after a restart.
+// No row means no cursor (a webhook never started), which is not the same as cursor 0.
 #include <chrono>
 #include <mutex>
 
@@ -7,7 +8,7 @@
 
 namespace tributary::storage {
 
-Result<int64_t> SqliteStore::WebhookCursor(const std::string& webhook_id) {
+Result<std::optional<int64_t>> SqliteStore::WebhookCursor(const std::string& webhook_id) {
   const std::string op = "read delivery cursor of webhook " + webhook_id;
   auto lease = readers_.Acquire();
   if (!lease.ok()) return lease.error();
@@ -16,7 +17,8 @@ Result<int64_t> SqliteStore::WebhookCursor(const std::string& webhook_id) {
   if (!query.ok()) return query.error();
   query->Bind(1, webhook_id);
   if (Status s = query->Step(op); !s) return s.error();
-  return query->HasRow() ? query->Int(0) : int64_t{0};
+  if (!query->HasRow()) return std::optional<int64_t>();
+  return std::optional<int64_t>(query->Int(0));
 }
 
 Status SqliteStore::SetWebhookCursor(const std::string& webhook_id, int64_t seq) {

@@ -150,6 +150,29 @@ TEST_F(ApiQueryTest, InvalidParametersAreNamed) {
   EXPECT_EQ(d->Get("/api/v1/changes?view=nope").status, 400);
 }
 
+// The README's example page ends with a next_cursor: passing it on must work as documented
+// (cursors carry a version; an example of an old version is refused as invalid).
+TEST_F(ApiQueryTest, TheReadmeExampleCursorIsOneTheApiAccepts) {
+  std::ifstream in(SourceDir() + "/README.md");
+  const std::string readme((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string marker = "\"next_cursor\": \"";
+  const auto at = readme.find(marker);
+  ASSERT_NE(at, std::string::npos) << "no example next_cursor in README.md";
+  const auto start = at + marker.size();
+  const std::string cursor = readme.substr(start, readme.find('"', start) - start);
+  auto d = Start(ApiExampleConfig(origin_, dir_.path() + "/data"));
+  ASSERT_TRUE(d);
+  WaitForBooks(*d);
+  auto first = d->Get("/api/v1/views/books/records?limit=1");
+  ASSERT_EQ(first.status, 200);
+  EXPECT_EQ(Keys(first), std::vector<std::string>{"A Map of Small Rivers"});
+  EXPECT_EQ(first.Json()["next_cursor"], cursor);
+  auto next = d->Get("/api/v1/views/books/records?limit=1&cursor=" + cursor);
+  ASSERT_EQ(next.status, 200) << next.body;
+  ASSERT_EQ(Keys(next).size(), 1u);
+  EXPECT_GT(Keys(next)[0], "A Map of Small Rivers");
+}
+
 TEST_F(ApiQueryTest, ExplainsASourceAndServesTheOpenApiDocument) {
   auto d = Start(ApiExampleConfig(origin_, dir_.path() + "/data"));
   ASSERT_TRUE(d);

@@ -182,8 +182,7 @@ TEST_F(ApiStreamTest, SlowClientIsDroppedWithTheEventThatSaysWhereToResume) {
   const int64_t start = Latest(*d);
 
   // A client with a tiny receive buffer that stops reading after the response header.
-  SseClient slow(d->base_url(), "/api/v1/changes/stream?since=" + std::to_string(start), {},
-                 4096);
+  SseClient slow(d->base_url(), "/api/v1/changes/stream?since=" + std::to_string(start), {}, 4096);
   ASSERT_TRUE(slow.ReadUntil(
       [](const std::string& text) { return text.find("\r\n\r\n") != std::string::npos; }));
   // Changes keep coming while it does not read, until the daemon gives up on it (a counter in
@@ -246,8 +245,9 @@ TEST_F(ApiStreamTest, CursorPagesStayExactWhileTheViewChanges) {
       ASSERT_EQ(reply.status, 200) << reply.body;
       for (const auto& id : ids(reply)) seen.push_back(id);
       const auto cursor = reply.Json()["next_cursor"];
-      next = cursor.is_null() ? "" : "/api/v1/views/all/records?limit=4&sort=" + sort +
-                                         "&cursor=" + cursor.get<std::string>();
+      next = cursor.is_null() ? ""
+                              : "/api/v1/views/all/records?limit=4&sort=" + sort +
+                                    "&cursor=" + cursor.get<std::string>();
       if (page % 2 == 0) {
         first_ += 2;
         ChangeEverything(*d);
@@ -375,6 +375,115 @@ TEST_F(ApiStreamTest, WebhooksAreSignedRedeliveredAndResumeAfterARestart) {
   EXPECT_EQ(all, view_seqs(*d));
   EXPECT_GT(all[count_before], delivered_before_restart);
   EXPECT_LE(all.back(), latest);
+}
+
+// A receiver that accepts every signed POST: the seqs it was sent, in order.
+void Accept(test_support::TestOrigin& hooks, std::shared_ptr<Receiver> receiver) {
+  hooks.Route("/hook", [receiver](const test_support::RecordedRequest& r) {
+    std::lock_guard lock(receiver->mu);
+    ++receiver->requests;
+    if (!SignatureValid(r.Header("tributary-signature"), r.body)) {
+      ++receiver->bad_signatures;
+      return test_support::Response{401, {}, "bad signature"};
+    }
+    const auto body = json::parse(r.body);  // a local: a temporary's member would dangle
+    for (const auto& c : body["changes"]) receiver->accepted.push_back(c["seq"]);
+    return test_support::Response{204, {}, ""};
+  });
+}
+
+// A webhook on a fresh database whose receiver is down from the start: its cursor is 0 (not
+// "none"), so after a restart it still starts at seq 1, and once the receiver is up every
+// change arrives, in order, none skipped.
+TEST_F(ApiStreamTest, AWebhookWhoseReceiverWasDownFromTheStartGetsEverythingAfterARestart) {
+  const uint16_t port = test_support::TestOrigin::ClosedPort();  // refused until the receiver runs
+  auto config = Config();
+  config["webhooks"] = {{{"id", "audit"},
+                         {"url", "http://127.0.0.1:" + std::to_string(port) + "/hook"},
+                         {"secret", kSecret},
+                         {"batch", 7},
+                         {"min_backoff", "50ms"},
+                         {"max_backoff", "200ms"}}};
+  int64_t latest = 0;
+  {
+    auto d = Start(config);
+    ASSERT_TRUE(d);
+    ASSERT_TRUE(WaitForLatest(*d, 2 * items_)) << d->Log();
+    ASSERT_TRUE(WaitUntil([&] {
+      return d->Log().find("webhook=audit delivery failed") != std::string::npos;
+    })) << d->Log();
+    latest = Latest(*d);
+    ASSERT_TRUE(d->Terminate().has_value());
+  }
+  auto d = Start(config);
+  ASSERT_TRUE(d);
+  auto receiver = std::make_shared<Receiver>();
+  test_support::TestOrigin hooks(port);
+  Accept(hooks, receiver);
+  auto accepted = [&] {
+    std::lock_guard lock(receiver->mu);
+    return receiver->accepted;
+  };
+  ASSERT_TRUE(WaitUntil([&] {
+    const auto got = accepted();
+    return !got.empty() && got.back() >= latest;
+  })) << d->Log();
+  std::vector<int64_t> expected;
+  for (int64_t seq = 1; seq <= latest; ++seq) expected.push_back(seq);
+  auto got = accepted();
+  got.resize(std::min(got.size(), expected.size()));
+  EXPECT_EQ(got, expected);
+  std::lock_guard lock(receiver->mu);
+  EXPECT_EQ(receiver->bad_signatures, 0);
+}
+
+// History retention gives way to delivery: what a webhook has not delivered is not pruned (the
+// log says which webhook holds it), and once delivered it is pruned as configured.
+TEST_F(ApiStreamTest, PruningKeepsChangesAWebhookHasNotDelivered) {
+  const uint16_t port = test_support::TestOrigin::ClosedPort();
+  auto config = Config();
+  config["history"] = {{"max_versions", 1}, {"prune_every", "1s"}};
+  config["webhooks"] = {{{"id", "audit"},
+                         {"url", "http://127.0.0.1:" + std::to_string(port) + "/hook"},
+                         {"secret", kSecret},
+                         {"batch", 50},
+                         {"min_backoff", "50ms"},
+                         {"max_backoff", "200ms"}}};
+  auto d = Start(config);
+  ASSERT_TRUE(d);
+  ASSERT_TRUE(WaitForLatest(*d, 2 * items_)) << d->Log();
+  const int64_t latest = ChangeEverything(*d);  // every record now has two versions
+  auto history_size = [&] {
+    return d->Get("/api/v1/changes?since=0&limit=1000").Json()["changes"].size();
+  };
+  // Two more pruning rounds that saw the undelivered backlog: the first one has finished.
+  const std::string held = "history pruning keeps changes after seq 0: webhook=audit";
+  auto rounds = [&] {
+    const std::string log = d->Log();
+    size_t n = 0;
+    for (auto at = log.find(held); at != std::string::npos; at = log.find(held, at + 1)) ++n;
+    return n;
+  };
+  const size_t before = rounds();
+  ASSERT_TRUE(WaitUntil([&] { return rounds() >= before + 2; })) << d->Log();
+  EXPECT_EQ(history_size(), static_cast<size_t>(latest));
+
+  auto receiver = std::make_shared<Receiver>();
+  test_support::TestOrigin hooks(port);
+  Accept(hooks, receiver);
+  ASSERT_TRUE(WaitUntil([&] {
+    std::lock_guard lock(receiver->mu);
+    return !receiver->accepted.empty() && receiver->accepted.back() >= latest;
+  })) << d->Log();
+  {
+    std::lock_guard lock(receiver->mu);
+    ASSERT_GE(receiver->accepted.size(), static_cast<size_t>(latest));
+    for (int64_t seq = 1; seq <= latest; ++seq) EXPECT_EQ(receiver->accepted[seq - 1], seq);
+  }
+  // Delivered: now the older version of every record goes.
+  EXPECT_TRUE(WaitUntil([&] { return history_size() == static_cast<size_t>(latest / 2); }))
+      << history_size() << "\n"
+      << d->Log();
 }
 
 TEST_F(ApiStreamTest, APausedSourceStaysPausedAfterARestart) {

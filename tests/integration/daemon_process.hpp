@@ -60,6 +60,7 @@ class DaemonProcess {
   ~DaemonProcess();  // SIGKILL if still running
 
   const std::string& base_url() const { return base_url_; }
+  pid_t pid() const { return pid_; }  // -1 once terminated
   HttpReply Get(const std::string& path) const;
   void Signal(int sig) const;
   // Sends SIGTERM and waits up to `limit`; returns the exit status, or nullopt on timeout.

@@ -216,7 +216,7 @@ TEST_F(StorageHistory, PruningKeepsEachRecordsLatestChange) {
   }
   ASSERT_TRUE(store_->CommitIngest(Batch("L", "x", 1000)).ok());
   // By age: everything before t=4500 goes, except L's only (latest) change.
-  auto pruned = store_->PruneHistory(FromUnixMillis(4500), std::nullopt, 1000);
+  auto pruned = store_->PruneHistory(FromUnixMillis(4500), std::nullopt, 1000, std::nullopt);
   ASSERT_TRUE(pruned.ok()) << pruned.error().message;
   EXPECT_EQ(pruned->removed, 8u);  // K: 4 of 5 versions, in source and view
   EXPECT_FALSE(pruned->more);
@@ -234,7 +234,7 @@ TEST_F(StorageHistory, PruningKeepsEachRecordsLatestChange) {
   }
   uint64_t removed = 0;
   for (;;) {
-    auto p = store_->PruneHistory(std::nullopt, 2, 1);
+    auto p = store_->PruneHistory(std::nullopt, 2, 1, std::nullopt);
     ASSERT_TRUE(p.ok());
     removed += p->removed;
     if (!p->more) break;
@@ -272,6 +272,46 @@ TEST_F(StorageHistory, AFailedCommitLeavesEverythingAsItWas) {
   ASSERT_TRUE(retried.ok()) << retried.error().message;
   EXPECT_EQ(retried->first_seq, 3);
   EXPECT_EQ(*(*reader)->QueryText("PRAGMA integrity_check", "test"), "ok");
+}
+
+// Pruning leaves alone what a webhook has still to deliver: nothing after `keep_after` goes,
+// whatever its age or version; the rest is pruned as usual.
+TEST_F(StorageHistory, PruningKeepsChangesNotYetDelivered) {
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(store_
+                    ->CommitIngest(Batch("K", "v" + std::to_string(i), 1000 * (i + 1),
+                                         i == 0 ? "added" : "changed"))
+                    .ok());
+  }
+  // Seqs 1..10 (source and view change per ingest); a webhook delivered up to 4.
+  auto pruned = store_->PruneHistory(FromUnixMillis(100000), 1, 1000, int64_t{4});
+  ASSERT_TRUE(pruned.ok()) << pruned.error().message;
+  EXPECT_EQ(pruned->removed, 4u);  // seqs 1..4 only
+  auto rest = store_->ChangesSince(0, 100, {});
+  ASSERT_TRUE(rest.ok());
+  ASSERT_EQ(rest->changes.size(), 6u);
+  EXPECT_EQ(rest->changes.front().seq, 5);
+  // Delivered: the older versions go too, each record's latest stays.
+  pruned = store_->PruneHistory(FromUnixMillis(100000), 1, 1000, int64_t{10});
+  ASSERT_TRUE(pruned.ok());
+  EXPECT_EQ(pruned->removed, 4u);
+  EXPECT_EQ(store_->ChangesSince(0, 100, {})->changes.size(), 2u);
+}
+
+// No stored cursor is not cursor 0: a webhook that has delivered nothing of a history starting
+// at seq 1 must resume at seq 1, not be mistaken for a new webhook.
+TEST_F(StorageHistory, AWebhookCursorOfZeroIsNotNoCursor) {
+  auto none = store_->WebhookCursor("hook");
+  ASSERT_TRUE(none.ok()) << none.error().message;
+  EXPECT_FALSE(none->has_value());
+  ASSERT_TRUE(store_->SetWebhookCursor("hook", 0).ok());
+  auto zero = store_->WebhookCursor("hook");
+  ASSERT_TRUE(zero.ok());
+  ASSERT_TRUE(zero->has_value());
+  EXPECT_EQ(**zero, 0);
+  ASSERT_TRUE(store_->SetWebhookCursor("hook", 7).ok());
+  EXPECT_EQ(**store_->WebhookCursor("hook"), 7);
+  EXPECT_FALSE(store_->WebhookCursor("other")->has_value());
 }
 
 }  // namespace

@@ -1,0 +1,138 @@
+// The router on its own: lenient request targets (what curl sends unescaped), CORS, and the
+// check that every route served is described in docs/openapi.json (the file, not the copy
+// embedded in the binary).
+#include "service/api/router.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+#include <cstdlib>
+#include <fstream>
+#include <set>
+
+#include "service/api/handlers.hpp"
+
+namespace tributary::service::api {
+namespace {
+
+std::string SourceDir() {
+  const char* dir = std::getenv("TRIBUTARY_SOURCE_DIR");
+  return dir ? dir : ".";
+}
+
+// Dispatches a request through `router` (plain handlers answer at once).
+Response Dispatched(const Router& router, http::verb method, std::string target,
+                    std::vector<std::pair<http::field, std::string>> headers = {}) {
+  boost::asio::io_context io;
+  auto request = std::make_shared<Request>(method, target, 11);
+  for (auto& [name, value] : headers) request->set(name, value);
+  std::optional<Response> out;
+  router.Dispatch(request, io.get_executor(), io.get_executor(),
+                  [&](Outcome o) { out = std::move(o.response); });
+  io.run();
+  EXPECT_TRUE(out.has_value());
+  return out ? *out : Response{};
+}
+
+TEST(Router, EncodesWhatCurlSendsUnescapedAndNothingElse) {
+  EXPECT_EQ(EncodeLenientTarget("/v?filter=price<20&x=a>b"), "/v?filter=price%3C20&x=a%3Eb");
+  EXPECT_EQ(EncodeLenientTarget("/v?q=\"{|}\\^`[]\""), "/v?q=%22%7B%7C%7D%5C%5E%60%5B%5D%22");
+  EXPECT_EQ(EncodeLenientTarget("/v?title=Caf\xc3\xa9"), "/v?title=Caf%C3%A9");
+  // Valid targets, escapes included, pass unchanged; ambiguous characters are not touched.
+  EXPECT_EQ(EncodeLenientTarget("/a/b?c=%3C&d=e+f"), "/a/b?c=%3C&d=e+f");
+  EXPECT_EQ(EncodeLenientTarget("/a#frag"), "/a#frag");
+  EXPECT_EQ(EncodeLenientTarget("/a?x=%zz"), "/a?x=%zz");
+}
+
+TEST(Router, AcceptsUnescapedComparisonsInTheQuery) {
+  Router router;
+  router.Add(http::verb::get, "/items", Access::kOpen, [](const RequestContext& r) {
+    return JsonResponse(r.request, http::status::ok,
+                        {{"filters", r.QueryAll("filter")}, {"sort", *r.Query("sort")}});
+  });
+  auto reply =
+      Dispatched(router, http::verb::get, "/items?filter=price<20&filter=stock>=1&sort=price");
+  ASSERT_EQ(reply.result(), http::status::ok) << reply.body();
+  const auto body = nlohmann::json::parse(reply.body());
+  EXPECT_EQ(body["filters"], nlohmann::json({"price<20", "stock>=1"}));
+  EXPECT_EQ(body["sort"], "price");
+  // Still refused: what cannot be read one way only.
+  for (const char* bad : {"/items?x=%zz", "/items#x", "http://host/items"}) {
+    auto refused = Dispatched(router, http::verb::get, bad);
+    EXPECT_EQ(refused.result(), http::status::bad_request) << bad;
+    EXPECT_EQ(nlohmann::json::parse(refused.body())["error"]["code"], "bad_request") << bad;
+  }
+}
+
+TEST(Router, CorsIsOffUntilAnOriginIsConfigured) {
+  std::vector<std::string> origins;
+  RouterPolicy policy;
+  policy.cors_origins = [&] { return origins; };
+  Router router(policy);
+  router.Add(http::verb::get, "/items", Access::kOpen, [](const RequestContext& r) {
+    auto response = JsonResponse(r.request, http::status::ok, nlohmann::json::array());
+    response.set("X-Total-Count", "0");
+    return response;
+  });
+  const std::vector<std::pair<http::field, std::string>> from_app = {
+      {http::field::origin, "https://app.example"},
+      {http::field::access_control_request_method, "GET"}};
+  auto plain = Dispatched(router, http::verb::get, "/items", from_app);
+  auto preflight = Dispatched(router, http::verb::options, "/items", from_app);
+  EXPECT_EQ(preflight.result(), http::status::no_content);
+  for (const auto* r : {&plain, &preflight}) {
+    for (const auto& field : *r) {
+      EXPECT_NE(std::string(field.name_string()).rfind("Access-Control-", 0), 0u)
+          << field.name_string();
+    }
+  }
+
+  origins = {"https://app.example"};
+  plain = Dispatched(router, http::verb::get, "/items", from_app);
+  EXPECT_EQ(plain[http::field::access_control_allow_origin], "https://app.example");
+  EXPECT_NE(plain[http::field::access_control_expose_headers].find("X-Total-Count"),
+            std::string::npos);
+  EXPECT_NE(plain[http::field::vary].find("Origin"), std::string::npos);
+  preflight = Dispatched(router, http::verb::options, "/items", from_app);
+  EXPECT_EQ(preflight.result(), http::status::no_content);
+  EXPECT_EQ(preflight[http::field::access_control_allow_origin], "https://app.example");
+  EXPECT_EQ(preflight[http::field::access_control_allow_methods], "GET, HEAD, OPTIONS");
+  EXPECT_NE(preflight[http::field::access_control_allow_headers].find("Authorization"),
+            std::string::npos);
+  // Another origin gets nothing.
+  auto other = Dispatched(router, http::verb::get, "/items",
+                          {{http::field::origin, "https://evil.example"}});
+  EXPECT_EQ(other[http::field::access_control_allow_origin], "");
+}
+
+TEST(Router, EveryRouteServedIsInTheOpenApiDocumentAndViceVersa) {
+  std::ifstream in(SourceDir() + "/docs/openapi.json");
+  ASSERT_TRUE(in) << "cannot read " << SourceDir() << "/docs/openapi.json";
+  const auto document = nlohmann::json::parse(in);
+  std::set<std::string> documented;
+  for (const auto& [path, item] : document["paths"].items()) {
+    for (const auto& [method, operation] : item.items()) {
+      documented.insert(method + " " + path);
+      EXPECT_TRUE(operation.contains("responses")) << method << " " << path;
+    }
+  }
+  ApiContext context;
+  context.config = [] { return std::make_shared<const config::Config>(); };
+  const auto router = MakeApiRouter(std::move(context));
+  std::set<std::string> served;
+  for (const auto& [verb, pattern] : router->Routes()) {
+    std::string method(http::to_string(verb));
+    for (auto& c : method) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    served.insert(method + " " + pattern);
+  }
+  ASSERT_FALSE(served.empty());
+  for (const auto& route : served) {
+    EXPECT_TRUE(documented.count(route)) << route << " is served but not in docs/openapi.json";
+  }
+  for (const auto& route : documented) {
+    EXPECT_TRUE(served.count(route)) << route << " is in docs/openapi.json but not served";
+  }
+}
+
+}  // namespace
+}  // namespace tributary::service::api
