@@ -99,28 +99,27 @@ int AddDaemonCollector(metrics::Registry& r, std::function<merge::pool::PoolStat
   auto& workers = r.GaugeFamily("tributary_pool_workers", "Live worker processes.");
   auto& busy = r.GaugeFamily("tributary_pool_busy_workers", "Worker processes running a job.");
   auto& queued = r.GaugeFamily("tributary_pool_queue_depth", "Jobs waiting for a worker.");
-  auto& jobs = r.GaugeFamily("tributary_pool_jobs",
-                             "Worker-pool jobs since start by outcome (completed, failed, "
-                             "retried, submitted).",
-                             {"outcome"});
-  auto& lost = r.GaugeFamily("tributary_pool_worker_losses",
-                             "Worker processes lost (crashed, killed, timed out) since start.");
+  // Counts the pool keeps since it started, copied as they are: counters, not gauges. Lost
+  // workers are counted by cause in tributary_pool_worker_losses_total (extraction_metrics).
+  auto& jobs = r.CounterFamily("tributary_pool_jobs_total",
+                               "Worker-pool jobs since start by outcome (submitted, completed, "
+                               "failed, retried).",
+                               {"outcome"});
   auto& respawns =
-      r.GaugeFamily("tributary_pool_respawns", "Worker processes replaced since start.");
+      r.CounterFamily("tributary_pool_respawns_total", "Worker processes replaced since start.");
   auto& store_bytes = r.GaugeFamily("tributary_store_size_bytes",
                                     "Size of the SQLite database files (main and WAL).");
   auto& up = r.GaugeFamily("tributary_up", "1 while the daemon runs.");
-  return r.AddCollector([=, &workers, &busy, &queued, &jobs, &lost, &respawns, &store_bytes, &up] {
+  return r.AddCollector([=, &workers, &busy, &queued, &jobs, &respawns, &store_bytes, &up] {
     const auto s = pool_stats();
     workers.With({}).Set(s.processes);
     busy.With({}).Set(s.busy);
     queued.With({}).Set(static_cast<double>(s.queued));
-    jobs.With({"submitted"}).Set(static_cast<double>(s.jobs_submitted));
-    jobs.With({"completed"}).Set(static_cast<double>(s.jobs_completed));
-    jobs.With({"failed"}).Set(static_cast<double>(s.jobs_failed));
-    jobs.With({"retried"}).Set(static_cast<double>(s.jobs_retried));
-    lost.With({}).Set(static_cast<double>(s.TotalLosses()));
-    respawns.With({}).Set(static_cast<double>(s.respawns));
+    jobs.With({"submitted"}).SetTotal(static_cast<double>(s.jobs_submitted));
+    jobs.With({"completed"}).SetTotal(static_cast<double>(s.jobs_completed));
+    jobs.With({"failed"}).SetTotal(static_cast<double>(s.jobs_failed));
+    jobs.With({"retried"}).SetTotal(static_cast<double>(s.jobs_retried));
+    respawns.With({}).SetTotal(static_cast<double>(s.respawns));
     double size = 0;
     for (const char* suffix : {"", "-wal"}) {
       struct stat st {};
