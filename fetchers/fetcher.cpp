@@ -64,11 +64,13 @@ struct Fetcher::RobotsWait {
 };
 
 Fetcher::Fetcher(const FetcherOptions& options)
-    : robots_(std::make_unique<RobotsCache>()), resolver_(std::make_unique<AddressResolver>()) {
+    : observer_(options.observer),
+      robots_(std::make_unique<RobotsCache>()),
+      resolver_(std::make_unique<AddressResolver>()) {
   EnsureCurlGlobalInit();
   const int shards = std::max(1, options.io_threads);
   shards_.reserve(static_cast<size_t>(shards));
-  for (int i = 0; i < shards; ++i) shards_.push_back(std::make_unique<Shard>(i));
+  for (int i = 0; i < shards; ++i) shards_.push_back(std::make_unique<Shard>(i, observer_.get()));
 }
 
 Fetcher::~Fetcher() { Stop(); }
@@ -198,6 +200,7 @@ void Fetcher::Decide(const std::shared_ptr<RobotsWait>& wait, const RobotsRules*
   }
   const auto verdict = rules->Check(wait->request.user_agent, PathAndQuery(wait->request.url));
   if (!verdict.allowed) {
+    if (observer_) observer_->OnRobotsDenied(wait->request.source_id);
     FetchResult r =
         Undecided(wait->request,
                   Error::Permanent("disallowed by " + OriginOf(wait->request.url) + "/robots.txt" +

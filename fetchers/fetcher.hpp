@@ -148,8 +148,29 @@ struct GroupState {
   std::optional<SystemTime> last_start;
 };
 
+// A politeness group's circuit breaker as FetchObserver reports it (the numbers are the
+// tributary_circuit_state gauge's values).
+enum class CircuitState { kClosed = 0, kHalfOpen = 1, kOpen = 2 };
+
+// What the engine reports as it happens, for the daemon's metrics. Called on the I/O threads
+// (OnRobotsDenied also on the thread calling Fetch when robots.txt is cached), so every method
+// must be quick and must not block: no I/O, no lock held for long. Must not call the Fetcher.
+class FetchObserver {
+ public:
+  virtual ~FetchObserver() = default;
+  // A retryable failure of `source_id` is being retried in politeness group `group` (a key).
+  virtual void OnRetry(const std::string& source_id, const std::string& group) noexcept = 0;
+  // robots.txt disallows the request of `source_id`: it is not sent.
+  virtual void OnRobotsDenied(const std::string& source_id) noexcept = 0;
+  // Group `group`'s circuit is now `state`; also called (kClosed) when a group is first used.
+  // Open lasts from the failure that opens it until the probe starts (half-open), which closes
+  // it on success or opens it again.
+  virtual void OnCircuitState(const std::string& group, CircuitState state) noexcept = 0;
+};
+
 struct FetcherOptions {
   int io_threads = 2;
+  std::shared_ptr<FetchObserver> observer = nullptr;  // optional
 };
 
 class Fetcher {
@@ -186,7 +207,8 @@ class Fetcher {
   void Dispatch(FetchRequest request, Callback done, std::string key, RobotsVerdict robots);
   Shard& ShardFor(const std::string& key) const;
 
-  // Constant after construction.
+  // Constant after construction. The observer is declared first so that it outlives the shards.
+  std::shared_ptr<FetchObserver> observer_;
   std::vector<std::unique_ptr<Shard>> shards_;
   std::unique_ptr<RobotsCache> robots_;
   std::unique_ptr<AddressResolver> resolver_;

@@ -116,6 +116,11 @@ bool PolitenessGroup::SpendRetryBudget() {
   return true;
 }
 
+CircuitState PolitenessGroup::circuit() const {
+  if (!open_) return CircuitState::kClosed;
+  return probe_in_flight_ ? CircuitState::kHalfOpen : CircuitState::kOpen;
+}
+
 std::optional<PolitenessGroup::TimePoint> PolitenessGroup::paused_until(TimePoint now) const {
   if (paused_until_ > now) return paused_until_;
   return std::nullopt;

@@ -55,6 +55,9 @@ class PolitenessGroup {
   bool SpendRetryBudget();
 
   bool CircuitOpen(TimePoint now) const { return open_ && now < open_until_; }
+  // The breaker's state by events rather than by the clock: open from the failure that opens it
+  // until its probe starts, half-open while the probe is in flight, else closed.
+  CircuitState circuit() const;
   TimePoint circuit_open_until() const { return open_until_; }
   std::optional<TimePoint> paused_until(TimePoint now) const;
   size_t in_flight() const { return in_flight_; }

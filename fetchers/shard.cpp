@@ -39,7 +39,8 @@ SystemTime WallOf(Clock::time_point t) {
 
 }  // namespace
 
-Fetcher::Shard::Shard(int index) : index_(index), rng_(std::random_device{}()) {
+Fetcher::Shard::Shard(int index, FetchObserver* observer)
+    : index_(index), observer_(observer), rng_(std::random_device{}()) {
   work_.emplace(io_.get_executor());
   multi_ = curl_multi_init();
   if (multi_ == nullptr) throw std::runtime_error("curl_multi_init failed");
@@ -162,6 +163,8 @@ Fetcher::Shard::Group& Fetcher::Shard::GroupFor(const std::string& key, const Fe
   auto& slot = groups_[key];
   if (!slot) {
     slot = std::make_unique<Group>(io_, key, like, Clock::now());
+    // Every group in use shows up in the metrics, closed until it fails.
+    if (observer_ != nullptr) observer_->OnCircuitState(key, slot->reported);
   } else {
     slot->rules.SetPolicy(like.group, like.retry);
   }
@@ -233,6 +236,7 @@ void Fetcher::Shard::ArmGroupTimer(Group& group, TimePoint when) {
 
 void Fetcher::Shard::StartAttempt(Group& group, std::unique_ptr<Job> job, TimePoint now) {
   group.rules.OnStart(now);
+  ReportCircuit(group);
   if (job->attempts == 0) group.rules.EarnRetryBudget();
   ++job->attempts;
   auto transfer = std::make_unique<Transfer>(job->request);
@@ -261,6 +265,7 @@ void Fetcher::Shard::OnAttemptDone(Group& group, std::unique_ptr<Job> job, Fetch
                result.error ? result.error->message : "", job->attempts);
   }
   group.rules.OnFinish(now, OutcomeOf(result));
+  ReportCircuit(group);
   std::optional<std::chrono::milliseconds> retry_after;
   if (result.status == 429 || result.status == 503) {
     if (const std::string* value = FindHeader(result.headers, "retry-after")) {
@@ -283,6 +288,7 @@ void Fetcher::Shard::OnAttemptDone(Group& group, std::unique_ptr<Job> job, Fetch
     // A wait beyond the backoff cap ends this fetch; the scheduler comes back at that time.
     if (delay <= request.retry.cap) {
       if (group.rules.SpendRetryBudget()) {
+        if (observer_ != nullptr) observer_->OnRetry(request.source_id, group.rules.key());
         log->info("source={} attempt {} failed ({}); retrying in {} ms", request.source_id,
                   job->attempts, result.error->message, delay.count());
         group.delayed.emplace(now + delay, std::move(job));
@@ -330,6 +336,13 @@ void Fetcher::Shard::Publish(const Group& group) {
                                        group.ready.size() + group.delayed.size());
   std::lock_guard lock(states_mu_);
   states_[group.rules.key()] = std::move(state);
+}
+
+void Fetcher::Shard::ReportCircuit(Group& group) {
+  const CircuitState now = group.rules.circuit();
+  if (observer_ == nullptr || now == group.reported) return;
+  group.reported = now;
+  observer_->OnCircuitState(group.rules.key(), now);
 }
 
 void Fetcher::Shard::DoShutdown() {

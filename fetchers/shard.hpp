@@ -39,7 +39,8 @@ namespace tributary::fetchers {
 
 class Fetcher::Shard {
  public:
-  explicit Shard(int index);
+  // `observer` (may be null) outlives the shard.
+  Shard(int index, FetchObserver* observer);
   ~Shard();  // Stop()s.
   Shard(const Shard&) = delete;
   Shard& operator=(const Shard&) = delete;
@@ -75,6 +76,7 @@ class Fetcher::Shard {
     std::multimap<TimePoint, std::unique_ptr<Job>> delayed;  // retries waiting for their time
     boost::asio::steady_timer timer;
     std::optional<TimePoint> timer_at;  // when the pending wait fires, if one is pending
+    CircuitState reported = CircuitState::kClosed;  // what the observer was last told
   };
   struct Running {
     std::unique_ptr<Transfer> transfer;
@@ -106,6 +108,8 @@ class Fetcher::Shard {
   void FailQueued(Group& group, const std::string& why);
   void Complete(std::unique_ptr<Job> job, FetchResult result);
   void Publish(const Group& group);
+  // Tells the observer when the group's circuit state differs from what it was last told.
+  void ReportCircuit(Group& group);
 
   static int OnSocketCallback(CURL* easy, curl_socket_t fd, int what, void* self,
                               void* socket_data) noexcept;
@@ -122,6 +126,7 @@ class Fetcher::Shard {
   // Constant after construction. Declared first so that it is destroyed last: every pending
   // handler (they capture `this`) is destroyed with it, never run after the shard is gone.
   const int index_;
+  FetchObserver* const observer_;
   boost::asio::io_context io_{1};
 
   // Guarded by mu_: once stopped_ is set nothing more is posted to io_.

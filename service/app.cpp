@@ -13,6 +13,7 @@
 #include "service/component_options.hpp"
 #include "service/fetch_options.hpp"
 #include "service/daemon_metrics.hpp"
+#include "service/fetch_metrics.hpp"
 #include "service/preview.hpp"
 #include "service/extraction_guard.hpp"
 #include "service/extraction_metrics.hpp"
@@ -51,7 +52,9 @@ Status App::Start() {
   if (Status s = paused_.Load(*store_); !s) return s;  // a paused source stays paused
   extraction_ = std::make_unique<ExtractionGuard>(*pool_, writer_->io(), *store_);
   if (auto loaded = extraction_->Load(); !loaded) return loaded.error();
-  fetcher_ = std::make_unique<fetchers::Fetcher>(fetchers::FetcherOptions{cfg->fetch.io_threads});
+  // Retries, robots denials and circuit states reach /metrics as the fetch engine sees them.
+  fetcher_ = std::make_unique<fetchers::Fetcher>(fetchers::FetcherOptions{
+      cfg->fetch.io_threads, std::make_shared<FetchMetrics>(metrics::DefaultRegistry())});
 
   PipelineContext ctx{pipeline_->io(), writer_->io(), *store_,
                       *fetcher_,       *pool_,        [this] { return config(); }};
@@ -60,7 +63,8 @@ Status App::Start() {
   ctx.fetch_state = &fetch_state_;
   ctx.ingest = [this](std::shared_ptr<const config::Config> used, storage::FetchLog log,
                       std::optional<merge::SourceSnapshot> snapshot, std::function<void()> done) {
-    RecordFetchMetrics(log, snapshot ? &*snapshot : nullptr);
+    // The source pipeline recorded the run's fetch state first: its group is the run's.
+    RecordFetchMetrics(log, fetch_state_.GroupOf(log.source_id), snapshot ? &*snapshot : nullptr);
     views_->Ingest(std::move(used), std::move(log), std::move(snapshot), std::move(done));
   };
   views_ = std::make_unique<ViewPipeline>(ctx);
@@ -126,9 +130,16 @@ Status App::Start() {
     RunPreview(*config(), definition, *fetcher_, *pool_, std::move(done));
   };
   api_ctx.openapi = api::OpenApiDocument();
-  metrics_collector_ = AddDaemonCollector(
-      metrics::DefaultRegistry(), [this] { return pool_->Stats(); },
-      cfg->data_dir + "/tributary.db");
+  DaemonMetricInputs metric_inputs;
+  metric_inputs.pool_stats = [this] { return pool_->Stats(); };
+  metric_inputs.db_path = cfg->data_dir + "/tributary.db";
+  metric_inputs.store = store_.get();
+  metric_inputs.view_ids = [this] {
+    std::vector<std::string> ids;
+    for (const auto& v : config()->views) ids.push_back(v.id);
+    return ids;
+  };
+  metrics_collector_ = AddDaemonCollector(metrics::DefaultRegistry(), std::move(metric_inputs));
   extraction_collector_ = AddExtractionCollector(
       metrics::DefaultRegistry(), [this] { return pool_->Stats(); }, *extraction_);
   api::ServerOptions server = api::MakeServerOptions(*cfg);

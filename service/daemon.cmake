@@ -16,6 +16,7 @@ add_library(tributary_app STATIC
   ${CMAKE_CURRENT_LIST_DIR}/fetch_options.cpp
   ${CMAKE_CURRENT_LIST_DIR}/preview.cpp
   ${CMAKE_CURRENT_LIST_DIR}/daemon_metrics.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/fetch_metrics.cpp
   ${CMAKE_CURRENT_LIST_DIR}/run_once.cpp
   ${CMAKE_CURRENT_LIST_DIR}/healthcheck.cpp)
 target_link_libraries(tributary_app PUBLIC tributary_api tributary_scheduler tributary_storage

@@ -14,11 +14,14 @@ std::string StatusLabel(const storage::FetchLog& log) {
 
 }  // namespace
 
-void RecordFetchMetrics(const storage::FetchLog& log, const merge::SourceSnapshot* snapshot) {
+void RecordFetchMetrics(const storage::FetchLog& log, const std::string& group,
+                        const merge::SourceSnapshot* snapshot) {
   auto& r = DefaultRegistry();
-  static auto& fetches = r.CounterFamily(
-      "tributary_fetches_total", "Fetch attempts by source and HTTP status (\"error\": none).",
-      {"source", "status"});
+  static auto& fetches =
+      r.CounterFamily("tributary_fetches_total",
+                      "Fetch runs by source, politeness group and HTTP status (\"error\": no "
+                      "response).",
+                      {"source", "group", "status"});
   static auto& failures = r.CounterFamily(
       "tributary_fetch_failures_total",
       "Failed fetches or extractions by source and class (retryable, permanent, source_broken).",
@@ -38,8 +41,10 @@ void RecordFetchMetrics(const storage::FetchLog& log, const merge::SourceSnapsho
       "tributary_extraction_field_fill_ratio",
       "Share of the latest fetch's records with a non-empty value, by source and field.",
       {"source", "field"});
-  fetches.With({log.source_id, StatusLabel(log)}).Inc();
-  if (log.http_status == 304) not_modified.With({log.source_id}).Inc();
+  fetches.With({log.source_id, group, StatusLabel(log)}).Inc();
+  // Created at the first fetch so that a source without 304s shows 0, not a missing series.
+  auto& source_not_modified = not_modified.With({log.source_id});
+  if (log.http_status == 304) source_not_modified.Inc();
   if (!log.error.empty()) failures.With({log.source_id, log.error_class}).Inc();
   bytes.With({log.source_id}).Inc(static_cast<double>(log.bytes));
   duration.With({log.source_id}).Observe(static_cast<double>(log.duration_ms) / 1000.0);
@@ -61,70 +66,63 @@ void RecordFetchMetrics(const storage::FetchLog& log, const merge::SourceSnapsho
   }
 }
 
-void RecordMergeMetrics(const std::string& view_id, size_t records, size_t conflicting) {
-  auto& r = DefaultRegistry();
-  static auto& view_records = r.GaugeFamily(
-      "tributary_view_records", "Records in each view after its latest merge.", {"view"});
-  static auto& conflicts = r.GaugeFamily(
-      "tributary_merge_conflicts", "Records with conflicting source values, by view.", {"view"});
+void RecordMergeMetrics(const std::string& view_id) {
   static auto& merges =
-      r.CounterFamily("tributary_merges_total", "Merges stored, by view.", {"view"});
-  view_records.With({view_id}).Set(static_cast<double>(records));
-  conflicts.With({view_id}).Set(static_cast<double>(conflicting));
+      DefaultRegistry().CounterFamily("tributary_merges_total",
+                                      "Merges of a view stored (after a source changed, or a full "
+                                      "recompute), by view.",
+                                      {"view"});
   merges.With({view_id}).Inc();
 }
 
-void RecordFetchRetry(const std::string& source_id, const std::string& group) {
-  static auto& retries = DefaultRegistry().CounterFamily(
-      "tributary_fetch_retries_total", "Fetch retries by source and politeness group.",
-      {"source", "group"});
-  retries.With({source_id, group}).Inc();
-}
-
-void RecordRobotsDenial(const std::string& source_id) {
-  static auto& denials = DefaultRegistry().CounterFamily(
-      "tributary_robots_denials_total", "Fetches refused by robots.txt, by source.", {"source"});
-  denials.With({source_id}).Inc();
-}
-
-void SetCircuitState(const std::string& group, int state) {
-  static auto& circuit = DefaultRegistry().GaugeFamily(
-      "tributary_circuit_state",
-      "Circuit breaker by politeness group: 0 closed, 1 half-open, 2 open.", {"group"});
-  circuit.With({group}).Set(state);
-}
-
-int AddDaemonCollector(metrics::Registry& r, std::function<merge::pool::PoolStats()> pool_stats,
-                       std::string db_path) {
+int AddDaemonCollector(metrics::Registry& r, DaemonMetricInputs in) {
   auto& workers = r.GaugeFamily("tributary_pool_workers", "Live worker processes.");
   auto& busy = r.GaugeFamily("tributary_pool_busy_workers", "Worker processes running a job.");
   auto& queued = r.GaugeFamily("tributary_pool_queue_depth", "Jobs waiting for a worker.");
-  auto& jobs = r.GaugeFamily("tributary_pool_jobs",
-                             "Worker-pool jobs since start by outcome (completed, failed, "
-                             "retried, submitted).",
-                             {"outcome"});
-  auto& lost = r.GaugeFamily("tributary_pool_worker_losses",
-                             "Worker processes lost (crashed, killed, timed out) since start.");
+  // Counts the pool keeps since it started, copied as they are: counters, not gauges. Lost
+  // workers are counted by cause in tributary_pool_worker_losses_total (extraction_metrics).
+  auto& jobs = r.CounterFamily("tributary_pool_jobs_total",
+                               "Worker-pool jobs since start by outcome (submitted, completed, "
+                               "failed, retried).",
+                               {"outcome"});
   auto& respawns =
-      r.GaugeFamily("tributary_pool_respawns", "Worker processes replaced since start.");
+      r.CounterFamily("tributary_pool_respawns_total", "Worker processes replaced since start.");
+  auto& view_records =
+      r.GaugeFamily("tributary_view_records", "Records stored in each configured view.", {"view"});
+  auto& conflicts = r.GaugeFamily("tributary_merge_conflicts",
+                                  "Records of each configured view whose sources disagree about "
+                                  "a field.",
+                                  {"view"});
   auto& store_bytes = r.GaugeFamily("tributary_store_size_bytes",
                                     "Size of the SQLite database files (main and WAL).");
   auto& up = r.GaugeFamily("tributary_up", "1 while the daemon runs.");
-  return r.AddCollector([=, &workers, &busy, &queued, &jobs, &lost, &respawns, &store_bytes, &up] {
-    const auto s = pool_stats();
+  return r.AddCollector([in = std::move(in), &workers, &busy, &queued, &jobs, &respawns,
+                         &view_records, &conflicts, &store_bytes, &up] {
+    const auto s = in.pool_stats();
     workers.With({}).Set(s.processes);
     busy.With({}).Set(s.busy);
     queued.With({}).Set(static_cast<double>(s.queued));
-    jobs.With({"submitted"}).Set(static_cast<double>(s.jobs_submitted));
-    jobs.With({"completed"}).Set(static_cast<double>(s.jobs_completed));
-    jobs.With({"failed"}).Set(static_cast<double>(s.jobs_failed));
-    jobs.With({"retried"}).Set(static_cast<double>(s.jobs_retried));
-    lost.With({}).Set(static_cast<double>(s.TotalLosses()));
-    respawns.With({}).Set(static_cast<double>(s.respawns));
+    jobs.With({"submitted"}).SetTotal(static_cast<double>(s.jobs_submitted));
+    jobs.With({"completed"}).SetTotal(static_cast<double>(s.jobs_completed));
+    jobs.With({"failed"}).SetTotal(static_cast<double>(s.jobs_failed));
+    jobs.With({"retried"}).SetTotal(static_cast<double>(s.jobs_retried));
+    respawns.With({}).SetTotal(static_cast<double>(s.respawns));
+    if (in.store != nullptr && in.view_ids) {
+      // Only configured views: a removed view's samples go.
+      view_records.Clear();
+      conflicts.Clear();
+      for (const auto& id : in.view_ids()) {
+        auto records = in.store->CountViewRecords(id);
+        auto conflicting = in.store->CountViewConflicts(id);
+        if (!records || !conflicting) continue;  // no sample beats a wrong one
+        view_records.With({id}).Set(static_cast<double>(*records));
+        conflicts.With({id}).Set(static_cast<double>(*conflicting));
+      }
+    }
     double size = 0;
     for (const char* suffix : {"", "-wal"}) {
       struct stat st {};
-      if (::stat((db_path + suffix).c_str(), &st) == 0) size += static_cast<double>(st.st_size);
+      if (::stat((in.db_path + suffix).c_str(), &st) == 0) size += static_cast<double>(st.st_size);
     }
     store_bytes.With({}).Set(size);
     up.With({}).Set(1);

@@ -1,13 +1,16 @@
 #pragma once
-// The daemon's Prometheus metrics that are not the API's own: fetches (by source and status),
-// bytes, durations, extraction records and field fill ratios, the worker pool, merge conflicts
-// and the store's size. Components call the Record* functions where the event happens; the
-// collector copies stats that components keep themselves at each scrape.
+// The daemon's Prometheus metrics that are not the API's own: fetches (by source, politeness
+// group and status), bytes, durations, extraction records and field fill ratios, merges, the
+// worker pool, records and conflicts per view, and the store's size. Components call the
+// Record* functions where the event happens; the collector copies, at each scrape, what
+// components keep themselves (pool stats) or what the store holds (view sizes, file size).
+// The fetch engine's own events (retries, robots denials, circuit states) are in fetch_metrics.
 // Metric names (all prefixed tributary_): see README "Metrics".
 // Thread safety: every function may be called from any thread.
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "merge/pool/pool_stats.hpp"
 #include "merge/record.hpp"
@@ -16,18 +19,26 @@
 
 namespace tributary::service {
 
-// One fetch attempt as logged (status "error" when no HTTP response), and when extraction ran,
-// the snapshot's records and each field's fill ratio.
-void RecordFetchMetrics(const storage::FetchLog& log, const merge::SourceSnapshot* snapshot);
-// A view's merge stored `records` records of which `conflicting` have conflicts.
-void RecordMergeMetrics(const std::string& view_id, size_t records, size_t conflicting);
-// For fetch engine components: retries, robots denials and circuit states by politeness group.
-void RecordFetchRetry(const std::string& source_id, const std::string& group);
-void RecordRobotsDenial(const std::string& source_id);
-void SetCircuitState(const std::string& group, int state);  // 0 closed, 1 half-open, 2 open
+// One fetch run as logged (status "error" when no HTTP response), in politeness group `group`
+// (the key; "" when the run never reached one), and when extraction ran, the snapshot's
+// records and each field's fill ratio.
+void RecordFetchMetrics(const storage::FetchLog& log, const std::string& group,
+                        const merge::SourceSnapshot* snapshot);
+// A merge of view `view_id` was stored.
+void RecordMergeMetrics(const std::string& view_id);
 
-// Registers the scrape-time collector (pool stats, store size); returns its id.
-int AddDaemonCollector(metrics::Registry& registry,
-                       std::function<merge::pool::PoolStats()> pool_stats, std::string db_path);
+// What the scrape-time collector reads.
+struct DaemonMetricInputs {
+  std::function<merge::pool::PoolStats()> pool_stats;
+  std::string db_path;  // the SQLite database file (its -wal file is counted too)
+  // Records and conflicting records per view, read from the store at each scrape (indexed
+  // counts, on the scraping thread, never on an I/O thread).
+  storage::Store* store = nullptr;
+  std::function<std::vector<std::string>()> view_ids;  // the configured views
+};
+
+// Registers the scrape-time collector; returns its id for Registry::RemoveCollector (call it
+// before whatever the inputs capture goes away).
+int AddDaemonCollector(metrics::Registry& registry, DaemonMetricInputs inputs);
 
 }  // namespace tributary::service

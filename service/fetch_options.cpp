@@ -35,7 +35,11 @@ bool ObeysRobots(const config::SourceConfig& source) {
     case config::RobotsMode::kIgnore:
       return false;
     case config::RobotsMode::kDefault:
-      return source.format == config::Format::kHtml;
+      // robots.txt is written for pages. "auto" is resolved only after the fetch (from the
+      // Content-Type and the body), so before it the page may well be html: obey, to be polite.
+      // A declared json, csv, feed, xml or text source is a data endpoint meant for programs,
+      // which robots.txt rarely addresses; it ignores robots.txt unless it says "obey".
+      return source.format == config::Format::kHtml || source.format == config::Format::kAuto;
   }
   return false;
 }

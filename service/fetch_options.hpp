@@ -16,7 +16,8 @@ void ApplyFetchPolicy(const config::Config& config, const config::SourceConfig& 
 // operator should see at every start and reload).
 void WarnAboutInsecureSources(const config::Config& config);
 
-// Whether robots.txt applies to the source: "obey"/"ignore", else obey for html sources.
+// Whether robots.txt applies to the source: "obey"/"ignore", else obey for html sources and
+// for sources without a declared format (auto), ignore for json, csv, feed, xml and text.
 bool ObeysRobots(const config::SourceConfig& source);
 
 }  // namespace tributary::service

@@ -6,6 +6,7 @@
 #include "common/log.hpp"
 #include "merge/combine/merge_job.hpp"
 #include "merge/worker/jobs.hpp"
+#include "service/daemon_metrics.hpp"
 
 namespace tributary::service {
 
@@ -369,6 +370,9 @@ void ViewPipeline::OnCommitted(const std::shared_ptr<Update>& update,
   } else {
     Logger("merge")->debug("{} committed", who);
     if (!update->source_id.empty()) SetStoreError(update->source_id, std::nullopt);
+    for (const auto& work : update->views) {
+      if (!update->failure && !work.touched.empty()) RecordMergeMetrics(work.view_id);
+    }
     if (update->failure) {
       Resync(*update);
     } else if (receipt->last_seq != 0) {

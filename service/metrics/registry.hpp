@@ -24,6 +24,9 @@ using LabelValues = std::vector<std::string>;
 class Counter {
  public:
   void Inc(double delta = 1) { value_.fetch_add(delta, std::memory_order_relaxed); }
+  // For collectors that copy a count a component keeps itself (pool stats): its current total.
+  // The copied count must never decrease, or the series is no counter.
+  void SetTotal(double total) { value_.store(total, std::memory_order_relaxed); }
   double Value() const { return value_.load(std::memory_order_relaxed); }
 
  private:

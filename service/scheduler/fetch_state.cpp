@@ -146,6 +146,7 @@ nlohmann::json FetchStateRegistry::Json(const std::string& id,
         const auto& r = *s.last;
         nlohmann::json last = {
             {"time", FormatRfc3339(r.started)},
+            {"final_url", r.final_url},  // where redirects led (the latest page's)
             {"http_status", r.status},
             {"bytes", r.bytes},
             {"wire_bytes", r.wire_bytes},

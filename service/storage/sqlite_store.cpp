@@ -363,6 +363,19 @@ Result<uint64_t> SqliteStore::CountViewRecords(const std::string& view_id) {
   return static_cast<uint64_t>(query->Int(0));
 }
 
+Result<uint64_t> SqliteStore::CountViewConflicts(const std::string& view_id) {
+  const std::string op = "count conflicts of view " + view_id;
+  auto lease = readers_.Acquire();
+  if (!lease.ok()) return lease.error();
+  // Answered from the view_records_with_conflicts index: the cost is the number of conflicts.
+  auto query = (*lease)->Prepare(
+      "SELECT count(*) FROM view_records WHERE view_id = ?1 AND has_conflicts = 1", op);
+  if (!query.ok()) return query.error();
+  query->Bind(1, view_id);
+  if (Status s = query->Step(op); !s) return s.error();
+  return static_cast<uint64_t>(query->Int(0));
+}
+
 bool SqliteStore::Writable() {
   const Status status = [this]() -> Status {
     std::lock_guard lock(writer_mu_);

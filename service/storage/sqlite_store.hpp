@@ -37,6 +37,7 @@ class SqliteStore final : public Store {
   Result<ViewPage> ViewRecords(const std::string& view_id, const std::string& cursor,
                                size_t limit) override;
   Result<uint64_t> CountViewRecords(const std::string& view_id) override;
+  Result<uint64_t> CountViewConflicts(const std::string& view_id) override;
   // Commits a heartbeat update; may wait for a write in progress.
   bool Writable() override;
   // fetch_history.cpp

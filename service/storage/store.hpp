@@ -195,6 +195,8 @@ class Store {
 
   // Number of records stored for a view.
   virtual Result<uint64_t> CountViewRecords(const std::string& view_id) = 0;
+  // Number of a view's records that have conflicts (an indexed count, for /metrics).
+  virtual Result<uint64_t> CountViewConflicts(const std::string& view_id) = 0;
 
   // True when the store can currently write (for /readyz).
   virtual bool Writable() = 0;

@@ -215,7 +215,7 @@ TEST_F(ApiAdminTest, MetricsScrapeIsValidPrometheusText) {
   ASSERT_EQ(scrape.status, 200);
   EXPECT_EQ(scrape.headers["content-type"], "text/plain; version=0.0.4; charset=utf-8");
   for (const char* needle :
-       {"tributary_fetches_total{source=\"shop\",status=\"200\"}",
+       {"tributary_fetches_total{source=\"shop\",group=\"host:127.0.0.1\",status=\"200\"}",
         "tributary_fetch_duration_seconds_bucket{source=\"shop\",le=\"+Inf\"}",
         "tributary_fetch_bytes_total{source=\"warehouse\"}", "tributary_pool_workers ",
         "tributary_pool_queue_depth ", "tributary_extraction_records{source=\"shop\"} 5",

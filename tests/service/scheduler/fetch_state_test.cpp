@@ -42,6 +42,8 @@ TEST(FetchStateRegistry, CountsAndExplains) {
   limited.status = 429;
   limited.error = Error::Retryable("HTTP 429 Too Many Requests");
   limited.retry_after = FromUnixMillis(1'900'000'000'000);
+  limited.url = "http://example.com/old";
+  limited.final_url = "https://example.com/new";
   registry.Record("s", limited, FetchStateRegistry::Use::kFailed);
 
   const Completion c = registry.CompletionOf("s");
@@ -57,6 +59,7 @@ TEST(FetchStateRegistry, CountsAndExplains) {
   EXPECT_EQ(j["next_due_reason"], "retry-after");
   EXPECT_EQ(j["last"]["http_status"], 429);
   EXPECT_EQ(j["last"]["error_class"], "retryable");
+  EXPECT_EQ(j["last"]["final_url"], "https://example.com/new");  // where the redirects led
   EXPECT_EQ(j["counts"]["fetches"], 3);
   EXPECT_EQ(j["counts"]["not_modified"], 1);
   EXPECT_EQ(j["counts"]["bytes_saved"], 100);

@@ -182,5 +182,21 @@ TEST_F(StorageViewRecords, ReplacingAViewLeavesOtherViewsAlone) {
   EXPECT_TRUE(page->next_cursor.empty());
 }
 
+TEST_F(StorageViewRecords, CountsConflictingRecordsPerView) {
+  auto records = RecordsFor({"a", "b", "c"});
+  records[0].conflicts.push_back({"title", {{"s1", "a"}, {"s2", "A"}}});
+  records[2].conflicts.push_back({"title", {{"s1", "c"}, {"s2", "C"}}});
+  ASSERT_TRUE(store_->ReplaceViewRecords("v", records).ok());
+  ASSERT_TRUE(store_->ReplaceViewRecords("w", RecordsFor({"a"})).ok());
+  EXPECT_EQ(*store_->CountViewConflicts("v"), 2u);
+  EXPECT_EQ(*store_->CountViewConflicts("w"), 0u);
+  EXPECT_EQ(*store_->CountViewConflicts("unknown"), 0u);
+  // Once the sources agree again, the record no longer counts.
+  records[0].conflicts.clear();
+  ASSERT_TRUE(store_->ReplaceViewRecords("v", records).ok());
+  EXPECT_EQ(*store_->CountViewConflicts("v"), 1u);
+  EXPECT_EQ(*store_->CountViewRecords("v"), 3u);
+}
+
 }  // namespace
 }  // namespace tributary::storage
