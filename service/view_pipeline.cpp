@@ -293,6 +293,12 @@ void ViewPipeline::OnMergeJob(const std::shared_ptr<Update>& update, size_t w,
     } else if (auto it = views_.find(work.view_id); it != views_.end()) {
       auto& merged = it->second->merged();
       for (auto& r : *results) {
+        if (r.op == "provenance") {
+          // Same values, now from another source: stored again, no change row.
+          merged[r.key] = CanonicalJson(merge::ToJson(*r.record));
+          work.update.upserts.push_back(std::move(*r.record));
+          continue;
+        }
         storage::Change c;
         c.view_id = work.view_id;
         c.key = r.key;

@@ -7,10 +7,13 @@
 //
 //   body: [{"key": k, "before": <merged record JSON or null>,
 //           "records": [{"s": <source index>, "at": <changed ms>, "f": <fields>}, …]}, …]
-//   reply: {"ok": true, "results": [{"key": k, "op": "added"|"removed"|"changed",
+//   reply: {"ok": true, "results": [{"key": k, "op": "added"|"removed"|"changed"|"provenance",
 //           "record": <merged record> (unless removed), "before": <fields before or null>,
 //           "after": <fields after or null>, "fields": {name: {"before", "after"}}}, …]}
-//   Unchanged keys are left out of the results.
+//   Unchanged keys are left out of the results; provenance times alone are no change. A record
+//   whose fields, sources and conflicts are the same but whose values now come from another
+//   source is op "provenance": the record is stored again, without a change row (no value
+//   changed).
 // Pure: no I/O. Thread safety: reentrant.
 
 #include <nlohmann/json.hpp>
@@ -45,7 +48,7 @@ Result<nlohmann::json> RunMergeJob(const config::ViewConfig& view, std::string_v
 
 struct MergeResult {
   std::string key;
-  std::string op;                      // added, removed, changed
+  std::string op;                      // added, removed, changed, provenance
   std::optional<MergedRecord> record;  // unless removed
   nlohmann::json before;               // fields before (null when added)
   nlohmann::json after;                // fields after (null when removed)

@@ -108,6 +108,8 @@ struct ViewUpdate {
   std::string view_id;
   bool replace_keys = false;  // a full recompute: the view's keys are replaced by key_upserts
   std::optional<std::string> definition;  // the definition these records were merged with
+  // Merged records stored again: with changes (see `changes`), or where only their provenance
+  // moved to another source (no change row).
   std::vector<merge::MergedRecord> upserts;
   std::vector<std::string> removed;  // keys no longer in the view
   std::vector<ViewKey> key_upserts;
