@@ -61,6 +61,19 @@ void ViewIndex::Build(const std::vector<const SourceRecords*>& sources) {
   }
 }
 
+void ViewIndex::SharedKeys(size_t source_index, std::set<std::string>& out) const {
+  for (const auto& [source_key, view_key] : view_key_of_[source_index]) {
+    const Entry* entry = Find(view_key);
+    if (entry == nullptr) continue;
+    for (size_t i = 0; i < entry->members.size(); ++i) {
+      if (i != source_index && !entry->members[i].empty()) {
+        out.insert(view_key);
+        break;
+      }
+    }
+  }
+}
+
 const ViewIndex::Entry* ViewIndex::Find(const std::string& view_key) const {
   auto it = entries_.find(view_key);
   return it == entries_.end() ? nullptr : &it->second;

@@ -42,6 +42,9 @@ class ViewIndex {
 
   const Entry* Find(const std::string& view_key) const;
   std::vector<std::string> Keys() const;  // every view key with at least one record
+  // Adds to `out` the view keys where source `source_index` has a record and so does another
+  // source: the keys whose `latest` fields a new fetch of that source can win.
+  void SharedKeys(size_t source_index, std::set<std::string>& out) const;
   // Sources and duplicates of a view key, for coverage.
   storage::ViewKey KeyInfo(const std::string& view_key) const;
   size_t records_without_key() const { return records_without_key_; }

@@ -136,8 +136,9 @@ MergeCounts MergeKeys(service::ViewIndex& index,
     if (entry != nullptr) {
       for (size_t i = 0; i < entry->members.size(); ++i) {
         if (entry->members[i].empty()) continue;
-        const auto* state = sources.at(index.view().sources[i].id).Find(entry->members[i][0]);
-        item.records.push_back({i, ToUnixMillis(state->changed_at), &state->fields});
+        const auto& source = sources.at(index.view().sources[i].id);
+        const auto* state = source.Find(entry->members[i][0]);
+        item.records.push_back({i, ToUnixMillis(source.fetched_at()), &state->fields});
       }
     }
     merge::combine::AppendMergeItem(body, item);

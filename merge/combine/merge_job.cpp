@@ -39,7 +39,7 @@ void AppendMergeItem(std::string& body, const MergeItem& item) {
   for (size_t i = 0; i < item.records.size(); ++i) {
     const auto& r = item.records[i];
     if (i > 0) body += ',';
-    body += "{\"s\":" + std::to_string(r.source_index) + ",\"at\":" + std::to_string(r.changed_ms) +
+    body += "{\"s\":" + std::to_string(r.source_index) + ",\"at\":" + std::to_string(r.fetched_ms) +
             ",\"f\":" + *r.fields + "}";
   }
   body += "]}";

@@ -6,7 +6,6 @@
 #include "service/storage/record_rows.hpp"
 #include "service/storage/sqlite_store.hpp"
 #include "service/storage/transaction.hpp"
-#include "service/storage/view_cursor.hpp"
 
 namespace tributary::storage {
 namespace {
@@ -317,51 +316,6 @@ Result<std::vector<ViewKey>> SqliteStore::LoadViewKeys(const std::string& view_i
   return out;
 }
 
-Result<std::optional<merge::MergedRecord>> SqliteStore::ViewRecord(const std::string& view_id,
-                                                                   const std::string& key) {
-  const std::string op = "read record of view " + view_id;
-  auto lease = readers_.Acquire();
-  if (!lease.ok()) return lease.error();
-  auto q = (*lease)->Prepare(
-      "SELECT key, fields_json, sources_json, provenance_json, conflicts_json FROM view_records "
-      "WHERE view_id = ?1 AND key = ?2",
-      op);
-  if (!q.ok()) return q.error();
-  q->Bind(1, view_id);
-  q->Bind(2, key);
-  if (Status s = q->Step(op); !s) return s.error();
-  if (!q->HasRow()) return std::optional<merge::MergedRecord>();
-  auto record = MergedRecordFromRow(*q, op);
-  if (!record.ok()) return record.error();
-  return std::optional<merge::MergedRecord>(std::move(record).value());
-}
-
-Result<std::optional<merge::MergedRecord>> SqliteStore::ViewRecordAsOf(const std::string& view_id,
-                                                                       const std::string& key,
-                                                                       SystemTime as_of) {
-  const std::string op = "read record of view " + view_id + " as of " + FormatRfc3339(as_of);
-  auto lease = readers_.Acquire();
-  if (!lease.ok()) return lease.error();
-  // The record's latest change at or before as_of says what it was then.
-  auto q = (*lease)->Prepare(
-      "SELECT op, record_json FROM changes WHERE view_id = ?1 AND source_id = '' AND key = ?2 "
-      "AND time_ms <= ?3 ORDER BY seq DESC LIMIT 1",
-      op);
-  if (!q.ok()) return q.error();
-  q->Bind(1, view_id);
-  q->Bind(2, key);
-  q->Bind(3, ToUnixMillis(as_of));
-  if (Status s = q->Step(op); !s) return s.error();
-  if (!q->HasRow() || q->Text(0) == "removed" || q->IsNull(1)) {
-    return std::optional<merge::MergedRecord>();
-  }
-  const auto j = ParseOr(q->Text(1), nullptr);
-  if (!j.is_object() || !j.contains("key")) {
-    return Error::Permanent(op + ": stored version is malformed");
-  }
-  return std::optional<merge::MergedRecord>(merge::MergedRecordFromJson(j));
-}
-
 Result<std::vector<Change>> SqliteStore::RecordHistory(const std::string& view_id,
                                                        const std::string& source_id,
                                                        const std::string& key, size_t limit) {
@@ -386,114 +340,6 @@ Result<std::vector<Change>> SqliteStore::RecordHistory(const std::string& view_i
     out.push_back(ChangeFromRow(*q));
   }
   return out;
-}
-
-Result<ViewCoverage> SqliteStore::Coverage(const std::string& view_id) {
-  const std::string op = "read coverage of view " + view_id;
-  auto lease = readers_.Acquire();
-  if (!lease.ok()) return lease.error();
-  SqliteConnection& conn = **lease;
-  Transaction txn(conn, op);  // one snapshot for the counts and the duplicates
-  if (Status s = txn.Begin(Transaction::Kind::kDeferred); !s) return s.error();
-  ViewCoverage out;
-  {
-    auto q = conn.Prepare(
-        "SELECT sources_json, count(*) FROM view_keys WHERE view_id = ?1 GROUP BY sources_json "
-        "ORDER BY count(*) DESC, sources_json",
-        op);
-    if (!q.ok()) return q.error();
-    q->Bind(1, view_id);
-    for (;;) {
-      if (Status s = q->Step(op); !s) return s.error();
-      if (!q->HasRow()) break;
-      CoverageRow row;
-      row.sources = StringsOf(ParseOr(q->Text(0), nullptr));
-      row.keys = static_cast<uint64_t>(q->Int(1));
-      out.keys += row.keys;
-      out.combinations.push_back(std::move(row));
-    }
-  }
-  {
-    auto q = conn.Prepare(
-        "SELECT key, sources_json, duplicates_json FROM view_keys WHERE view_id = ?1 AND "
-        "duplicates_json IS NOT NULL ORDER BY key LIMIT 1000",
-        op);
-    if (!q.ok()) return q.error();
-    q->Bind(1, view_id);
-    for (;;) {
-      if (Status s = q->Step(op); !s) return s.error();
-      if (!q->HasRow()) break;
-      ViewKey k;
-      k.key = q->Text(0);
-      k.sources = StringsOf(ParseOr(q->Text(1), nullptr));
-      const auto dups = ParseOr(q->Text(2), nullptr);
-      if (dups.is_object()) {
-        for (const auto& [source, keys] : dups.items()) k.duplicates[source] = StringsOf(keys);
-      }
-      out.duplicates.push_back(std::move(k));
-    }
-  }
-  if (Status s = txn.Commit(); !s) return s.error();
-  return out;
-}
-
-Result<std::vector<std::string>> SqliteStore::CoverageKeys(const std::string& view_id,
-                                                           const std::vector<std::string>& sources,
-                                                           const std::string& after_key,
-                                                           size_t limit) {
-  const std::string op = "read coverage keys of view " + view_id;
-  auto lease = readers_.Acquire();
-  if (!lease.ok()) return lease.error();
-  auto q = (*lease)->Prepare(
-      "SELECT key FROM view_keys WHERE view_id = ?1 AND sources_json = ?2 AND key > ?3 "
-      "ORDER BY key LIMIT ?4",
-      op);
-  if (!q.ok()) return q.error();
-  q->Bind(1, view_id);
-  q->Bind(2, StringList(sources));
-  q->Bind(3, after_key);
-  q->Bind(4, static_cast<int64_t>(std::clamp<size_t>(limit, 1, kMaxRows)));
-  std::vector<std::string> out;
-  for (;;) {
-    if (Status s = q->Step(op); !s) return s.error();
-    if (!q->HasRow()) break;
-    out.push_back(q->Text(0));
-  }
-  return out;
-}
-
-Result<ViewPage> SqliteStore::ViewConflicts(const std::string& view_id, const std::string& cursor,
-                                            size_t limit) {
-  const std::string op = "read conflicts of view " + view_id;
-  std::optional<std::string> after;
-  if (!cursor.empty()) {
-    after = DecodeViewCursor(cursor);
-    if (!after) return Error::Permanent("invalid cursor");
-  }
-  const size_t page_size = std::clamp<size_t>(limit, 1, kMaxRows);
-  auto lease = readers_.Acquire();
-  if (!lease.ok()) return lease.error();
-  auto q = (*lease)->Prepare(
-      "SELECT key, fields_json, sources_json, provenance_json, conflicts_json FROM view_records "
-      "WHERE view_id = ?1 AND has_conflicts = 1 AND key > ?3 ORDER BY key LIMIT ?2",
-      op);
-  if (!q.ok()) return q.error();
-  q->Bind(1, view_id);
-  q->Bind(2, static_cast<int64_t>(page_size + 1));
-  q->Bind(3, after.value_or(""));
-  ViewPage page;
-  for (;;) {
-    if (Status s = q->Step(op); !s) return s.error();
-    if (!q->HasRow()) break;
-    if (page.records.size() == page_size) {
-      page.next_cursor = EncodeViewCursor(page.records.back().key);
-      break;
-    }
-    auto record = MergedRecordFromRow(*q, op);
-    if (!record.ok()) return record.error();
-    page.records.push_back(std::move(record).value());
-  }
-  return page;
 }
 
 Result<PruneOutcome> SqliteStore::PruneHistory(std::optional<SystemTime> older_than,

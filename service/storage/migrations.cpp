@@ -138,6 +138,13 @@ CREATE TABLE fetch_validators (
 ALTER TABLE fetches ADD COLUMN outcome TEXT NOT NULL DEFAULT '';
 ALTER TABLE fetches ADD COLUMN bytes_saved INTEGER NOT NULL DEFAULT 0;
 )sql"},
+    // Views merged before this step chose their `latest` fields by the time a record last
+    // changed rather than by the source's latest fetch: forgetting the definitions they were
+    // merged with makes the next start recompute each of them once (only records that really
+    // differ produce changes).
+    Migration{8, "recompute views by fetch time", R"sql(
+DELETE FROM view_state;
+)sql"},
 };
 
 constexpr bool VersionsAreConsecutive() {

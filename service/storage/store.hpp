@@ -88,7 +88,7 @@ struct ViewPage {
 
 // --- Merge and history (issue 5) ---
 
-// A source record as stored, with the time its content last changed (its provenance time).
+// A source record as stored, with the time (of the fetch) at which its content last changed.
 struct StoredRecord {
   std::string key;
   nlohmann::json fields = nlohmann::json::object();
@@ -118,9 +118,11 @@ struct ViewUpdate {
 };
 
 // A new snapshot of a source, as the difference to the stored one.
+// With no upserts, removals or changes it records a fetch that confirmed the stored snapshot
+// (a 304, or the same body): only the source's fetch time moves on.
 struct SourceUpdate {
   std::string source_id;
-  SystemTime fetched_at;
+  SystemTime fetched_at;  // the fetch that delivered (or confirmed) the snapshot
   uint64_t record_count = 0;  // records in the new snapshot
   std::vector<StoredRecord> upserts;
   std::vector<std::string> removed;
@@ -192,6 +194,10 @@ class Store {
 
   // A page of a view's records ordered by key. `cursor` is empty for the first page, or the
   // next_cursor of the previous page (opaque to clients). Invalid cursors are kPermanent errors.
+  // Provenance times are the latest fetch time of the source(s) each value came from, read with
+  // the records (SourceFetchTimes): a stored record stays true while its sources' records are
+  // unchanged, so a fetch that confirms them needs no rewrite of the view (the same holds for
+  // ViewRecord and ViewConflicts; as-of reads give the times recorded with that version).
   virtual Result<ViewPage> ViewRecords(const std::string& view_id, const std::string& cursor,
                                        size_t limit) = 0;
 
@@ -225,6 +231,10 @@ class Store {
   virtual Result<CommitReceipt> CommitIngest(const IngestBatch& batch) = 0;
   // A source's stored records with the time each last changed, ordered by key.
   virtual Result<std::vector<StoredRecord>> LoadSourceRecords(const std::string& source_id) = 0;
+  // Each source's latest fetch time: of the last fetch that delivered its stored snapshot or
+  // confirmed it unchanged (SourceUpdate::fetched_at). Sources never fetched are absent.
+  // Reads of view records report these as provenance times (see ViewRecords).
+  virtual Result<std::map<std::string, SystemTime>> SourceFetchTimes() = 0;
   // The definition the view's stored records were merged with (nullopt: never merged).
   virtual Result<std::optional<std::string>> ViewDefinition(const std::string& view_id) = 0;
   // Every key of a view with its sources (including keys the join leaves out), ordered by key.

@@ -1,0 +1,207 @@
+// The merge path the daemon really takes (SourceRecords → ViewIndex → merge_keys jobs in worker
+// processes → one commit), on small fixtures served by a loopback origin whose bodies the tests
+// change: provenance and `latest` follow each source's fetches, 304-like fetches included.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <map>
+#include <mutex>
+
+#include "tests/integration/daemon_process.hpp"
+#include "tests/support/origin.hpp"
+
+namespace tributary::testing {
+namespace {
+
+using nlohmann::json;
+
+const std::string kAdmin = "admin-token-0123456789abcdef";
+
+class MergePipelineTest : public ::testing::Test {
+ protected:
+  // The origin serves /<id>.json from bodies_, which tests replace.
+  void Serve(const std::string& id, const json& records) {
+    {
+      std::lock_guard lock(mu_);
+      bodies_[id] = records.dump();
+    }
+    origin_.Route("/" + id + ".json", [this, id](const test_support::RecordedRequest&) {
+      std::lock_guard lock(mu_);
+      return test_support::Response{
+          .status = 200, .headers = {{"Content-Type", "application/json"}}, .body = bodies_[id]};
+    });
+  }
+
+  // A JSON source of top-level records keyed by `key`, fetched at start and on refresh only;
+  // "price" is a number, the other fields strings.
+  json Source(const std::string& id, const std::string& key, const std::vector<std::string>& f) {
+    json fields = json::object();
+    for (const auto& name : f) fields[name] = "/" + name;
+    if (fields.contains("price")) fields["price"] = {{"select", "/price"}, {"type", "number"}};
+    return {{"id", id},      {"url", origin_.Url("/" + id + ".json")},
+            {"every", "1h"}, {"format", "json"},
+            {"key", key},    {"fields", fields}};
+  }
+
+  json Config(json sources, json views) const {
+    return {{"listen", "127.0.0.1:0"},
+            {"data_dir", dir_.path() + "/data"},
+            {"log", {{"level", "debug"}}},
+            {"fetch", {{"allow_private_networks", true}}},
+            {"workers", {{"processes", 2}}},
+            {"api", {{"tokens", {{{"token", kAdmin}, {"role", "admin"}}}}}},
+            {"sources", std::move(sources)},
+            {"views", std::move(views)}};
+  }
+
+  std::unique_ptr<DaemonProcess> Start(const json& config) {
+    std::string error;
+    auto d = DaemonProcess::Start(dir_.path(), config, &error);
+    EXPECT_NE(d, nullptr) << error;
+    return d;
+  }
+
+  static HttpReply Post(const DaemonProcess& d, const std::string& path) {
+    return HttpRequest("POST", d.base_url() + path, "", {"Authorization: Bearer " + kAdmin});
+  }
+
+  // When the source's stored records were last fetched (null before the first fetch).
+  static json FetchedAt(const DaemonProcess& d, const std::string& source) {
+    auto reply = d.Get("/api/v1/sources/" + source);
+    return reply.status == 200 ? reply.Json()["stored"]["fetched_at"] : json();
+  }
+
+  // Refreshes a source and waits until its fetch is stored (the fetch time moves on; the
+  // source's merges are committed with it). Returns the new fetch time.
+  static std::string Refresh(const DaemonProcess& d, const std::string& source) {
+    const json before = FetchedAt(d, source);
+    auto reply = Post(d, "/api/v1/sources/" + source + "/refresh");
+    EXPECT_EQ(reply.status, 202) << reply.body;
+    json now;
+    EXPECT_TRUE(WaitUntil([&] {
+      now = FetchedAt(d, source);
+      return now.is_string() && now != before;
+    })) << source
+        << "\n"
+        << d.Log();
+    return now.is_string() ? now.get<std::string>() : "";
+  }
+
+  static json Record(const DaemonProcess& d, const std::string& view, const std::string& key) {
+    auto reply = d.Get("/api/v1/views/" + view + "/records/" + key);
+    return reply.status == 200 ? reply.Json() : json();
+  }
+
+  static json AllRecords(const DaemonProcess& d, const std::string& view) {
+    auto reply = d.Get("/api/v1/views/" + view + "/records");
+    return reply.status == 200 ? reply.Json()["records"] : json();
+  }
+
+  static int64_t LatestSeq(const DaemonProcess& d) {
+    return d.Get("/api/v1/changes?limit=1").Json()["latest"].get<int64_t>();
+  }
+
+  static json ChangesSince(const DaemonProcess& d, int64_t seq, const std::string& filter) {
+    return d.Get("/api/v1/changes?since=" + std::to_string(seq) + "&limit=1000&" + filter)
+        .Json()["changes"];
+  }
+
+  static json ChangeOf(const json& changes, const std::string& key) {
+    for (const auto& c : changes) {
+      if (c["key"] == key) return c;
+    }
+    return json();
+  }
+
+  // A record without its provenance times (they follow the sources' fetches).
+  static json WithoutTimes(json record) {
+    for (auto& [field, p] : record["provenance"].items()) p.erase("fetched_at");
+    return record;
+  }
+
+  TempDir dir_;
+  test_support::TestOrigin origin_;
+  std::mutex mu_;
+  std::map<std::string, std::string> bodies_;  // Guarded by mu_.
+};
+
+TEST_F(MergePipelineTest, ProvenanceAndLatestFollowEachSourcesFetches) {
+  Serve("a", json::array({{{"id", "k1"}, {"name", "Dune"}, {"price", 10}},
+                          {{"id", "k2"}, {"name", "Emma"}, {"price", 5}}}));
+  Serve("b", json::array({{{"id", "k1"}, {"name", "Dune"}, {"price", 12}},
+                          {{"id", "k2"}, {"name", "Emma"}, {"price", 5}}}));
+  const auto config = Config(
+      {Source("a", "id", {"id", "name", "price"}), Source("b", "id", {"id", "name", "price"})},
+      {{{"id", "books"},
+        {"key", "id"},
+        {"sources", {"a", "b"}},
+        {"fields", {{"price", {{"strategy", "latest"}}}}}}});
+  auto d = Start(config);
+  ASSERT_NE(d, nullptr);
+  ASSERT_TRUE(WaitUntil([&] {
+    return Record(*d, "books", "k1")["sources"] == json({"a", "b"}) &&
+           FetchedAt(*d, "b").is_string();
+  })) << d->Log();
+
+  // a is fetched again; its body is the same, so nothing is extracted (record_count null), but
+  // its records were fetched now: their provenance says so, and a is the latest for price.
+  const std::string a1 = Refresh(*d, "a");
+  EXPECT_TRUE(d->Get("/api/v1/sources/a").Json()["last_fetch"]["record_count"].is_null());
+  json k1 = Record(*d, "books", "k1");
+  EXPECT_EQ(k1["fields"]["price"], 10);
+  EXPECT_EQ(k1["provenance"]["price"]["source"], "a");
+  EXPECT_EQ(k1["provenance"]["price"]["fetched_at"], a1);
+  EXPECT_EQ(k1["provenance"]["name"]["source"], "a");  // priority
+  EXPECT_EQ(k1["provenance"]["name"]["fetched_at"], a1);
+
+  // b is fetched: its price is the latest now; a's values keep a's fetch time.
+  const int64_t seq = LatestSeq(*d);
+  const std::string b1 = Refresh(*d, "b");
+  k1 = Record(*d, "books", "k1");
+  EXPECT_EQ(k1["fields"]["price"], 12);
+  EXPECT_EQ(k1["provenance"]["price"]["source"], "b");
+  EXPECT_EQ(k1["provenance"]["price"]["fetched_at"], b1);
+  EXPECT_EQ(k1["provenance"]["name"]["fetched_at"], a1);
+  // k2's sources agree: its price now comes from b too, but no value changed.
+  const json k2 = Record(*d, "books", "k2");
+  EXPECT_EQ(k2["provenance"]["price"]["source"], "b");
+  EXPECT_EQ(k2["provenance"]["price"]["fetched_at"], b1);
+  // One change in the history: k1's price. The fetch rewrote nothing else.
+  const json changes = ChangesSince(*d, seq, "");
+  ASSERT_EQ(changes.size(), 1u) << changes.dump();
+  EXPECT_EQ(changes[0]["view"], "books");
+  EXPECT_EQ(changes[0]["key"], "k1");
+  EXPECT_EQ(changes[0]["fields"], json({{"price", {{"before", 10}, {"after", 12}}}}));
+
+  // a again: back to a's price.
+  const std::string a2 = Refresh(*d, "a");
+  k1 = Record(*d, "books", "k1");
+  EXPECT_EQ(k1["fields"]["price"], 10);
+  EXPECT_EQ(k1["provenance"]["price"]["fetched_at"], a2);
+
+  // a drops k1's name, which b has with the same value: the value now comes from b. No value of
+  // the view changed, so the view has no change for it; the source has.
+  const int64_t before_drop = LatestSeq(*d);
+  Serve("a", json::array(
+                 {{{"id", "k1"}, {"price", 10}}, {{"id", "k2"}, {"name", "Emma"}, {"price", 5}}}));
+  Refresh(*d, "a");
+  k1 = Record(*d, "books", "k1");
+  EXPECT_EQ(k1["fields"]["name"], "Dune");
+  EXPECT_EQ(k1["provenance"]["name"]["source"], "b");
+  EXPECT_EQ(k1["provenance"]["name"]["fetched_at"], b1);
+  const json dropped = ChangesSince(*d, before_drop, "");
+  ASSERT_EQ(dropped.size(), 1u) << dropped.dump();
+  EXPECT_EQ(dropped[0]["source"], "a");
+  EXPECT_EQ(dropped[0]["fields"], json({{"name", {{"before", "Dune"}, {"after", nullptr}}}}));
+  // What was stored is what a restart finds (the restart fetches both again; either may be
+  // the latest for price, but only b has the name).
+  ASSERT_TRUE(d->Terminate());
+  d = Start(config);
+  ASSERT_NE(d, nullptr);
+  k1 = Record(*d, "books", "k1");
+  EXPECT_EQ(k1["fields"]["name"], "Dune");
+  EXPECT_EQ(k1["provenance"]["name"]["source"], "b");
+}
+
+}  // namespace
+}  // namespace tributary::testing
