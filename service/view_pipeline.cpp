@@ -211,12 +211,19 @@ void ViewPipeline::StartIngest(Task& task) {
     if (!position) continue;
     ViewWork work;
     work.view_id = v.id;
+    const auto& keyless = index.Keyless(*position);
     for (const auto& key : update->diff->touched) {
-      std::optional<std::string> view_key;
+      const nlohmann::json* fields = nullptr;
       if (auto f = update->diff->new_fields.find(key); f != update->diff->new_fields.end()) {
-        view_key = index.keys().KeyOf(*position, *f->second);
+        fields = f->second;
       }
-      index.Set(*position, key, view_key, work.touched);
+      const bool was_keyless = keyless.count(key) > 0;
+      index.Set(*position, key, fields, work.touched);
+      const bool is_keyless = keyless.count(key) > 0;
+      if (was_keyless != is_keyless) {
+        (is_keyless ? work.update.keyless_upserts : work.update.keyless_removed)
+            .push_back(storage::KeylessRecord{update->source_id, key});
+      }
     }
     // This fetch makes the source the most recently fetched: where a `latest` field can now
     // take its value, the key is merged again (keys whose outcome stays are not rewritten).
@@ -248,6 +255,11 @@ void ViewPipeline::StartRecompute(Task& task) {
   for (const auto& key : index->Keys()) work.touched.insert(key);
   for (const auto& [key, text] : index->merged()) work.touched.insert(key);
   work.update.definition = index->definition();
+  for (size_t i = 0; i < view->sources.size(); ++i) {
+    for (const auto& key : index->Keyless(i)) {
+      work.update.keyless_upserts.push_back(storage::KeylessRecord{view->sources[i].id, key});
+    }
+  }
   Logger("merge")->info("view={} full merge of {} keys", id, work.touched.size());
   views_[id] = std::move(index);
   update->views.push_back(std::move(work));

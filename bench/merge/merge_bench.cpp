@@ -204,11 +204,8 @@ int main(int argc, char** argv) {
   t = Clock::now();
   std::set<std::string> touched;
   for (const auto& key : diff.touched) {
-    std::optional<std::string> view_key;
-    if (auto f = diff.new_fields.find(key); f != diff.new_fields.end()) {
-      view_key = index.keys().KeyOf(0, *f->second);
-    }
-    index.Set(0, key, view_key, touched);
+    auto f = diff.new_fields.find(key);
+    index.Set(0, key, f != diff.new_fields.end() ? f->second : nullptr, touched);
   }
   const auto incremental =
       MergeKeys(index, sources, std::vector<std::string>(touched.begin(), touched.end()));

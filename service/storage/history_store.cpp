@@ -132,10 +132,38 @@ Status SqliteStore::ApplySourceUpdate(const SourceUpdate& update, const std::str
 Status SqliteStore::ApplyViewUpdate(const ViewUpdate& update, SystemTime time,
                                     const std::string& op) {
   if (update.replace_keys) {
-    auto erase = writer_->Prepare("DELETE FROM view_keys WHERE view_id = ?1", op);
-    if (!erase.ok()) return erase.error();
-    erase->Bind(1, update.view_id);
-    if (Status s = erase->Run(op); !s) return s;
+    for (const char* sql : {"DELETE FROM view_keys WHERE view_id = ?1",
+                            "DELETE FROM view_keyless WHERE view_id = ?1"}) {
+      auto erase = writer_->Prepare(sql, op);
+      if (!erase.ok()) return erase.error();
+      erase->Bind(1, update.view_id);
+      if (Status s = erase->Run(op); !s) return s;
+    }
+  }
+  auto keyless_each = [&](const char* sql, const std::vector<KeylessRecord>& records) -> Status {
+    if (records.empty()) return Status::Ok();
+    auto q = writer_->Prepare(sql, op);
+    if (!q.ok()) return q.error();
+    for (const auto& r : records) {
+      q->Reset();
+      q->Bind(1, update.view_id);
+      q->Bind(2, r.source_id);
+      q->Bind(3, r.key);
+      if (Status s = q->Run(op); !s) return s;
+    }
+    return Status::Ok();
+  };
+  if (Status s = keyless_each(
+          "DELETE FROM view_keyless WHERE view_id = ?1 AND source_id = ?2 AND key = ?3",
+          update.keyless_removed);
+      !s) {
+    return s;
+  }
+  if (Status s = keyless_each(
+          "INSERT OR IGNORE INTO view_keyless (view_id, source_id, key) VALUES (?1, ?2, ?3)",
+          update.keyless_upserts);
+      !s) {
+    return s;
   }
   auto erase_each = [&](const char* sql, const std::vector<std::string>& keys) -> Status {
     auto erase = writer_->Prepare(sql, op);

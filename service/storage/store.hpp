@@ -60,7 +60,7 @@ struct Change {
   std::string view_id;    // set for a view's record
   std::string source_id;  // set for a source's record
   std::string key;
-  std::string op;                  // "added", "removed" or "changed"
+  std::string op;                   // "added", "removed" or "changed"
   nlohmann::json before = nullptr;  // the fields before (null when added)
   nlohmann::json after = nullptr;   // the fields after (null when removed)
   // Field-level: {"field": {"before": …, "after": …}} for each field that differs.
@@ -103,10 +103,21 @@ struct ViewKey {
   std::map<std::string, std::vector<std::string>> duplicates;
 };
 
+// A record of one of a view's sources that has no value for the view's key (after renaming and
+// normalisers), so it is in none of the view's records; coverage reports it.
+struct KeylessRecord {
+  std::string source_id;
+  std::string key;  // the record's own key in its source
+
+  friend bool operator==(const KeylessRecord&, const KeylessRecord&) = default;
+};
+
 // The stored changes of one view in one commit. Change seq and time are assigned by the store.
 struct ViewUpdate {
   std::string view_id;
-  bool replace_keys = false;  // a full recompute: the view's keys are replaced by key_upserts
+  // A full recompute: the view's keys and keyless records are replaced by key_upserts and
+  // keyless_upserts.
+  bool replace_keys = false;
   std::optional<std::string> definition;  // the definition these records were merged with
   // Merged records stored again: with changes (see `changes`), or where only their provenance
   // moved to another source (no change row).
@@ -114,6 +125,8 @@ struct ViewUpdate {
   std::vector<std::string> removed;  // keys no longer in the view
   std::vector<ViewKey> key_upserts;
   std::vector<std::string> key_removed;
+  std::vector<KeylessRecord> keyless_upserts;
+  std::vector<KeylessRecord> keyless_removed;
   std::vector<Change> changes;
 };
 
@@ -122,7 +135,7 @@ struct ViewUpdate {
 // (a 304, or the same body): only the source's fetch time moves on.
 struct SourceUpdate {
   std::string source_id;
-  SystemTime fetched_at;  // the fetch that delivered (or confirmed) the snapshot
+  SystemTime fetched_at;      // the fetch that delivered (or confirmed) the snapshot
   uint64_t record_count = 0;  // records in the new snapshot
   std::vector<StoredRecord> upserts;
   std::vector<std::string> removed;
@@ -151,7 +164,11 @@ struct CoverageRow {
 struct ViewCoverage {
   uint64_t keys = 0;
   std::vector<CoverageRow> combinations;  // most keys first
-  std::vector<ViewKey> duplicates;        // keys some source has more than once
+  std::vector<ViewKey> duplicates;        // keys some source has more than once (first 1000)
+  // Per source with any: how many of its records have no view key, and the first of them
+  // (ordered by source, then key; at most 1000 in all).
+  std::map<std::string, uint64_t> without_key;
+  std::vector<KeylessRecord> keyless;
 };
 
 // What pruning removed in one call.

@@ -15,7 +15,7 @@ namespace {
 
 // Upper bound on a page, only so that limit + 1 cannot overflow; callers clamp to 1..1000.
 constexpr size_t kMaxRows = 1'000'000;
-// Duplicates listed by Coverage.
+// Duplicates and keyless records listed by Coverage.
 constexpr int64_t kCoverageListed = 1000;
 
 std::string Dump(const nlohmann::json& j) {
@@ -224,6 +224,31 @@ Result<ViewCoverage> SqliteStore::Coverage(const std::string& view_id) {
         for (const auto& [source, keys] : dups.items()) k.duplicates[source] = StringsOf(keys);
       }
       out.duplicates.push_back(std::move(k));
+    }
+  }
+  {
+    auto q = conn.Prepare(
+        "SELECT source_id, count(*) FROM view_keyless WHERE view_id = ?1 GROUP BY source_id", op);
+    if (!q.ok()) return q.error();
+    q->Bind(1, view_id);
+    for (;;) {
+      if (Status s = q->Step(op); !s) return s.error();
+      if (!q->HasRow()) break;
+      out.without_key[q->Text(0)] = static_cast<uint64_t>(q->Int(1));
+    }
+  }
+  {
+    auto q = conn.Prepare(
+        "SELECT source_id, key FROM view_keyless WHERE view_id = ?1 ORDER BY source_id, key "
+        "LIMIT ?2",
+        op);
+    if (!q.ok()) return q.error();
+    q->Bind(1, view_id);
+    q->Bind(2, kCoverageListed);
+    for (;;) {
+      if (Status s = q->Step(op); !s) return s.error();
+      if (!q->HasRow()) break;
+      out.keyless.push_back(KeylessRecord{q->Text(0), q->Text(1)});
     }
   }
   if (Status s = txn.Commit(); !s) return s.error();

@@ -1,6 +1,7 @@
 // The merge path the daemon really takes (SourceRecords → ViewIndex → merge_keys jobs in worker
 // processes → one commit), on small fixtures served by a loopback origin whose bodies the tests
-// change: provenance and `latest` follow each source's fetches, 304-like fetches included.
+// change: provenance and `latest` follow each source's fetches, 304-like fetches included;
+// records without a view key and duplicates show in coverage.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -201,6 +202,59 @@ TEST_F(MergePipelineTest, ProvenanceAndLatestFollowEachSourcesFetches) {
   k1 = Record(*d, "books", "k1");
   EXPECT_EQ(k1["fields"]["name"], "Dune");
   EXPECT_EQ(k1["provenance"]["name"]["source"], "b");
+}
+
+TEST_F(MergePipelineTest, CoverageShowsDuplicatesAndRecordsWithoutAKey) {
+  // a: "1" and "2" share the view key fr (after trim and casefold); "3" has no code, "4" an
+  // empty one.
+  Serve("a", json::array({{{"id", "1"}, {"code", "FR"}},
+                          {{"id", "2"}, {"code", "fr "}},
+                          {{"id", "3"}, {"name", "nowhere"}},
+                          {{"id", "4"}, {"code", ""}}}));
+  Serve("b", json::array({{{"code", "fr"}, {"name", "France"}}}));
+  const auto config =
+      Config({Source("a", "id", {"id", "code", "name"}), Source("b", "code", {"code", "name"})},
+             {{{"id", "places"},
+               {"key", "code"},
+               {"normalize", {"trim", "casefold"}},
+               {"sources", {"a", "b"}}}});
+  auto d = Start(config);
+  ASSERT_NE(d, nullptr);
+  json coverage;
+  ASSERT_TRUE(WaitUntil([&] {
+    coverage = d->Get("/api/v1/views/places/coverage").Json();
+    return coverage["keys"] == 1 && coverage["combinations"][0]["sources"] == json({"a", "b"}) &&
+           coverage["without_key"]["a"]["records"] == 2;
+  })) << coverage.dump()
+      << "\n"
+      << d->Log();
+  EXPECT_EQ(coverage["without_key"]["a"]["keys"], json({"3", "4"}));
+  EXPECT_EQ(coverage["without_key"]["b"], json({{"records", 0}, {"keys", json::array()}}));
+  ASSERT_EQ(coverage["duplicates"].size(), 1u);
+  EXPECT_EQ(coverage["duplicates"][0]["key"], "fr");
+  EXPECT_EQ(coverage["duplicates"][0]["records"], json({{"a", {"1", "2"}}}));
+
+  // 3 gets a code, 4 goes, 2 is no longer a duplicate: coverage follows incrementally.
+  Serve("a", json::array({{{"id", "1"}, {"code", "FR"}},
+                          {{"id", "2"}, {"code", "be"}},
+                          {{"id", "3"}, {"code", "DE"}}}));
+  Refresh(*d, "a");
+  coverage = d->Get("/api/v1/views/places/coverage").Json();
+  EXPECT_EQ(coverage["keys"], 3);
+  EXPECT_EQ(coverage["without_key"]["a"], json({{"records", 0}, {"keys", json::array()}}));
+  EXPECT_TRUE(coverage["duplicates"].empty()) << coverage.dump();
+
+  // One loses its key again, then the daemon restarts: the stored coverage says the same.
+  Serve("a", json::array({{{"id", "1"}, {"code", "FR"}},
+                          {{"id", "2"}, {"code", "be"}},
+                          {{"id", "3"}, {"code", " "}}}));
+  Refresh(*d, "a");
+  coverage = d->Get("/api/v1/views/places/coverage").Json();
+  EXPECT_EQ(coverage["without_key"]["a"], json({{"records", 1}, {"keys", {"3"}}}));
+  ASSERT_TRUE(d->Terminate());
+  d = Start(config);
+  ASSERT_NE(d, nullptr);
+  EXPECT_EQ(d->Get("/api/v1/views/places/coverage").Json(), coverage);
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // Reads of a view's merged records report each value's provenance time as its source's latest
-// fetch (a fetch that confirmed the snapshot included), without rewriting the records.
+// fetch (a fetch that confirmed the snapshot included), without rewriting the records; coverage
+// lists the records that have no view key.
 #include <gtest/gtest.h>
 
 #include "service/storage/sqlite_store.hpp"
@@ -103,6 +104,54 @@ TEST_F(StorageViewReads, ProvenanceTimesFollowTheSourcesLatestFetch) {
   auto then = store_->ViewRecordAsOf("v", "k", FromUnixMillis(1000));
   ASSERT_TRUE(then.ok() && then->has_value());
   EXPECT_EQ((*then)->provenance.at("name").fetched_at, FromUnixMillis(1000));
+}
+
+TEST_F(StorageViewReads, CoverageListsRecordsWithoutAViewKey) {
+  IngestBatch b;
+  b.time = FromUnixMillis(2000);
+  ViewUpdate v;
+  v.view_id = "v";
+  v.keyless_upserts = {{"a", "no-code-2"}, {"a", "no-code-1"}, {"b", "x"}};
+  b.views.push_back(v);
+  ASSERT_TRUE(store_->CommitIngest(b).ok());
+  auto coverage = store_->Coverage("v");
+  ASSERT_TRUE(coverage.ok()) << coverage.error().message;
+  EXPECT_EQ(coverage->keys, 1u);  // keyless records are in no key
+  EXPECT_EQ(coverage->without_key, (std::map<std::string, uint64_t>{{"a", 2}, {"b", 1}}));
+  EXPECT_EQ(coverage->keyless,
+            (std::vector<KeylessRecord>{{"a", "no-code-1"}, {"a", "no-code-2"}, {"b", "x"}}));
+
+  // One gets a key, one more loses it.
+  IngestBatch next;
+  next.time = FromUnixMillis(3000);
+  ViewUpdate w;
+  w.view_id = "v";
+  w.keyless_removed = {{"a", "no-code-1"}};
+  w.keyless_upserts = {{"b", "y"}};
+  next.views.push_back(w);
+  ASSERT_TRUE(store_->CommitIngest(next).ok());
+  EXPECT_EQ(store_->Coverage("v")->without_key,
+            (std::map<std::string, uint64_t>{{"a", 1}, {"b", 2}}));
+
+  // A full recompute replaces them; other views keep theirs.
+  IngestBatch other;
+  other.time = FromUnixMillis(3500);
+  ViewUpdate o;
+  o.view_id = "other";
+  o.keyless_upserts = {{"a", "z"}};
+  other.views.push_back(o);
+  ASSERT_TRUE(store_->CommitIngest(other).ok());
+  IngestBatch full;
+  full.time = FromUnixMillis(4000);
+  ViewUpdate r;
+  r.view_id = "v";
+  r.replace_keys = true;
+  r.key_upserts = {{"k", {"a", "b"}, {}}};
+  r.keyless_upserts = {{"b", "x"}};
+  full.views.push_back(r);
+  ASSERT_TRUE(store_->CommitIngest(full).ok());
+  EXPECT_EQ(store_->Coverage("v")->keyless, (std::vector<KeylessRecord>{{"b", "x"}}));
+  EXPECT_EQ(store_->Coverage("other")->keyless, (std::vector<KeylessRecord>{{"a", "z"}}));
 }
 
 }  // namespace
