@@ -1,7 +1,8 @@
 // The merge path the daemon really takes (SourceRecords → ViewIndex → merge_keys jobs in worker
 // processes → one commit), on small fixtures served by a loopback origin whose bodies the tests
 // change: provenance and `latest` follow each source's fetches, 304-like fetches included;
-// records without a view key and duplicates show in coverage.
+// records without a view key and duplicates show in coverage; an incremental merge stores what a
+// full recompute would; a changed view definition is merged again in full (reload and restart).
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -255,6 +256,104 @@ TEST_F(MergePipelineTest, CoverageShowsDuplicatesAndRecordsWithoutAKey) {
   d = Start(config);
   ASSERT_NE(d, nullptr);
   EXPECT_EQ(d->Get("/api/v1/views/places/coverage").Json(), coverage);
+}
+
+// Sources a and b over four snapshots each: values change, records come and go, a record
+// changes its key. After each step the view is what the daemon merged incrementally; a changed
+// definition that merges to the same result makes a full recompute that must find nothing to
+// change.
+TEST_F(MergePipelineTest, IncrementalMergeStoresWhatAFullRecomputeWould) {
+  const std::vector<json> a_steps = {
+      json::array({{{"id", "1"}, {"name", "Dune"}, {"price", 10}, {"tags", {"sf"}}},
+                   {{"id", "2"}, {"name", "Emma"}, {"price", 5}}}),
+      json::array({{{"id", "1"}, {"name", "Dune"}, {"price", 11}, {"tags", {"sf", "classic"}}},
+                   {{"id", "3"}, {"name", "Ulysses"}, {"price", 7}}}),
+      json::array({{{"id", "1"}, {"name", " Dune"}, {"price", 11}},
+                   {{"id", "4"}, {"name", "Ulysses"}, {"price", 7}}}),
+  };
+  const std::vector<json> b_steps = {
+      json::array({{{"id", "1"}, {"name", "DUNE"}, {"price", 12}, {"tags", {"novel"}}}}),
+      json::array({{{"id", "1"}, {"name", "dune"}, {"price", 12}},
+                   {{"id", "2"}, {"name", "Emma"}, {"price", 6}},
+                   {{"id", "3"}, {"name", "Ulysses"}}}),
+      json::array({{{"id", "1"}, {"name", "dune"}, {"price", 12}},
+                   {{"id", "2"}, {"name", "Emma"}, {"price", 6}},
+                   {{"id", "4"}, {"name", "Ulysses"}, {"price", 8}}}),
+  };
+  Serve("a", a_steps[0]);
+  Serve("b", b_steps[0]);
+  json view = {{"id", "books"},
+               {"key", "id"},
+               {"sources", {"a", "b"}},
+               {"fields",
+                {{"name", {{"strategy", "vote"}, {"compare", {{"mode", "normalized"}}}}},
+                 {"price", {{"strategy", "max"}}},
+                 {"tags", {{"strategy", "union"}}}}}};
+  auto config = Config({Source("a", "id", {"id", "name", "price", "tags"}),
+                        Source("b", "id", {"id", "name", "price", "tags"})},
+                       {view});
+  auto d = Start(config);
+  ASSERT_NE(d, nullptr);
+  ASSERT_TRUE(WaitUntil([&] {
+    return Record(*d, "books", "1")["sources"] == json({"a", "b"});
+  })) << d->Log();
+  for (size_t step = 1; step < a_steps.size(); ++step) {
+    Serve("a", a_steps[step]);
+    Refresh(*d, "a");
+    Serve("b", b_steps[step]);
+    Refresh(*d, "b");
+  }
+  // 1 from both ("Dune" and "dune" agree under normalized compare; a's spelling, b's higher
+  // price), 2 from b only, 3 gone, 4 (a's renamed 3) from both.
+  const json incremental = AllRecords(*d, "books");
+  ASSERT_EQ(incremental.size(), 3u) << incremental.dump();
+  EXPECT_EQ(incremental[0]["fields"], json({{"id", "1"}, {"name", "Dune"}, {"price", 12}}))
+      << incremental.dump();
+  EXPECT_EQ(incremental[1]["sources"], json({"b"}));
+  EXPECT_EQ(incremental[2]["key"], "4");
+  EXPECT_EQ(incremental[2]["fields"]["price"], 8);
+
+  // A definition change that merges to the same records (the default compare mode, spelled
+  // out): reloaded, the view is merged again in full, and nothing differs from what was stored.
+  const int64_t seq = LatestSeq(*d);
+  view["fields"]["tags"]["compare"] = {{"mode", "exact"}};
+  config["views"] = json::array({view});
+  std::ofstream(d->config_path()) << config.dump();
+  auto reload = Post(*d, "/api/v1/admin/reload");
+  ASSERT_EQ(reload.status, 200) << reload.body;
+  // Updates run in order: once a later fetch is stored, the recompute is too.
+  Refresh(*d, "a");
+  EXPECT_NE(d->Log().find("view=books full merge of 3 keys"), std::string::npos) << d->Log();
+  EXPECT_EQ(ChangesSince(*d, seq, "view=books"), json::array());
+  json recomputed = AllRecords(*d, "books");
+  ASSERT_EQ(recomputed.size(), incremental.size());
+  for (size_t i = 0; i < recomputed.size(); ++i) {
+    EXPECT_EQ(WithoutTimes(recomputed[i]), WithoutTimes(incremental[i]));
+  }
+
+  // A definition change that does change the result, applied by a restart: b first. Records
+  // where the sources disagree change, with field-level differences.
+  ASSERT_TRUE(d->Terminate());
+  const int64_t before_restart = seq;
+  view["sources"] = {"b", "a"};
+  view["fields"]["price"] = {{"strategy", "min"}};
+  config["views"] = json::array({view});
+  d = Start(config);
+  ASSERT_NE(d, nullptr);
+  json changes;
+  ASSERT_TRUE(WaitUntil([&] {
+    changes = ChangesSince(*d, before_restart, "view=books");
+    return changes.size() >= 2;
+  })) << d->Log();
+  ASSERT_EQ(changes.size(), 2u) << changes.dump();  // 2 has one source: unchanged
+  const json one = ChangeOf(changes, "1");
+  EXPECT_EQ(one["op"], "changed");
+  // The agreeing names now take b's spelling; the lower price wins.
+  EXPECT_EQ(one["fields"], json({{"name", {{"before", "Dune"}, {"after", "dune"}}},
+                                 {"price", {{"before", 12}, {"after", 11}}}}));
+  EXPECT_EQ(ChangeOf(changes, "4")["fields"], json({{"price", {{"before", 8}, {"after", 7}}}}));
+  EXPECT_EQ(Record(*d, "books", "1")["sources"], json({"b", "a"}));
+  EXPECT_EQ(Record(*d, "books", "4")["provenance"]["price"]["source"], "a");
 }
 
 }  // namespace
