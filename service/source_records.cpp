@@ -23,7 +23,8 @@ nlohmann::json FieldDiffJson(const nlohmann::json& before, const nlohmann::json&
 
 }  // namespace
 
-void SourceRecords::Load(std::vector<storage::StoredRecord> records) {
+void SourceRecords::Load(std::vector<storage::StoredRecord> records, SystemTime fetched_at) {
+  fetched_at_ = fetched_at;
   records_.clear();
   records_.reserve(records.size());
   for (auto& r : records) {
@@ -79,7 +80,17 @@ SourceRecords::Diff SourceRecords::Compare(const merge::SourceSnapshot& snapshot
   return diff;
 }
 
+SourceRecords::Diff SourceRecords::Confirm(const std::string& source_id,
+                                           SystemTime fetched_at) const {
+  Diff diff;
+  diff.update.source_id = source_id;
+  diff.update.fetched_at = fetched_at;
+  diff.update.record_count = records_.size();
+  return diff;
+}
+
 void SourceRecords::Apply(const Diff& diff) {
+  fetched_at_ = diff.update.fetched_at;
   for (const auto& key : diff.update.removed) records_.erase(key);
   for (const auto& r : diff.update.upserts) {
     records_[r.key] = SourceRecordState{CanonicalJson(r.fields), r.changed_at};

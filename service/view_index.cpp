@@ -8,7 +8,8 @@ ViewIndex::ViewIndex(const config::ViewConfig& view)
     : view_(view),
       definition_(CanonicalJson(view.definition)),
       keys_(view),
-      view_key_of_(view.sources.size()) {}
+      view_key_of_(view.sources.size()),
+      keyless_(view.sources.size()) {}
 
 std::optional<size_t> ViewIndex::SourceIndex(const std::string& source_id) const {
   for (size_t i = 0; i < view_.sources.size(); ++i) {
@@ -18,7 +19,14 @@ std::optional<size_t> ViewIndex::SourceIndex(const std::string& source_id) const
 }
 
 void ViewIndex::Set(size_t source_index, const std::string& source_key,
-                    const std::optional<std::string>& view_key, std::set<std::string>& touched) {
+                    const nlohmann::json* fields, std::set<std::string>& touched) {
+  std::optional<std::string> view_key;
+  if (fields != nullptr && fields->is_object()) view_key = keys_.KeyOf(source_index, *fields);
+  if (fields != nullptr && !view_key) {
+    keyless_[source_index].insert(source_key);
+  } else {
+    keyless_[source_index].erase(source_key);
+  }
   auto& of = view_key_of_[source_index];
   auto old = of.find(source_key);
   if (old != of.end()) {
@@ -48,15 +56,31 @@ void ViewIndex::Set(size_t source_index, const std::string& source_key,
 
 void ViewIndex::Build(const std::vector<const SourceRecords*>& sources) {
   std::set<std::string> ignored;
-  records_without_key_ = 0;
   for (size_t i = 0; i < sources.size() && i < view_.sources.size(); ++i) {
     if (sources[i] == nullptr) continue;
     for (const auto& [key, state] : sources[i]->records()) {
       const auto fields = nlohmann::json::parse(state.fields, nullptr, false);
-      auto view_key = fields.is_object() ? keys_.KeyOf(i, fields) : std::nullopt;
-      if (!view_key) ++records_without_key_;
-      Set(i, key, view_key, ignored);
+      Set(i, key, &fields, ignored);
       ignored.clear();
+    }
+  }
+}
+
+size_t ViewIndex::records_without_key() const {
+  size_t n = 0;
+  for (const auto& k : keyless_) n += k.size();
+  return n;
+}
+
+void ViewIndex::SharedKeys(size_t source_index, std::set<std::string>& out) const {
+  for (const auto& [source_key, view_key] : view_key_of_[source_index]) {
+    const Entry* entry = Find(view_key);
+    if (entry == nullptr) continue;
+    for (size_t i = 0; i < entry->members.size(); ++i) {
+      if (i != source_index && !entry->members[i].empty()) {
+        out.insert(view_key);
+        break;
+      }
     }
   }
 }

@@ -2,6 +2,8 @@
 // What the view pipeline knows about one view between merges: which source records fall under
 // each view key (after renaming and normalisers), and the merged record stored for each key.
 // With it, a new snapshot of one source re-merges only the keys its changed records touch.
+// Records without a value for the view key are in no entry; they are kept per source so that
+// coverage can show them (a source whose key field went missing would otherwise vanish quietly).
 // Thread safety: none; the view pipeline uses it on its thread only.
 
 #include <optional>
@@ -33,18 +35,24 @@ class ViewIndex {
   const merge::combine::KeyBuilder& keys() const { return keys_; }
   std::optional<size_t> SourceIndex(const std::string& source_id) const;
 
-  // Source `source_index`'s record `source_key` now falls under `view_key` (nullopt: removed or
-  // without a key). View keys whose members change are added to `touched`.
-  void Set(size_t source_index, const std::string& source_key,
-           const std::optional<std::string>& view_key, std::set<std::string>& touched);
+  // Source `source_index`'s record `source_key` now has `fields` (nullptr: removed); its view
+  // key is computed from them (renaming, normalisers). View keys whose members change are added
+  // to `touched`.
+  void Set(size_t source_index, const std::string& source_key, const nlohmann::json* fields,
+           std::set<std::string>& touched);
   // Indexes every record of the given sources (by position; nullptr: no records yet).
   void Build(const std::vector<const SourceRecords*>& sources);
 
   const Entry* Find(const std::string& view_key) const;
   std::vector<std::string> Keys() const;  // every view key with at least one record
+  // Adds to `out` the view keys where source `source_index` has a record and so does another
+  // source: the keys whose `latest` fields a new fetch of that source can win.
+  void SharedKeys(size_t source_index, std::set<std::string>& out) const;
   // Sources and duplicates of a view key, for coverage.
   storage::ViewKey KeyInfo(const std::string& view_key) const;
-  size_t records_without_key() const { return records_without_key_; }
+  // The source keys of source `source_index`'s records that have no view key, sorted.
+  const std::set<std::string>& Keyless(size_t source_index) const { return keyless_[source_index]; }
+  size_t records_without_key() const;
 
   // The merged records as stored (canonical JSON text of merge::ToJson), by view key.
   std::unordered_map<std::string, std::string>& merged() { return merged_; }
@@ -56,7 +64,7 @@ class ViewIndex {
   std::vector<std::unordered_map<std::string, std::string>> view_key_of_;  // per source
   std::unordered_map<std::string, Entry> entries_;
   std::unordered_map<std::string, std::string> merged_;
-  size_t records_without_key_ = 0;
+  std::vector<std::set<std::string>> keyless_;  // per source
 };
 
 }  // namespace tributary::service

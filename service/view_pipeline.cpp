@@ -37,7 +37,10 @@ struct ViewPipeline::Update {
 ViewPipeline::ViewPipeline(PipelineContext context) : ctx_(std::move(context)) {}
 
 void ViewPipeline::LoadStored(const config::Config& config) {
-  for (const auto& s : config.sources) ReloadSource(s.id);
+  auto times = ctx_.store.SourceFetchTimes();
+  for (const auto& s : config.sources) {
+    ReloadSource(s.id, times ? std::optional(FetchTimeOf(*times, s.id)) : std::nullopt);
+  }
   for (const auto& v : config.views) {
     auto stored = ctx_.store.ViewDefinition(v.id);
     const bool same = stored.ok() && *stored && **stored == CanonicalJson(v.definition);
@@ -46,14 +49,30 @@ void ViewPipeline::LoadStored(const config::Config& config) {
   }
 }
 
-void ViewPipeline::ReloadSource(const std::string& source_id) {
+SystemTime ViewPipeline::FetchTimeOf(const std::map<std::string, SystemTime>& times,
+                                     const std::string& source_id) {
+  auto it = times.find(source_id);
+  return it == times.end() ? SystemTime{} : it->second;
+}
+
+void ViewPipeline::ReloadSource(const std::string& source_id,
+                                std::optional<SystemTime> fetched_at) {
+  if (!fetched_at) {
+    auto times = ctx_.store.SourceFetchTimes();
+    if (!times) {
+      Logger("merge")->warn("source={} cannot load its fetch time: {}", source_id,
+                            times.error().message);
+      return;
+    }
+    fetched_at = FetchTimeOf(*times, source_id);
+  }
   auto records = ctx_.store.LoadSourceRecords(source_id);
   if (!records) {
     Logger("merge")->warn("source={} cannot load stored records: {}", source_id,
                           records.error().message);
     return;
   }
-  sources_[source_id].Load(std::move(records).value());
+  sources_[source_id].Load(std::move(records).value(), *fetched_at);
 }
 
 std::unique_ptr<ViewIndex> ViewPipeline::ReloadView(const config::ViewConfig& view, bool build) {
@@ -85,7 +104,13 @@ std::unique_ptr<ViewIndex> ViewPipeline::ReloadView(const config::ViewConfig& vi
 void ViewPipeline::Ingest(std::shared_ptr<const config::Config> config, storage::FetchLog log,
                           std::optional<merge::SourceSnapshot> snapshot,
                           std::function<void()> done) {
-  if (!snapshot) {
+  // A 304 or an unchanged body confirms the stored records: they were fetched now, which moves
+  // the source's fetch time (provenance, `latest`) through the queue like a new snapshot.
+  const bool confirms = !snapshot && log.error.empty() &&
+                        (log.outcome == "not_modified" || log.outcome == "unchanged") &&
+                        sources_.count(log.source_id) &&
+                        sources_.at(log.source_id).fetched_at() != SystemTime{};
+  if (!snapshot && !confirms) {
     // Only a fetch log: no merge state involved, straight to the writer.
     asio::post(ctx_.writer_io, [this, log = std::move(log), done = std::move(done)]() mutable {
       storage::IngestBatch batch;
@@ -158,10 +183,11 @@ void ViewPipeline::StartIngest(Task& task) {
   auto update = std::make_shared<Update>();
   update->task = std::move(task);
   update->started = std::chrono::system_clock::now();
-  const merge::SourceSnapshot& snapshot = *update->task.snapshot;
-  update->source_id = snapshot.source_id;
-  SourceRecords& source = sources_[snapshot.source_id];
-  update->diff = source.Compare(snapshot);
+  const auto& snapshot = update->task.snapshot;
+  update->source_id = snapshot ? snapshot->source_id : update->task.log.source_id;
+  SourceRecords& source = sources_[update->source_id];
+  update->diff = snapshot ? source.Compare(*snapshot)
+                          : source.Confirm(update->source_id, update->task.log.started);
   source.Apply(*update->diff);
 
   // The running configuration, not the one the fetch started with: a view recomputed since
@@ -182,22 +208,31 @@ void ViewPipeline::StartIngest(Task& task) {
     }
     ViewIndex& index = *it->second;
     if (index.definition() != CanonicalJson(v.definition)) continue;  // recompute follows
-    const auto position = index.SourceIndex(snapshot.source_id);
+    const auto position = index.SourceIndex(update->source_id);
     if (!position) continue;
     ViewWork work;
     work.view_id = v.id;
+    const auto& keyless = index.Keyless(*position);
     for (const auto& key : update->diff->touched) {
-      std::optional<std::string> view_key;
+      const nlohmann::json* fields = nullptr;
       if (auto f = update->diff->new_fields.find(key); f != update->diff->new_fields.end()) {
-        view_key = index.keys().KeyOf(*position, *f->second);
+        fields = f->second;
       }
-      index.Set(*position, key, view_key, work.touched);
+      const bool was_keyless = keyless.count(key) > 0;
+      index.Set(*position, key, fields, work.touched);
+      const bool is_keyless = keyless.count(key) > 0;
+      if (was_keyless != is_keyless) {
+        (is_keyless ? work.update.keyless_upserts : work.update.keyless_removed)
+            .push_back(storage::KeylessRecord{update->source_id, key});
+      }
     }
+    // This fetch makes the source the most recently fetched: where a `latest` field can now
+    // take its value, the key is merged again (keys whose outcome stays are not rewritten).
+    if (UsesLatest(v)) index.SharedKeys(*position, work.touched);
     update->views.push_back(std::move(work));
   }
-  Logger("merge")->debug("source={} {} records changed; {} view(s) to update",
-                         update->source_id, update->diff->update.changes.size(),
-                         update->views.size());
+  Logger("merge")->debug("source={} {} records changed; {} view(s) to update", update->source_id,
+                         update->diff->update.changes.size(), update->views.size());
   SubmitMerges(update);
 }
 
@@ -221,6 +256,11 @@ void ViewPipeline::StartRecompute(Task& task) {
   for (const auto& key : index->Keys()) work.touched.insert(key);
   for (const auto& [key, text] : index->merged()) work.touched.insert(key);
   work.update.definition = index->definition();
+  for (size_t i = 0; i < view->sources.size(); ++i) {
+    for (const auto& key : index->Keyless(i)) {
+      work.update.keyless_upserts.push_back(storage::KeylessRecord{view->sources[i].id, key});
+    }
+  }
   Logger("merge")->info("view={} full merge of {} keys", id, work.touched.size());
   views_[id] = std::move(index);
   update->views.push_back(std::move(work));
@@ -260,7 +300,7 @@ void ViewPipeline::SubmitMerges(const std::shared_ptr<Update>& update) {
           const auto& source = sources_[index.view().sources[i].id];
           const SourceRecordState* state = source.Find(entry->members[i].front());
           if (state == nullptr) continue;
-          item.records.push_back({i, ToUnixMillis(state->changed_at), &state->fields});
+          item.records.push_back({i, ToUnixMillis(source.fetched_at()), &state->fields});
         }
       }
       if (item.before == nullptr && item.records.empty()) continue;
@@ -294,6 +334,12 @@ void ViewPipeline::OnMergeJob(const std::shared_ptr<Update>& update, size_t w,
     } else if (auto it = views_.find(work.view_id); it != views_.end()) {
       auto& merged = it->second->merged();
       for (auto& r : *results) {
+        if (r.op == "provenance") {
+          // Same values, now from another source: stored again, no change row.
+          merged[r.key] = CanonicalJson(merge::ToJson(*r.record));
+          work.update.upserts.push_back(std::move(*r.record));
+          continue;
+        }
         storage::Change c;
         c.view_id = work.view_id;
         c.key = r.key;
@@ -389,6 +435,14 @@ void ViewPipeline::Finish(const std::shared_ptr<Update>& update) {
   busy_ = false;
   if (update->task.done) update->task.done();
   RunNext();
+}
+
+bool ViewPipeline::UsesLatest(const config::ViewConfig& view) {
+  if (view.defaults.strategy == config::MergeStrategy::kLatest) return true;
+  for (const auto& [field, rule] : view.field_rules) {
+    if (rule.strategy == config::MergeStrategy::kLatest) return true;
+  }
+  return false;
 }
 
 void ViewPipeline::Resync(const Update& update) {

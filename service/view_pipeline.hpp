@@ -10,6 +10,11 @@
 // commit fails (disk full, I/O error), the affected state is reloaded from the store, the error
 // is reported (StoreErrors, /readyz), and the source's next fetch retries against the stored
 // state. A view whose definition changed (or that is new) is recomputed in full.
+// Every record of a source counts as fetched at the source's latest fetch, including fetches
+// that confirmed the stored records (a 304 or the same body): merges give that time as the
+// provenance time and the `latest` strategy compares it. Such a fetch re-merges only the keys
+// where a `latest` field can change hands; the store reports each source's current fetch time
+// on read, so records a fetch merely confirms are not rewritten.
 // Thread safety: every method except StoreErrors runs on the pipeline thread; StoreErrors may be
 // called from any thread.
 
@@ -58,7 +63,7 @@ class ViewPipeline {
   // One queued unit of work: a source's fetch outcome, or a view's full recompute.
   struct Task {
     std::shared_ptr<const config::Config> config;
-    // Ingest.
+    // Ingest: a new snapshot, or none when the fetch confirmed the stored one.
     storage::FetchLog log;
     std::optional<merge::SourceSnapshot> snapshot;
     std::function<void()> done;
@@ -80,7 +85,12 @@ class ViewPipeline {
   // After a failed update: the in-memory state of the source and views is read back from the
   // store (what is really committed).
   void Resync(const Update& update);
-  void ReloadSource(const std::string& source_id);
+  // `fetched_at`: the source's stored fetch time when the caller has it (else read here).
+  void ReloadSource(const std::string& source_id,
+                    std::optional<SystemTime> fetched_at = std::nullopt);
+  static SystemTime FetchTimeOf(const std::map<std::string, SystemTime>& times,
+                                const std::string& source_id);
+  static bool UsesLatest(const config::ViewConfig& view);
   std::unique_ptr<ViewIndex> ReloadView(const config::ViewConfig& view, bool build);
   void SetStoreError(const std::string& source_id, std::optional<std::string> error);
 

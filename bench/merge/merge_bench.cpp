@@ -136,8 +136,9 @@ MergeCounts MergeKeys(service::ViewIndex& index,
     if (entry != nullptr) {
       for (size_t i = 0; i < entry->members.size(); ++i) {
         if (entry->members[i].empty()) continue;
-        const auto* state = sources.at(index.view().sources[i].id).Find(entry->members[i][0]);
-        item.records.push_back({i, ToUnixMillis(state->changed_at), &state->fields});
+        const auto& source = sources.at(index.view().sources[i].id);
+        const auto* state = source.Find(entry->members[i][0]);
+        item.records.push_back({i, ToUnixMillis(source.fetched_at()), &state->fields});
       }
     }
     merge::combine::AppendMergeItem(body, item);
@@ -203,11 +204,8 @@ int main(int argc, char** argv) {
   t = Clock::now();
   std::set<std::string> touched;
   for (const auto& key : diff.touched) {
-    std::optional<std::string> view_key;
-    if (auto f = diff.new_fields.find(key); f != diff.new_fields.end()) {
-      view_key = index.keys().KeyOf(0, *f->second);
-    }
-    index.Set(0, key, view_key, touched);
+    auto f = diff.new_fields.find(key);
+    index.Set(0, key, f != diff.new_fields.end() ? f->second : nullptr, touched);
   }
   const auto incremental =
       MergeKeys(index, sources, std::vector<std::string>(touched.begin(), touched.end()));

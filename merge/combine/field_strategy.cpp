@@ -128,7 +128,9 @@ std::optional<FieldOutcome> MergeField(const config::FieldRule& rule,
       const Candidate* best = nullptr;
       for (const auto& c : candidates) {
         if (c.value->is_null()) continue;
-        if (best == nullptr || c.fetched_at > best->fetched_at) best = &c;  // ties: priority
+        // Candidates carry their source's latest fetch time: the most recently fetched source
+        // with a value wins; ties go by priority.
+        if (best == nullptr || c.fetched_at > best->fetched_at) best = &c;
       }
       if (best == nullptr) return std::nullopt;
       return From(*best);
@@ -142,7 +144,12 @@ std::optional<FieldOutcome> MergeField(const config::FieldRule& rule,
       if (best == nullptr) return First(candidates, NotNull);
       FieldOutcome out = From(*best->front());
       if (best->size() > 1) {
-        for (const auto* c : *best) out.provenance.from.push_back(*c->source);
+        // Every agreeing source vouches for the value: it was fetched when the latest of them
+        // was (as for avg and union).
+        for (const auto* c : *best) {
+          out.provenance.from.push_back(*c->source);
+          out.provenance.fetched_at = std::max(out.provenance.fetched_at, c->fetched_at);
+        }
       }
       return out;
     }

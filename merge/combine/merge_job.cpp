@@ -16,6 +16,17 @@ nlohmann::json ConflictsJson(const MergedRecord& r) {
   return out;
 }
 
+// Provenance without its times: per field, the source taken and the sources that contributed.
+nlohmann::json ProvenanceSources(const nlohmann::json& provenance) {
+  nlohmann::json out = nlohmann::json::object();
+  if (!provenance.is_object()) return out;
+  for (const auto& [field, p] : provenance.items()) {
+    if (!p.is_object()) continue;
+    out[field] = {p.value("source", ""), p.value("from", nlohmann::json::array())};
+  }
+  return out;
+}
+
 }  // namespace
 
 void AppendMergeItem(std::string& body, const MergeItem& item) {
@@ -28,7 +39,7 @@ void AppendMergeItem(std::string& body, const MergeItem& item) {
   for (size_t i = 0; i < item.records.size(); ++i) {
     const auto& r = item.records[i];
     if (i > 0) body += ',';
-    body += "{\"s\":" + std::to_string(r.source_index) + ",\"at\":" + std::to_string(r.changed_ms) +
+    body += "{\"s\":" + std::to_string(r.source_index) + ",\"at\":" + std::to_string(r.fetched_ms) +
             ",\"f\":" + *r.fields + "}";
   }
   body += "]}";
@@ -70,10 +81,22 @@ Result<nlohmann::json> RunMergeJob(const config::ViewConfig& view, std::string_v
       result["after"] = nullptr;
     } else {
       nlohmann::json record = ToJson(*merged);
-      if (had && before_fields == merged->fields &&
+      const bool same_values =
+          had && before_fields == merged->fields &&
           before.value("sources", nlohmann::json::array()) == record["sources"] &&
-          before.value("conflicts", nlohmann::json::array()) == ConflictsJson(*merged)) {
-        continue;  // unchanged (provenance times alone are no change)
+          before.value("conflicts", nlohmann::json::array()) == ConflictsJson(*merged);
+      if (same_values) {
+        if (ProvenanceSources(before.value("provenance", nlohmann::json())) ==
+            ProvenanceSources(record["provenance"])) {
+          continue;  // unchanged: provenance times alone are no change (see the header)
+        }
+        results.push_back({{"key", key},
+                           {"op", "provenance"},
+                           {"before", before_fields},
+                           {"after", merged->fields},
+                           {"fields", nlohmann::json::object()},
+                           {"record", std::move(record)}});
+        continue;
       }
       result["op"] = had ? "changed" : "added";
       result["before"] = before_fields;
@@ -100,7 +123,8 @@ Result<std::vector<MergeResult>> ParseMergeResults(const nlohmann::json& reply) 
     MergeResult m;
     m.key = r.value("key", "");
     m.op = r.value("op", "");
-    if (m.key.empty() || (m.op != "added" && m.op != "removed" && m.op != "changed")) {
+    if (m.key.empty() ||
+        (m.op != "added" && m.op != "removed" && m.op != "changed" && m.op != "provenance")) {
       return Error::Permanent("merge job: malformed result");
     }
     if (auto rec = r.find("record"); rec != r.end() && rec->is_object()) {

@@ -6,11 +6,16 @@
 // splits large merges into several jobs so that a frame stays far below the frame cap.
 //
 //   body: [{"key": k, "before": <merged record JSON or null>,
-//           "records": [{"s": <source index>, "at": <changed ms>, "f": <fields>}, …]}, …]
-//   reply: {"ok": true, "results": [{"key": k, "op": "added"|"removed"|"changed",
+//           "records": [{"s": <source index>, "at": <fetched ms>, "f": <fields>}, …]}, …]
+//   reply: {"ok": true, "results": [{"key": k, "op": "added"|"removed"|"changed"|"provenance",
 //           "record": <merged record> (unless removed), "before": <fields before or null>,
 //           "after": <fields after or null>, "fields": {name: {"before", "after"}}}, …]}
-//   Unchanged keys are left out of the results.
+//   "at" is the time of the source's latest fetch (its provenance time, and what the `latest`
+//   strategy compares). Unchanged keys are left out of the results. Provenance times alone are
+//   no change: they move with every fetch, and the store reports each source's latest fetch
+//   time on read, so rewriting every record a fetch confirms would buy nothing. A record whose
+//   fields, sources and conflicts are the same but whose values now come from another source
+//   is op "provenance": the record is stored again, without a change row (no value changed).
 // Pure: no I/O. Thread safety: reentrant.
 
 #include <nlohmann/json.hpp>
@@ -27,7 +32,7 @@ namespace tributary::merge::combine {
 // Daemon side: one item of the body. `before` and record fields are JSON texts.
 struct MergeItemRecord {
   size_t source_index = 0;
-  int64_t changed_ms = 0;
+  int64_t fetched_ms = 0;  // the source's latest fetch (SourceRecords::fetched_at)
   const std::string* fields = nullptr;
 };
 struct MergeItem {
@@ -45,7 +50,7 @@ Result<nlohmann::json> RunMergeJob(const config::ViewConfig& view, std::string_v
 
 struct MergeResult {
   std::string key;
-  std::string op;                      // added, removed, changed
+  std::string op;                      // added, removed, changed, provenance
   std::optional<MergedRecord> record;  // unless removed
   nlohmann::json before;               // fields before (null when added)
   nlohmann::json after;                // fields after (null when removed)

@@ -22,7 +22,7 @@ namespace tributary::merge::combine {
 // One source record as a merge input.
 struct SourceRecordRef {
   size_t source_index = 0;  // position of its source in the view's sources
-  SystemTime fetched_at;    // when the source delivered this record (its provenance time)
+  SystemTime fetched_at;    // the source's latest fetch (provenance time; `latest` compares it)
   const nlohmann::json* fields = nullptr;  // the source's own field names
 };
 

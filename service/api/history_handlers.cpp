@@ -58,6 +58,21 @@ std::vector<std::string> SplitList(const std::string& text) {
   return out;
 }
 
+// Records no view key can be made of (the key field missing or empty after normalisers): in no
+// merged record, so coverage lists them per source, by their own keys (the first 1000 in all).
+json WithoutKeyJson(const config::ViewConfig& view, const storage::ViewCoverage& coverage) {
+  json out = json::object();
+  for (const auto& ref : view.sources) {
+    auto n = coverage.without_key.find(ref.id);
+    out[ref.id] = {{"records", n == coverage.without_key.end() ? 0 : n->second},
+                   {"keys", json::array()}};
+  }
+  for (const auto& k : coverage.keyless) {
+    if (out.contains(k.source_id)) out[k.source_id]["keys"].push_back(k.key);
+  }
+  return out;
+}
+
 }  // namespace
 
 void AddHistoryRoutes(Router& router, std::shared_ptr<const ApiContext> ctx) {
@@ -231,7 +246,8 @@ void AddHistoryRoutes(Router& router, std::shared_ptr<const ApiContext> ctx) {
                                     {"keys", coverage->keys},
                                     {"per_source", per_source},
                                     {"combinations", combinations},
-                                    {"duplicates", duplicates}});
+                                    {"duplicates", duplicates},
+                                    {"without_key", WithoutKeyJson(*view, *coverage)}});
              });
 }
 

@@ -7,7 +7,6 @@
 #include "service/storage/record_rows.hpp"
 #include "service/storage/sqlite_store.hpp"
 #include "service/storage/transaction.hpp"
-#include "service/storage/view_cursor.hpp"
 
 namespace tributary::storage {
 namespace {
@@ -134,10 +133,38 @@ Status SqliteStore::ApplySourceUpdate(const SourceUpdate& update, const std::str
 Status SqliteStore::ApplyViewUpdate(const ViewUpdate& update, SystemTime time,
                                     const std::string& op) {
   if (update.replace_keys) {
-    auto erase = writer_->Prepare("DELETE FROM view_keys WHERE view_id = ?1", op);
-    if (!erase.ok()) return erase.error();
-    erase->Bind(1, update.view_id);
-    if (Status s = erase->Run(op); !s) return s;
+    for (const char* sql : {"DELETE FROM view_keys WHERE view_id = ?1",
+                            "DELETE FROM view_keyless WHERE view_id = ?1"}) {
+      auto erase = writer_->Prepare(sql, op);
+      if (!erase.ok()) return erase.error();
+      erase->Bind(1, update.view_id);
+      if (Status s = erase->Run(op); !s) return s;
+    }
+  }
+  auto keyless_each = [&](const char* sql, const std::vector<KeylessRecord>& records) -> Status {
+    if (records.empty()) return Status::Ok();
+    auto q = writer_->Prepare(sql, op);
+    if (!q.ok()) return q.error();
+    for (const auto& r : records) {
+      q->Reset();
+      q->Bind(1, update.view_id);
+      q->Bind(2, r.source_id);
+      q->Bind(3, r.key);
+      if (Status s = q->Run(op); !s) return s;
+    }
+    return Status::Ok();
+  };
+  if (Status s = keyless_each(
+          "DELETE FROM view_keyless WHERE view_id = ?1 AND source_id = ?2 AND key = ?3",
+          update.keyless_removed);
+      !s) {
+    return s;
+  }
+  if (Status s = keyless_each(
+          "INSERT OR IGNORE INTO view_keyless (view_id, source_id, key) VALUES (?1, ?2, ?3)",
+          update.keyless_upserts);
+      !s) {
+    return s;
   }
   auto erase_each = [&](const char* sql, const std::vector<std::string>& keys) -> Status {
     auto erase = writer_->Prepare(sql, op);
@@ -318,51 +345,6 @@ Result<std::vector<ViewKey>> SqliteStore::LoadViewKeys(const std::string& view_i
   return out;
 }
 
-Result<std::optional<merge::MergedRecord>> SqliteStore::ViewRecord(const std::string& view_id,
-                                                                   const std::string& key) {
-  const std::string op = "read record of view " + view_id;
-  auto lease = readers_.Acquire();
-  if (!lease.ok()) return lease.error();
-  auto q = (*lease)->Prepare(
-      "SELECT key, fields_json, sources_json, provenance_json, conflicts_json FROM view_records "
-      "WHERE view_id = ?1 AND key = ?2",
-      op);
-  if (!q.ok()) return q.error();
-  q->Bind(1, view_id);
-  q->Bind(2, key);
-  if (Status s = q->Step(op); !s) return s.error();
-  if (!q->HasRow()) return std::optional<merge::MergedRecord>();
-  auto record = MergedRecordFromRow(*q, op);
-  if (!record.ok()) return record.error();
-  return std::optional<merge::MergedRecord>(std::move(record).value());
-}
-
-Result<std::optional<merge::MergedRecord>> SqliteStore::ViewRecordAsOf(const std::string& view_id,
-                                                                       const std::string& key,
-                                                                       SystemTime as_of) {
-  const std::string op = "read record of view " + view_id + " as of " + FormatRfc3339(as_of);
-  auto lease = readers_.Acquire();
-  if (!lease.ok()) return lease.error();
-  // The record's latest change at or before as_of says what it was then.
-  auto q = (*lease)->Prepare(
-      "SELECT op, record_json FROM changes WHERE view_id = ?1 AND source_id = '' AND key = ?2 "
-      "AND time_ms <= ?3 ORDER BY seq DESC LIMIT 1",
-      op);
-  if (!q.ok()) return q.error();
-  q->Bind(1, view_id);
-  q->Bind(2, key);
-  q->Bind(3, ToUnixMillis(as_of));
-  if (Status s = q->Step(op); !s) return s.error();
-  if (!q->HasRow() || q->Text(0) == "removed" || q->IsNull(1)) {
-    return std::optional<merge::MergedRecord>();
-  }
-  const auto j = ParseOr(q->Text(1), nullptr);
-  if (!j.is_object() || !j.contains("key")) {
-    return Error::Permanent(op + ": stored version is malformed");
-  }
-  return std::optional<merge::MergedRecord>(merge::MergedRecordFromJson(j));
-}
-
 Result<std::vector<Change>> SqliteStore::RecordHistory(const std::string& view_id,
                                                        const std::string& source_id,
                                                        const std::string& key, size_t limit) {
@@ -387,114 +369,6 @@ Result<std::vector<Change>> SqliteStore::RecordHistory(const std::string& view_i
     out.push_back(ChangeFromRow(*q));
   }
   return out;
-}
-
-Result<ViewCoverage> SqliteStore::Coverage(const std::string& view_id) {
-  const std::string op = "read coverage of view " + view_id;
-  auto lease = readers_.Acquire();
-  if (!lease.ok()) return lease.error();
-  SqliteConnection& conn = **lease;
-  Transaction txn(conn, op);  // one snapshot for the counts and the duplicates
-  if (Status s = txn.Begin(Transaction::Kind::kDeferred); !s) return s.error();
-  ViewCoverage out;
-  {
-    auto q = conn.Prepare(
-        "SELECT sources_json, count(*) FROM view_keys WHERE view_id = ?1 GROUP BY sources_json "
-        "ORDER BY count(*) DESC, sources_json",
-        op);
-    if (!q.ok()) return q.error();
-    q->Bind(1, view_id);
-    for (;;) {
-      if (Status s = q->Step(op); !s) return s.error();
-      if (!q->HasRow()) break;
-      CoverageRow row;
-      row.sources = StringsOf(ParseOr(q->Text(0), nullptr));
-      row.keys = static_cast<uint64_t>(q->Int(1));
-      out.keys += row.keys;
-      out.combinations.push_back(std::move(row));
-    }
-  }
-  {
-    auto q = conn.Prepare(
-        "SELECT key, sources_json, duplicates_json FROM view_keys WHERE view_id = ?1 AND "
-        "duplicates_json IS NOT NULL ORDER BY key LIMIT 1000",
-        op);
-    if (!q.ok()) return q.error();
-    q->Bind(1, view_id);
-    for (;;) {
-      if (Status s = q->Step(op); !s) return s.error();
-      if (!q->HasRow()) break;
-      ViewKey k;
-      k.key = q->Text(0);
-      k.sources = StringsOf(ParseOr(q->Text(1), nullptr));
-      const auto dups = ParseOr(q->Text(2), nullptr);
-      if (dups.is_object()) {
-        for (const auto& [source, keys] : dups.items()) k.duplicates[source] = StringsOf(keys);
-      }
-      out.duplicates.push_back(std::move(k));
-    }
-  }
-  if (Status s = txn.Commit(); !s) return s.error();
-  return out;
-}
-
-Result<std::vector<std::string>> SqliteStore::CoverageKeys(const std::string& view_id,
-                                                           const std::vector<std::string>& sources,
-                                                           const std::string& after_key,
-                                                           size_t limit) {
-  const std::string op = "read coverage keys of view " + view_id;
-  auto lease = readers_.Acquire();
-  if (!lease.ok()) return lease.error();
-  auto q = (*lease)->Prepare(
-      "SELECT key FROM view_keys WHERE view_id = ?1 AND sources_json = ?2 AND key > ?3 "
-      "ORDER BY key LIMIT ?4",
-      op);
-  if (!q.ok()) return q.error();
-  q->Bind(1, view_id);
-  q->Bind(2, StringList(sources));
-  q->Bind(3, after_key);
-  q->Bind(4, static_cast<int64_t>(std::clamp<size_t>(limit, 1, kMaxRows)));
-  std::vector<std::string> out;
-  for (;;) {
-    if (Status s = q->Step(op); !s) return s.error();
-    if (!q->HasRow()) break;
-    out.push_back(q->Text(0));
-  }
-  return out;
-}
-
-Result<ViewPage> SqliteStore::ViewConflicts(const std::string& view_id, const std::string& cursor,
-                                            size_t limit) {
-  const std::string op = "read conflicts of view " + view_id;
-  std::optional<std::string> after;
-  if (!cursor.empty()) {
-    after = DecodeViewCursor(cursor);
-    if (!after) return Error::Permanent("invalid cursor");
-  }
-  const size_t page_size = std::clamp<size_t>(limit, 1, kMaxRows);
-  auto lease = readers_.Acquire();
-  if (!lease.ok()) return lease.error();
-  auto q = (*lease)->Prepare(
-      "SELECT key, fields_json, sources_json, provenance_json, conflicts_json FROM view_records "
-      "WHERE view_id = ?1 AND has_conflicts = 1 AND key > ?3 ORDER BY key LIMIT ?2",
-      op);
-  if (!q.ok()) return q.error();
-  q->Bind(1, view_id);
-  q->Bind(2, static_cast<int64_t>(page_size + 1));
-  q->Bind(3, after.value_or(""));
-  ViewPage page;
-  for (;;) {
-    if (Status s = q->Step(op); !s) return s.error();
-    if (!q->HasRow()) break;
-    if (page.records.size() == page_size) {
-      page.next_cursor = EncodeViewCursor(page.records.back().key);
-      break;
-    }
-    auto record = MergedRecordFromRow(*q, op);
-    if (!record.ok()) return record.error();
-    page.records.push_back(std::move(record).value());
-  }
-  return page;
 }
 
 Result<PruneOutcome> SqliteStore::PruneHistory(std::optional<SystemTime> older_than,

@@ -138,6 +138,20 @@ CREATE TABLE fetch_validators (
 ALTER TABLE fetches ADD COLUMN outcome TEXT NOT NULL DEFAULT '';
 ALTER TABLE fetches ADD COLUMN bytes_saved INTEGER NOT NULL DEFAULT 0;
 )sql"},
+    // Records of a view's sources without a value for the view key, for coverage. Views merged
+    // before this step have none stored, and their `latest` fields were chosen by the time a
+    // record last changed rather than by the source's latest fetch: forgetting the definitions
+    // they were merged with makes the next start recompute each of them once (only records that
+    // really differ produce changes).
+    Migration{8, "keyless view records", R"sql(
+CREATE TABLE view_keyless (
+  view_id TEXT NOT NULL,
+  source_id TEXT NOT NULL,
+  key TEXT NOT NULL,
+  PRIMARY KEY (view_id, source_id, key)
+);
+DELETE FROM view_state;
+)sql"},
 };
 
 constexpr bool VersionsAreConsecutive() {

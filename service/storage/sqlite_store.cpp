@@ -11,15 +11,12 @@
 #include "service/storage/migrations.hpp"
 #include "service/storage/record_rows.hpp"
 #include "service/storage/transaction.hpp"
-#include "service/storage/view_cursor.hpp"
 
 namespace tributary::storage {
 namespace {
 
 // Read-only connections kept open between reads; more open on demand under load.
 constexpr size_t kMaxIdleReaders = 8;
-// Upper bound on a page, only so that limit + 1 cannot overflow; callers clamp to 1..1000.
-constexpr size_t kMaxPageRows = 1'000'000;
 
 std::string DumpJson(const nlohmann::json& j) {
   // Replace invalid UTF-8 rather than throw: storage must not fail on one odd byte.
@@ -311,45 +308,6 @@ Result<merge::SourceSnapshot> SqliteStore::LoadSnapshot(const std::string& sourc
   }
   if (Status s = txn.Commit(); !s) return s.error();
   return snapshot;
-}
-
-Result<ViewPage> SqliteStore::ViewRecords(const std::string& view_id, const std::string& cursor,
-                                          size_t limit) {
-  const std::string op = "read records of view " + view_id;
-  std::optional<std::string> after;
-  if (!cursor.empty()) {
-    after = DecodeViewCursor(cursor);
-    if (!after) return Error::Permanent("invalid cursor");
-  }
-  const size_t page_size = std::clamp<size_t>(limit, 1, kMaxPageRows);
-
-  auto lease = readers_.Acquire();
-  if (!lease.ok()) return lease.error();
-  // One row more than the page tells whether another page follows, without an empty last page.
-  auto query = (*lease)->Prepare(
-      after ? "SELECT key, fields_json, sources_json, provenance_json, conflicts_json FROM "
-              "view_records WHERE view_id = ?1 AND key > ?3 ORDER BY key LIMIT ?2"
-            : "SELECT key, fields_json, sources_json, provenance_json, conflicts_json FROM "
-              "view_records WHERE view_id = ?1 ORDER BY key LIMIT ?2",
-      op);
-  if (!query.ok()) return query.error();
-  query->Bind(1, view_id);
-  query->Bind(2, static_cast<int64_t>(page_size + 1));
-  if (after) query->Bind(3, *after);
-
-  ViewPage page;
-  for (;;) {
-    if (Status s = query->Step(op); !s) return s.error();
-    if (!query->HasRow()) break;
-    if (page.records.size() == page_size) {
-      page.next_cursor = EncodeViewCursor(page.records.back().key);
-      break;
-    }
-    auto record = MergedRecordFromRow(*query, op);
-    if (!record.ok()) return record.error();
-    page.records.push_back(std::move(record).value());
-  }
-  return page;
 }
 
 Result<uint64_t> SqliteStore::CountViewRecords(const std::string& view_id) {

@@ -41,8 +41,7 @@ class SqliteStore final : public Store {
   // Commits a heartbeat update; may wait for a write in progress.
   bool Writable() override;
   // fetch_history.cpp
-  Result<std::vector<FetchLog>> RecentFetches(const std::string& source_id,
-                                              size_t limit) override;
+  Result<std::vector<FetchLog>> RecentFetches(const std::string& source_id, size_t limit) override;
   // webhook_cursors.cpp
   Result<std::optional<int64_t>> WebhookCursor(const std::string& webhook_id) override;
   Status SetWebhookCursor(const std::string& webhook_id, int64_t seq) override;
@@ -51,6 +50,8 @@ class SqliteStore final : public Store {
   // history_store.cpp (issue 5)
   Result<CommitReceipt> CommitIngest(const IngestBatch& batch) override;
   Result<std::vector<StoredRecord>> LoadSourceRecords(const std::string& source_id) override;
+  // view_reads.cpp (issue 5): reads of merged records and coverage.
+  Result<std::map<std::string, SystemTime>> SourceFetchTimes() override;
   Result<std::optional<std::string>> ViewDefinition(const std::string& view_id) override;
   Result<std::vector<ViewKey>> LoadViewKeys(const std::string& view_id) override;
   Result<std::optional<merge::MergedRecord>> ViewRecord(const std::string& view_id,

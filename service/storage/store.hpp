@@ -60,7 +60,7 @@ struct Change {
   std::string view_id;    // set for a view's record
   std::string source_id;  // set for a source's record
   std::string key;
-  std::string op;                  // "added", "removed" or "changed"
+  std::string op;                   // "added", "removed" or "changed"
   nlohmann::json before = nullptr;  // the fields before (null when added)
   nlohmann::json after = nullptr;   // the fields after (null when removed)
   // Field-level: {"field": {"before": …, "after": …}} for each field that differs.
@@ -88,7 +88,7 @@ struct ViewPage {
 
 // --- Merge and history (issue 5) ---
 
-// A source record as stored, with the time its content last changed (its provenance time).
+// A source record as stored, with the time (of the fetch) at which its content last changed.
 struct StoredRecord {
   std::string key;
   nlohmann::json fields = nlohmann::json::object();
@@ -103,22 +103,39 @@ struct ViewKey {
   std::map<std::string, std::vector<std::string>> duplicates;
 };
 
+// A record of one of a view's sources that has no value for the view's key (after renaming and
+// normalisers), so it is in none of the view's records; coverage reports it.
+struct KeylessRecord {
+  std::string source_id;
+  std::string key;  // the record's own key in its source
+
+  friend bool operator==(const KeylessRecord&, const KeylessRecord&) = default;
+};
+
 // The stored changes of one view in one commit. Change seq and time are assigned by the store.
 struct ViewUpdate {
   std::string view_id;
-  bool replace_keys = false;  // a full recompute: the view's keys are replaced by key_upserts
+  // A full recompute: the view's keys and keyless records are replaced by key_upserts and
+  // keyless_upserts.
+  bool replace_keys = false;
   std::optional<std::string> definition;  // the definition these records were merged with
+  // Merged records stored again: with changes (see `changes`), or where only their provenance
+  // moved to another source (no change row).
   std::vector<merge::MergedRecord> upserts;
   std::vector<std::string> removed;  // keys no longer in the view
   std::vector<ViewKey> key_upserts;
   std::vector<std::string> key_removed;
+  std::vector<KeylessRecord> keyless_upserts;
+  std::vector<KeylessRecord> keyless_removed;
   std::vector<Change> changes;
 };
 
 // A new snapshot of a source, as the difference to the stored one.
+// With no upserts, removals or changes it records a fetch that confirmed the stored snapshot
+// (a 304, or the same body): only the source's fetch time moves on.
 struct SourceUpdate {
   std::string source_id;
-  SystemTime fetched_at;
+  SystemTime fetched_at;      // the fetch that delivered (or confirmed) the snapshot
   uint64_t record_count = 0;  // records in the new snapshot
   std::vector<StoredRecord> upserts;
   std::vector<std::string> removed;
@@ -147,7 +164,11 @@ struct CoverageRow {
 struct ViewCoverage {
   uint64_t keys = 0;
   std::vector<CoverageRow> combinations;  // most keys first
-  std::vector<ViewKey> duplicates;        // keys some source has more than once
+  std::vector<ViewKey> duplicates;        // keys some source has more than once (first 1000)
+  // Per source with any: how many of its records have no view key, and the first of them
+  // (ordered by source, then key; at most 1000 in all).
+  std::map<std::string, uint64_t> without_key;
+  std::vector<KeylessRecord> keyless;
 };
 
 // What pruning removed in one call.
@@ -190,6 +211,10 @@ class Store {
 
   // A page of a view's records ordered by key. `cursor` is empty for the first page, or the
   // next_cursor of the previous page (opaque to clients). Invalid cursors are kPermanent errors.
+  // Provenance times are the latest fetch time of the source(s) each value came from, read with
+  // the records (SourceFetchTimes): a stored record stays true while its sources' records are
+  // unchanged, so a fetch that confirms them needs no rewrite of the view (the same holds for
+  // ViewRecord and ViewConflicts; as-of reads give the times recorded with that version).
   virtual Result<ViewPage> ViewRecords(const std::string& view_id, const std::string& cursor,
                                        size_t limit) = 0;
 
@@ -225,6 +250,10 @@ class Store {
   virtual Result<CommitReceipt> CommitIngest(const IngestBatch& batch) = 0;
   // A source's stored records with the time each last changed, ordered by key.
   virtual Result<std::vector<StoredRecord>> LoadSourceRecords(const std::string& source_id) = 0;
+  // Each source's latest fetch time: of the last fetch that delivered its stored snapshot or
+  // confirmed it unchanged (SourceUpdate::fetched_at). Sources never fetched are absent.
+  // Reads of view records report these as provenance times (see ViewRecords).
+  virtual Result<std::map<std::string, SystemTime>> SourceFetchTimes() = 0;
   // The definition the view's stored records were merged with (nullopt: never merged).
   virtual Result<std::optional<std::string>> ViewDefinition(const std::string& view_id) = 0;
   // Every key of a view with its sources (including keys the join leaves out), ordered by key.

@@ -1,0 +1,181 @@
+// The merge_keys job as the daemon runs it (ViewPipeline → worker): the body the daemon builds,
+// what the worker merges and compares with the stored record, and what the daemon reads back.
+#include "merge/combine/merge_job.hpp"
+
+#include <gtest/gtest.h>
+
+#include "tests/merge/combine/combine_test_util.hpp"
+
+namespace tributary::merge::combine {
+namespace {
+
+using nlohmann::json;
+using test_util::View;
+
+constexpr int64_t kEarly = 1'000'000;
+constexpr int64_t kLate = 2'000'000;
+
+const config::ViewConfig& TwoSources() {
+  static const config::ViewConfig view = View(R"({"id": "v", "key": "id",
+      "sources": ["a", {"id": "b", "fields": {"id": "code"}}],
+      "fields": {"price": {"strategy": "latest"}}})");
+  return view;
+}
+
+// One item: key, the stored record (JSON text, "" for none) and per source (index, fetched ms,
+// fields). The texts must outlive the body, as the daemon's do.
+struct Rec {
+  size_t source = 0;
+  int64_t at = 0;
+  std::string fields;
+};
+struct Item {
+  std::string key;
+  std::string before;
+  std::vector<Rec> records;
+};
+
+std::string Body(const std::vector<Item>& items) {
+  std::string body;
+  for (const auto& it : items) {
+    MergeItem item;
+    item.key = it.key;
+    if (!it.before.empty()) item.before = &it.before;
+    for (const auto& r : it.records) item.records.push_back({r.source, r.at, &r.fields});
+    AppendMergeItem(body, item);
+  }
+  FinishMergeBody(body);
+  return body;
+}
+
+std::vector<MergeResult> RunJob(const std::vector<Item>& items,
+                                const config::ViewConfig& view = TwoSources()) {
+  auto reply = RunMergeJob(view, Body(items));
+  EXPECT_TRUE(reply.ok()) << reply.error().message;
+  if (!reply.ok()) return {};
+  auto results = ParseMergeResults(*reply);
+  EXPECT_TRUE(results.ok()) << results.error().message;
+  return results.ok() ? *results : std::vector<MergeResult>{};
+}
+
+// The stored form of a job's merged record (what the daemon keeps and sends back as "before").
+std::string Stored(const MergeResult& r) { return ToJson(*r.record).dump(); }
+
+TEST(MergeJob, AddsChangesAndRemovesWithFieldLevelDiffs) {
+  auto added = RunJob({{"k", "", {{0, kEarly, R"({"id":"k","name":"Dune","price":10})"}}}});
+  ASSERT_EQ(added.size(), 1u);
+  EXPECT_EQ(added[0].op, "added");
+  EXPECT_TRUE(added[0].before.is_null());
+  EXPECT_EQ(added[0].after, json({{"id", "k"}, {"name", "Dune"}, {"price", 10}}));
+  EXPECT_EQ(added[0].fields["name"], json({{"before", nullptr}, {"after", "Dune"}}));
+  const std::string stored = Stored(added[0]);
+
+  auto changed = RunJob({{"k", stored, {{0, kEarly, R"({"id":"k","name":"Dune","price":12})"}}}});
+  ASSERT_EQ(changed.size(), 1u);
+  EXPECT_EQ(changed[0].op, "changed");
+  EXPECT_EQ(changed[0].fields, json({{"price", {{"before", 10}, {"after", 12}}}}));
+
+  auto removed = RunJob({{"k", stored, {}}});
+  ASSERT_EQ(removed.size(), 1u);
+  EXPECT_EQ(removed[0].op, "removed");
+  EXPECT_FALSE(removed[0].record.has_value());
+  EXPECT_TRUE(removed[0].after.is_null());
+  EXPECT_EQ(removed[0].fields["name"], json({{"before", "Dune"}, {"after", nullptr}}));
+
+  // Nothing stored and nothing merged: no result.
+  EXPECT_TRUE(RunJob({{"gone", "", {}}}).empty());
+}
+
+TEST(MergeJob, ProvenanceTimeIsTheSourcesFetchAndAloneIsNoChange) {
+  auto first = RunJob({{"k", "", {{0, kEarly, R"({"id":"k","name":"Dune"})"}}}});
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_EQ(first[0].record->provenance.at("name").source, "a");
+  EXPECT_EQ(first[0].record->provenance.at("name").fetched_at, FromUnixMillis(kEarly));
+  // The same record, fetched again later: the stored record stays (the store reports the
+  // source's latest fetch time on read), so the job reports nothing.
+  EXPECT_TRUE(
+      RunJob({{"k", Stored(first[0]), {{0, kLate, R"({"id":"k","name":"Dune"})"}}}}).empty());
+}
+
+TEST(MergeJob, ProvenanceMovingToAnotherSourceIsStoredWithoutAChange) {
+  // Both sources say "Dune"; a (first by priority) gives it.
+  auto both = RunJob({{"k",
+                       "",
+                       {{0, kEarly, R"({"id":"k","name":"Dune"})"},
+                        {1, kEarly, R"({"code":"k","name":"Dune"})"}}}});
+  ASSERT_EQ(both.size(), 1u);
+  ASSERT_EQ(both[0].record->provenance.at("name").source, "a");
+  // a drops the field; b still has the same value. Fields, sources and conflicts are the same,
+  // but the value now comes from b: the record must be stored again, naming b.
+  auto dropped =
+      RunJob({{"k",
+               Stored(both[0]),
+               {{0, kLate, R"({"id":"k"})"}, {1, kEarly, R"({"code":"k","name":"Dune"})"}}}});
+  ASSERT_EQ(dropped.size(), 1u);
+  EXPECT_EQ(dropped[0].op, "provenance");
+  ASSERT_TRUE(dropped[0].record.has_value());
+  EXPECT_EQ(dropped[0].record->provenance.at("name").source, "b");
+  EXPECT_EQ(dropped[0].record->fields["name"], "Dune");
+  EXPECT_EQ(dropped[0].fields, json::object());  // no value changed
+  // Stored again as it is now: nothing more to do.
+  EXPECT_TRUE(
+      RunJob({{"k",
+               Stored(dropped[0]),
+               {{0, kLate, R"({"id":"k"})"}, {1, kEarly, R"({"code":"k","name":"Dune"})"}}}})
+          .empty());
+}
+
+TEST(MergeJob, LatestTakesTheSourceFetchedMostRecently) {
+  const std::string a = R"({"id":"k","price":10})";
+  const std::string b = R"({"code":"k","price":12})";
+  auto b_later = RunJob({{"k", "", {{0, kEarly, a}, {1, kLate, b}}}});
+  ASSERT_EQ(b_later.size(), 1u);
+  EXPECT_EQ(b_later[0].record->fields["price"], 12);
+  EXPECT_EQ(b_later[0].record->provenance.at("price").source, "b");
+  EXPECT_EQ(b_later[0].record->provenance.at("price").fetched_at, FromUnixMillis(kLate));
+  // a is fetched again, unchanged: now a is the most recently fetched and its value wins.
+  auto a_later = RunJob({{"k", Stored(b_later[0]), {{0, kLate + 1, a}, {1, kLate, b}}}});
+  ASSERT_EQ(a_later.size(), 1u);
+  EXPECT_EQ(a_later[0].op, "changed");
+  EXPECT_EQ(a_later[0].fields, json({{"price", {{"before", 12}, {"after", 10}}}}));
+  EXPECT_EQ(a_later[0].record->provenance.at("price").source, "a");
+  EXPECT_EQ(a_later[0].record->provenance.at("price").fetched_at, FromUnixMillis(kLate + 1));
+  // Fetched at the same moment: priority decides.
+  auto tie = RunJob({{"k", "", {{0, kLate, a}, {1, kLate, b}}}});
+  ASSERT_EQ(tie.size(), 1u);
+  EXPECT_EQ(tie[0].record->provenance.at("price").source, "a");
+}
+
+TEST(MergeJob, ConflictsAndJoinDecideTheResult) {
+  const auto inner = View(R"({"id": "v", "key": "id", "join": "inner", "sources": ["a", "b"]})");
+  // Only a has the key: the inner join leaves it out.
+  EXPECT_TRUE(RunJob({{"k", "", {{0, kEarly, R"({"id":"k","x":1})"}}}}, inner).empty());
+  auto both = RunJob(
+      {{"k", "", {{0, kEarly, R"({"id":"k","x":1})"}, {1, kEarly, R"({"id":"k","x":2})"}}}}, inner);
+  ASSERT_EQ(both.size(), 1u);
+  ASSERT_EQ(both[0].record->conflicts.size(), 1u);
+  EXPECT_EQ(both[0].record->conflicts[0].field, "x");
+  // A conflict that goes away is a change even when the merged value stays (priority: a's 1).
+  auto agree = RunJob({{"k",
+                        Stored(both[0]),
+                        {{0, kEarly, R"({"id":"k","x":1})"}, {1, kEarly, R"({"id":"k","x":1})"}}}},
+                      inner);
+  ASSERT_EQ(agree.size(), 1u);
+  EXPECT_EQ(agree[0].op, "changed");
+  EXPECT_TRUE(agree[0].record->conflicts.empty());
+}
+
+TEST(MergeJob, MalformedInputIsAPermanentError) {
+  for (const char* body : {"", "{}", "[1]", R"([{"before": null}])", "[{"}) {
+    auto reply = RunMergeJob(TwoSources(), body);
+    ASSERT_FALSE(reply.ok()) << body;
+    EXPECT_EQ(reply.error().error_class, ErrorClass::kPermanent) << body;
+  }
+  EXPECT_FALSE(ParseMergeResults(json{{"ok", true}}).ok());
+  EXPECT_FALSE(ParseMergeResults(json{{"results", {{{"key", "k"}, {"op", "moved"}}}}}).ok());
+  // Anything but a removal needs its record.
+  EXPECT_FALSE(ParseMergeResults(json{{"results", {{{"key", "k"}, {"op", "provenance"}}}}}).ok());
+}
+
+}  // namespace
+}  // namespace tributary::merge::combine

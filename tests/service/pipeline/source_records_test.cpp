@@ -1,0 +1,117 @@
+// A source's stored records compared with its next snapshot: records added, removed and changed
+// with field-level before/after, as the change history stores them.
+#include "service/source_records.hpp"
+
+#include <gtest/gtest.h>
+
+namespace tributary::service {
+namespace {
+
+using nlohmann::json;
+
+merge::SourceSnapshot Snapshot(int64_t ms, const std::vector<std::pair<std::string, json>>& r) {
+  merge::SourceSnapshot s{"src", FromUnixMillis(ms), {}};
+  for (const auto& [key, fields] : r) s.records.push_back({key, fields});
+  return s;
+}
+
+const storage::Change* ChangeOf(const SourceRecords::Diff& diff, const std::string& key) {
+  for (const auto& c : diff.update.changes) {
+    if (c.key == key) return &c;
+  }
+  return nullptr;
+}
+
+TEST(SourceRecords, FirstSnapshotAddsEveryRecord) {
+  SourceRecords records;
+  const auto s = Snapshot(1000, {{"a", {{"name", "A"}, {"n", 1}}}, {"b", {{"name", "B"}}}});
+  const auto diff = records.Compare(s);
+  ASSERT_EQ(diff.update.changes.size(), 2u);
+  const auto* a = ChangeOf(diff, "a");
+  ASSERT_NE(a, nullptr);
+  EXPECT_EQ(a->op, "added");
+  EXPECT_EQ(a->source_id, "src");
+  EXPECT_TRUE(a->before.is_null());
+  EXPECT_EQ(a->after, json({{"name", "A"}, {"n", 1}}));
+  EXPECT_EQ(a->fields, json({{"n", {{"before", nullptr}, {"after", 1}}},
+                             {"name", {{"before", nullptr}, {"after", "A"}}}}));
+  EXPECT_EQ(diff.update.record_count, 2u);
+  EXPECT_EQ(diff.update.fetched_at, FromUnixMillis(1000));
+  EXPECT_EQ(diff.touched.size(), 2u);
+  ASSERT_EQ(diff.new_fields.count("a"), 1u);
+  EXPECT_EQ(*diff.new_fields.at("a"), json({{"name", "A"}, {"n", 1}}));
+  records.Apply(diff);
+  EXPECT_EQ(records.size(), 2u);
+  EXPECT_EQ(records.fetched_at(), FromUnixMillis(1000));
+  ASSERT_NE(records.Find("a"), nullptr);
+  EXPECT_EQ(records.Find("a")->changed_at, FromUnixMillis(1000));
+}
+
+TEST(SourceRecords, NextSnapshotReportsAddedRemovedAndChangedFields) {
+  SourceRecords records;
+  records.Apply(records.Compare(Snapshot(
+      1000, {{"same", {{"x", 1}}}, {"gone", {{"x", 2}}}, {"edit", {{"x", 3}, {"y", "old"}}}})));
+  const auto next = Snapshot(
+      2000, {{"same", {{"x", 1}}}, {"edit", {{"x", 3}, {"y", "new"}, {"z", true}}}, {"new", {}}});
+  const auto diff = records.Compare(next);
+  // Ordered by key; the unchanged record is not reported.
+  std::vector<std::string> keys;
+  for (const auto& c : diff.update.changes) keys.push_back(c.key + ":" + c.op);
+  EXPECT_EQ(keys, (std::vector<std::string>{"edit:changed", "gone:removed", "new:added"}));
+  const auto* edit = ChangeOf(diff, "edit");
+  EXPECT_EQ(edit->before, json({{"x", 3}, {"y", "old"}}));
+  EXPECT_EQ(edit->after, json({{"x", 3}, {"y", "new"}, {"z", true}}));
+  // Field level: only the fields that differ, each with before and after.
+  EXPECT_EQ(edit->fields, json({{"y", {{"before", "old"}, {"after", "new"}}},
+                                {"z", {{"before", nullptr}, {"after", true}}}}));
+  const auto* gone = ChangeOf(diff, "gone");
+  EXPECT_EQ(gone->before, json({{"x", 2}}));
+  EXPECT_TRUE(gone->after.is_null());
+  EXPECT_EQ(gone->fields, json({{"x", {{"before", 2}, {"after", nullptr}}}}));
+  EXPECT_EQ(diff.update.removed, (std::vector<std::string>{"gone"}));
+  EXPECT_EQ(diff.update.upserts.size(), 2u);  // edit and new, not same
+  EXPECT_EQ(diff.update.record_count, 3u);
+  EXPECT_EQ(diff.new_fields.count("gone"), 0u);  // removed: no new fields
+  records.Apply(diff);
+  EXPECT_EQ(records.Find("gone"), nullptr);
+  EXPECT_EQ(records.Find("same")->changed_at, FromUnixMillis(1000));  // content unchanged
+  EXPECT_EQ(records.Find("edit")->changed_at, FromUnixMillis(2000));
+  EXPECT_EQ(records.fetched_at(), FromUnixMillis(2000));  // every record was fetched then
+  // The same snapshot again: nothing changed.
+  EXPECT_TRUE(records.Compare(next).update.changes.empty());
+}
+
+TEST(SourceRecords, FieldOrderIsNoChangeAndALaterDuplicateKeyIsIgnored) {
+  SourceRecords records;
+  records.Apply(records.Compare(Snapshot(1000, {{"k", json::parse(R"({"a":1,"b":2})")}})));
+  const auto diff = records.Compare(
+      Snapshot(2000, {{"k", json::parse(R"({"b":2,"a":1})")}, {"k", json::parse(R"({"a":9})")}}));
+  EXPECT_TRUE(diff.update.changes.empty());
+  EXPECT_EQ(diff.update.record_count, 1u);
+}
+
+TEST(SourceRecords, ConfirmMovesOnlyTheFetchTime) {
+  SourceRecords records;
+  records.Apply(records.Compare(Snapshot(1000, {{"k", {{"a", 1}}}})));
+  const auto diff = records.Confirm("src", FromUnixMillis(5000));
+  EXPECT_TRUE(diff.update.changes.empty());
+  EXPECT_TRUE(diff.update.upserts.empty());
+  EXPECT_TRUE(diff.touched.empty());
+  EXPECT_EQ(diff.update.record_count, 1u);
+  EXPECT_EQ(diff.update.fetched_at, FromUnixMillis(5000));
+  records.Apply(diff);
+  EXPECT_EQ(records.fetched_at(), FromUnixMillis(5000));
+  EXPECT_EQ(records.Find("k")->changed_at, FromUnixMillis(1000));
+}
+
+TEST(SourceRecords, LoadKeepsTheStoredTimes) {
+  SourceRecords records;
+  records.Load({{"k", {{"a", 1}}, FromUnixMillis(700)}}, FromUnixMillis(900));
+  EXPECT_EQ(records.fetched_at(), FromUnixMillis(900));
+  EXPECT_EQ(records.Find("k")->fields, R"({"a":1})");
+  EXPECT_EQ(records.Find("k")->changed_at, FromUnixMillis(700));
+  EXPECT_TRUE(records.Compare(Snapshot(1000, {{"k", {{"a", 1}}}})).update.changes.empty());
+}
+
+}  // namespace
+}  // namespace tributary::service

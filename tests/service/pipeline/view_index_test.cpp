@@ -1,0 +1,156 @@
+// The view pipeline's key index: which source records fall under each view key after renaming
+// and normalisers, which keys a changed record touches, duplicates and records without a key.
+#include "service/view_index.hpp"
+
+#include <gtest/gtest.h>
+
+#include "config/loader.hpp"
+
+namespace tributary::service {
+namespace {
+
+using nlohmann::json;
+
+config::ViewConfig View(const std::string& text) {
+  std::vector<config::ConfigError> errors;
+  auto view = config::ParseView(json::parse(text), "view", errors);
+  EXPECT_TRUE(view.has_value()) << (errors.empty() ? "" : errors.front().ToString());
+  return view.value_or(config::ViewConfig{});
+}
+
+// a keys by "code"; b names the same thing "iso" (renamed into the view's "code").
+const char* kTwoSources = R"({"id": "v", "key": "code", "normalize": ["trim", "casefold"],
+    "sources": ["a", {"id": "b", "fields": {"code": "iso"}}]})";
+
+// Source records from {key: fields}, as a fetch would leave them.
+SourceRecords Records(const std::string& id, const json& records) {
+  merge::SourceSnapshot snapshot{id, FromUnixMillis(1000), {}};
+  for (const auto& [key, fields] : records.items()) snapshot.records.push_back({key, fields});
+  SourceRecords out;
+  out.Apply(out.Compare(snapshot));
+  return out;
+}
+
+std::set<std::string> Touch(ViewIndex& index, size_t source, const std::string& key,
+                            const json* fields) {
+  std::set<std::string> touched;
+  index.Set(source, key, fields, touched);
+  return touched;
+}
+
+TEST(ViewIndex, BuildMatchesRecordsUnderNormalisedRenamedKeys) {
+  ViewIndex index(View(kTwoSources));
+  const auto a = Records("a", {{"1", {{"code", " FR "}}}, {"2", {{"code", "de"}}}});
+  const auto b = Records("b", {{"x", {{"iso", "fr"}}}, {"y", {{"iso", "IT"}}}});
+  index.Build({&a, &b});
+  auto keys = index.Keys();
+  std::sort(keys.begin(), keys.end());
+  EXPECT_EQ(keys, (std::vector<std::string>{"de", "fr", "it"}));
+  const auto* fr = index.Find("fr");
+  ASSERT_NE(fr, nullptr);
+  EXPECT_EQ(fr->members, (std::vector<std::vector<std::string>>{{"1"}, {"x"}}));
+  EXPECT_EQ(index.KeyInfo("fr").sources, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(index.KeyInfo("it").sources, (std::vector<std::string>{"b"}));
+  EXPECT_TRUE(index.KeyInfo("fr").duplicates.empty());
+  EXPECT_EQ(index.Find("FR"), nullptr);  // keys are the normalised text
+  EXPECT_EQ(index.SourceIndex("b"), 1u);
+  EXPECT_EQ(index.SourceIndex("c"), std::nullopt);
+  EXPECT_EQ(index.records_without_key(), 0u);
+}
+
+TEST(ViewIndex, DuplicatesAndRecordsWithoutKeyAreKept) {
+  ViewIndex index(View(kTwoSources));
+  // "2" and "3" normalise to the same view key; "4" has no code, "5" an empty one.
+  const auto a = Records("a", {{"1", {{"code", "fr"}}},
+                               {"3", {{"code", "DE"}}},
+                               {"2", {{"code", "de "}}},
+                               {"4", {{"name", "nowhere"}}},
+                               {"5", {{"code", ""}}}});
+  index.Build({&a, nullptr});
+  const auto info = index.KeyInfo("de");
+  EXPECT_EQ(info.sources, (std::vector<std::string>{"a"}));
+  // Sorted: the first is the one merged, whatever order the records came in.
+  EXPECT_EQ(info.duplicates, (std::map<std::string, std::vector<std::string>>{{"a", {"2", "3"}}}));
+  EXPECT_EQ(index.Keyless(0), (std::set<std::string>{"4", "5"}));
+  EXPECT_TRUE(index.Keyless(1).empty());
+  EXPECT_EQ(index.records_without_key(), 2u);
+}
+
+TEST(ViewIndex, SetTouchesTheOldAndTheNewKey) {
+  ViewIndex index(View(kTwoSources));
+  const json fr = {{"code", "FR"}}, de = {{"code", "de"}}, none = {{"name", "x"}};
+  const json fr_b = {{"iso", "fr"}};  // b's own field name
+  EXPECT_EQ(Touch(index, 0, "1", &fr), (std::set<std::string>{"fr"}));
+  EXPECT_EQ(Touch(index, 1, "x", &fr_b), (std::set<std::string>{"fr"}));
+  // Same key, new content: the key is merged again.
+  EXPECT_EQ(Touch(index, 0, "1", &fr), (std::set<std::string>{"fr"}));
+  // The record moves to another key: both are touched; fr keeps b's record.
+  EXPECT_EQ(Touch(index, 0, "1", &de), (std::set<std::string>{"fr", "de"}));
+  ASSERT_NE(index.Find("fr"), nullptr);
+  EXPECT_TRUE(index.Find("fr")->members[0].empty());
+  // It loses its key: de has no record left and goes; the record is keyless.
+  EXPECT_EQ(Touch(index, 0, "1", &none), (std::set<std::string>{"de"}));
+  EXPECT_EQ(index.Find("de"), nullptr);
+  EXPECT_EQ(index.Keyless(0), (std::set<std::string>{"1"}));
+  // It gets a key again: no longer keyless.
+  EXPECT_EQ(Touch(index, 0, "1", &fr), (std::set<std::string>{"fr"}));
+  EXPECT_TRUE(index.Keyless(0).empty());
+  // Removed (nullptr): touched, and neither indexed nor keyless.
+  EXPECT_EQ(Touch(index, 0, "1", nullptr), (std::set<std::string>{"fr"}));
+  EXPECT_EQ(Touch(index, 0, "1", &none), (std::set<std::string>{}));
+  EXPECT_EQ(Touch(index, 0, "1", nullptr), (std::set<std::string>{}));
+  EXPECT_TRUE(index.Keyless(0).empty());
+  EXPECT_EQ(index.Find("fr")->members, (std::vector<std::vector<std::string>>{{}, {"x"}}));
+}
+
+TEST(ViewIndex, IncrementalSetsEqualABuild) {
+  const auto view = View(kTwoSources);
+  const json one = {{"1", {{"code", "fr"}}}, {"2", {{"code", "de"}}}, {"3", {{"x", 1}}}};
+  const json two = {{"1", {{"code", "it"}}}, {"3", {{"code", "DE"}}}, {"4", {{"code", "fr"}}}};
+  ViewIndex incremental(view);
+  std::set<std::string> touched;
+  for (const auto& [key, fields] : one.items()) incremental.Set(0, key, &fields, touched);
+  // The second snapshot: 2 removed, the others changed or added.
+  incremental.Set(0, "2", nullptr, touched);
+  for (const auto& [key, fields] : two.items()) incremental.Set(0, key, &fields, touched);
+  ViewIndex built(view);
+  const auto records = Records("a", two);
+  built.Build({&records, nullptr});
+  auto a = incremental.Keys(), b = built.Keys();
+  std::sort(a.begin(), a.end());
+  std::sort(b.begin(), b.end());
+  EXPECT_EQ(a, b);
+  for (const auto& key : a) {
+    EXPECT_EQ(incremental.Find(key)->members, built.Find(key)->members) << key;
+  }
+  EXPECT_EQ(incremental.Keyless(0), built.Keyless(0));
+}
+
+TEST(ViewIndex, SharedKeysAreThoseAnotherSourceHasToo) {
+  ViewIndex index(View(kTwoSources));
+  const auto a = Records("a", {{"1", {{"code", "fr"}}}, {"2", {{"code", "de"}}}});
+  const auto b = Records("b", {{"x", {{"iso", "fr"}}}, {"y", {{"iso", "it"}}}});
+  index.Build({&a, &b});
+  std::set<std::string> shared;
+  index.SharedKeys(0, shared);
+  EXPECT_EQ(shared, (std::set<std::string>{"fr"}));
+  shared.clear();
+  index.SharedKeys(1, shared);
+  EXPECT_EQ(shared, (std::set<std::string>{"fr"}));
+}
+
+TEST(ViewIndex, CompositeKeysSeparateRecordsThatShareOnePart) {
+  ViewIndex index(View(R"({"id": "v", "key": ["title", "year"], "sources": ["a"],
+      "normalize": {"title": ["casefold"]}})"));
+  const auto a = Records("a", {{"1", {{"title", "The Star-Touched Queen"}, {"year", 2016}}},
+                               {"2", {{"title", "the star-touched queen"}, {"year", 2017}}},
+                               {"3", {{"title", "No Year"}}}});
+  index.Build({&a});
+  EXPECT_EQ(index.Keys().size(), 2u);
+  EXPECT_NE(index.Find(R"(["the star-touched queen","2016"])"), nullptr);
+  EXPECT_NE(index.Find(R"(["the star-touched queen","2017"])"), nullptr);
+  EXPECT_EQ(index.Keyless(0), (std::set<std::string>{"3"}));  // one part missing: no key
+}
+
+}  // namespace
+}  // namespace tributary::service
