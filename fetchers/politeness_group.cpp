@@ -50,6 +50,9 @@ PolitenessGroup::Decision PolitenessGroup::CanStart(TimePoint now) {
     if (probe_in_flight_) return {Gate::kWait, std::nullopt};
   }
   if (in_flight_ >= static_cast<size_t>(policy_.concurrency)) return {Gate::kWait, std::nullopt};
+  // With a spacing, the next request waits until the previous one went out (OnSent or
+  // OnFinish wakes the shard): only then is the time its spacing counts from known.
+  if (unsent_ > 0 && policy_.spacing.count() > 0) return {Gate::kWait, std::nullopt};
   TimePoint earliest = now;
   if (paused_until_ > earliest) earliest = paused_until_;
   if (last_start_ && *last_start_ + policy_.spacing > earliest) {
@@ -71,6 +74,7 @@ bool PolitenessGroup::OnStart(TimePoint now) {
   if (policy_.rate > 0) tokens_ = std::max(0.0, tokens_ - 1.0);
   last_start_ = now;
   ++in_flight_;
+  ++unsent_;
   ++requests_;
   if (open_ && now >= open_until_) {
     probe_in_flight_ = true;
@@ -79,8 +83,14 @@ bool PolitenessGroup::OnStart(TimePoint now) {
   return false;
 }
 
-void PolitenessGroup::OnFinish(TimePoint now, Outcome outcome) {
+void PolitenessGroup::OnSent(TimePoint now, bool first) {
+  if (first && unsent_ > 0) --unsent_;
+  if (!last_start_ || *last_start_ < now) last_start_ = now;
+}
+
+void PolitenessGroup::OnFinish(TimePoint now, Outcome outcome, bool reported_sent) {
   if (in_flight_ > 0) --in_flight_;
+  if (!reported_sent && unsent_ > 0) --unsent_;
   const bool probe = probe_in_flight_ && open_;
   if (outcome == Outcome::kFailure) {
     ++consecutive_failures_;

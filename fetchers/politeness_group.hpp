@@ -1,6 +1,6 @@
 #pragma once
 // The rules of one politeness group, as pure bookkeeping on a caller-supplied clock: at most
-// `concurrency` requests in flight, request starts at least `spacing` apart, an optional token
+// `concurrency` requests in flight, requests sent at least `spacing` apart, an optional token
 // bucket (rate, burst), a pause asked for by Retry-After, a circuit breaker (after N consecutive
 // failures the group cools down, then one probe request decides whether it reopens) and a retry
 // budget (each first attempt earns `budget_ratio` retries, capped at `budget_reserve`).
@@ -46,7 +46,14 @@ class PolitenessGroup {
   // A request starts now (after CanStart said kStart). Returns true when it is the circuit's
   // half-open probe.
   bool OnStart(TimePoint now);
-  void OnFinish(TimePoint now, Outcome outcome);
+  // A started request goes out now (its connection is up). Spacing counts from here: a start
+  // only hands the request to libcurl, and connecting can take long, so spacing counted from
+  // starts would let a slow connection's request reach the server just before the next one.
+  // `first` is false for the later requests of one attempt (redirects).
+  void OnSent(TimePoint now, bool first);
+  // `reported_sent`: whether OnSent(…, true) was called for this attempt (a failed connection
+  // sends nothing; callers that do not track sending leave it false).
+  void OnFinish(TimePoint now, Outcome outcome, bool reported_sent = false);
   // Retry-After: no request starts before `until` (a later pause wins over an earlier one).
   void PauseUntil(TimePoint until);
 
@@ -74,7 +81,8 @@ class PolitenessGroup {
   RetryPolicy retry_;
 
   size_t in_flight_ = 0;
-  std::optional<TimePoint> last_start_;
+  size_t unsent_ = 0;                    // of in_flight_: started, request not sent yet
+  std::optional<TimePoint> last_start_;  // of the latest request start or send
   double tokens_ = 1;
   TimePoint refilled_at_;
   TimePoint paused_until_{};

@@ -240,21 +240,30 @@ void Fetcher::Shard::StartAttempt(Group& group, std::unique_ptr<Job> job, TimePo
   if (job->attempts == 0) group.rules.EarnRetryBudget();
   ++job->attempts;
   auto transfer = std::make_unique<Transfer>(job->request);
-  if (Status prepared = transfer->Prepare(); !prepared) {
-    OnAttemptDone(group, std::move(job), transfer->Failed(prepared.error()));
+  Group* const g = &group;  // groups live as long as the shard's thread runs
+  // Called from inside libcurl: bookkeeping only; the pump that may start the next request of
+  // the group (after its spacing, counted from now) runs from the loop.
+  auto on_sent = [this, g](bool first) {
+    g->rules.OnSent(Clock::now(), first);
+    if (first) asio::post(io_, [this, g] { Pump(*g); });
+  };
+  if (Status prepared = transfer->Prepare(std::move(on_sent)); !prepared) {
+    OnAttemptDone(group, std::move(job), transfer->Failed(prepared.error()), false);
     return;
   }
   CURL* easy = transfer->easy();
   if (const CURLMcode mc = curl_multi_add_handle(multi_, easy); mc != CURLM_OK) {
     OnAttemptDone(group, std::move(job),
                   transfer->Failed(Error::Retryable(std::string("curl_multi_add_handle: ") +
-                                                    curl_multi_strerror(mc))));
+                                                    curl_multi_strerror(mc))),
+                  false);
     return;
   }
   transfers_.emplace(easy, Running{std::move(transfer), std::move(job), &group});
 }
 
-void Fetcher::Shard::OnAttemptDone(Group& group, std::unique_ptr<Job> job, FetchResult result) {
+void Fetcher::Shard::OnAttemptDone(Group& group, std::unique_ptr<Job> job, FetchResult result,
+                                   bool sent) {
   const TimePoint now = Clock::now();
   const FetchRequest& request = *job->request;
   const auto log = Logger("fetch");
@@ -264,7 +273,7 @@ void Fetcher::Shard::OnAttemptDone(Group& group, std::unique_ptr<Job> job, Fetch
                RedactUrl(request.url), result.error ? " error=" : "",
                result.error ? result.error->message : "", job->attempts);
   }
-  group.rules.OnFinish(now, OutcomeOf(result));
+  group.rules.OnFinish(now, OutcomeOf(result), sent);
   ReportCircuit(group);
   std::optional<std::chrono::milliseconds> retry_after;
   if (result.status == 429 || result.status == 503) {
@@ -506,8 +515,9 @@ void Fetcher::Shard::DrainCompleted() {
     Running running = std::move(it->second);
     transfers_.erase(it);
     FetchResult result = running.transfer->Finish(code);
+    const bool sent = running.transfer->sent();
     running.transfer.reset();
-    OnAttemptDone(*running.group, std::move(running.job), std::move(result));
+    OnAttemptDone(*running.group, std::move(running.job), std::move(result), sent);
   }
 }
 

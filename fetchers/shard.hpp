@@ -104,7 +104,8 @@ class Fetcher::Shard {
   void Pump(Group& group);
   void ArmGroupTimer(Group& group, TimePoint when);
   void StartAttempt(Group& group, std::unique_ptr<Job> job, TimePoint now);
-  void OnAttemptDone(Group& group, std::unique_ptr<Job> job, FetchResult result);
+  // `sent`: whether the attempt's request went out (the group was told by OnSent).
+  void OnAttemptDone(Group& group, std::unique_ptr<Job> job, FetchResult result, bool sent);
   void FailQueued(Group& group, const std::string& why);
   void Complete(std::unique_ptr<Job> job, FetchResult result);
   void Publish(const Group& group);

@@ -59,7 +59,8 @@ Transfer::~Transfer() {
   curl_slist_free_all(resolve_list_);
 }
 
-Status Transfer::Prepare() {
+Status Transfer::Prepare(std::function<void(bool first)> on_sent) {
+  on_sent_ = std::move(on_sent);
   easy_ = curl_easy_init();
   if (easy_ == nullptr) return Error::Retryable("curl_easy_init failed");
 
@@ -211,13 +212,16 @@ Status Transfer::Prepare() {
                               " is private; set fetch.allow_private_networks to allow it");
     }
   }
-  if (!request_->allow_private_networks && proxy.empty()) {
+  guard_addresses_ = !request_->allow_private_networks && proxy.empty();
+  if (guard_addresses_) {
     check("OPENSOCKETFUNCTION",
           curl_easy_setopt(easy_, CURLOPT_OPENSOCKETFUNCTION, &Transfer::OnOpenSocket));
     check("OPENSOCKETDATA", curl_easy_setopt(easy_, CURLOPT_OPENSOCKETDATA, this));
-    check("PREREQFUNCTION", curl_easy_setopt(easy_, CURLOPT_PREREQFUNCTION, &Transfer::OnPrereq));
-    check("PREREQDATA", curl_easy_setopt(easy_, CURLOPT_PREREQDATA, this));
   }
+  // Always: the guard for reused connections, and the moment the request goes out, from which
+  // the politeness group counts its spacing.
+  check("PREREQFUNCTION", curl_easy_setopt(easy_, CURLOPT_PREREQFUNCTION, &Transfer::OnPrereq));
+  check("PREREQDATA", curl_easy_setopt(easy_, CURLOPT_PREREQDATA, this));
   if (rc != CURLE_OK) {
     return Error::Permanent(std::string("libcurl refused option CURLOPT_") + failed_option + ": " +
                             curl_easy_strerror(rc));
@@ -330,21 +334,27 @@ curl_socket_t Transfer::OnOpenSocket(void* self, curlsocktype purpose,
   }
 }
 
-// CURLOPT_PREREQFUNCTION: the SSRF guard again, before any request goes out, because a connection
-// reused from the pool (opened for a transfer that allowed private networks) never passes
-// through OnOpenSocket.
+// CURLOPT_PREREQFUNCTION: called when a request is about to go out. The SSRF guard again,
+// because a connection reused from the pool (opened for a transfer that allowed private
+// networks) never passes through OnOpenSocket; then the shard is told the request is sent.
 int Transfer::OnPrereq(void* self, char* primary_ip, char* /*local_ip*/, int /*primary_port*/,
                        int /*local_port*/) noexcept {
   auto* t = static_cast<Transfer*>(self);
   try {
     // No address: no network connection (file://).
-    if (primary_ip == nullptr || *primary_ip == '\0') return CURL_PREREQFUNC_OK;
-    const std::string address(primary_ip);
-    if (!IsPrivateAddressText(address)) return CURL_PREREQFUNC_OK;
-    if (!t->refused_address_) t->refused_address_ = address;
-    return CURL_PREREQFUNC_ABORT;
+    if (t->guard_addresses_ && primary_ip != nullptr && *primary_ip != '\0') {
+      const std::string address(primary_ip);
+      if (IsPrivateAddressText(address)) {
+        if (!t->refused_address_) t->refused_address_ = address;
+        return CURL_PREREQFUNC_ABORT;
+      }
+    }
+    const bool first = !t->sent_;
+    t->sent_ = true;
+    if (t->on_sent_) t->on_sent_(first);
+    return CURL_PREREQFUNC_OK;
   } catch (...) {
-    Logger("fetch")->error("fetch={} source={} address check failed", t->id_,
+    Logger("fetch")->error("fetch={} source={} address check before sending failed", t->id_,
                            t->request_->source_id);
     return CURL_PREREQFUNC_ABORT;
   }

@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -27,7 +28,10 @@ class Transfer {
   Transfer& operator=(const Transfer&) = delete;
 
   // Creates the easy handle and sets every option; an error when libcurl refuses one.
-  Status Prepare();
+  // `on_sent` (optional) is called on the shard's thread, from inside libcurl, each time a
+  // request of this transfer is about to go out (redirects send several; `first` is true for
+  // the first): it must not call libcurl.
+  Status Prepare(std::function<void(bool first)> on_sent = {});
   CURL* easy() const { return easy_; }
   uint64_t id() const { return id_; }
 
@@ -39,6 +43,8 @@ class Transfer {
   FetchResult Failed(Error error) const;
 
   const FetchRequest& request() const { return *request_; }
+  // Whether a request of this transfer went out (a connection failure sends none).
+  bool sent() const { return sent_; }
 
  private:
   static size_t OnWrite(char* data, size_t size, size_t count, void* self) noexcept;
@@ -69,6 +75,9 @@ class Transfer {
   // Why OnWrite or OnHeader stopped the transfer, if they did.
   std::optional<std::string> abort_reason_;
   std::optional<std::string> refused_address_;  // set when the SSRF guard refused an address
+  bool guard_addresses_ = false;                // the SSRF guard judges each connection
+  std::function<void(bool first)> on_sent_;
+  bool sent_ = false;
 };
 
 }  // namespace tributary::fetchers

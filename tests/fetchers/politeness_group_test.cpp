@@ -47,6 +47,42 @@ TEST_F(GroupTest, SpacingSeparatesRequestStarts) {
   EXPECT_EQ(group.CanStart(now_ + milliseconds(300)).gate, Gate::kStart);
 }
 
+TEST_F(GroupTest, SpacingCountsFromWhenTheRequestWentOut) {
+  // A connection that takes 70 ms: the next request is spaced from the moment the first one was
+  // sent, so the server sees them at least the spacing apart.
+  GroupPolicy g;
+  g.spacing = milliseconds(250);
+  g.concurrency = 4;
+  auto group = Make(g);
+  group.OnStart(now_);
+  // Not sent yet: nothing else starts (no timer either: sending or finishing wakes the shard).
+  const auto connecting = group.CanStart(now_ + milliseconds(300));
+  EXPECT_EQ(connecting.gate, Gate::kWait);
+  EXPECT_FALSE(connecting.wake);
+  group.OnSent(now_ + milliseconds(70), true);
+  const auto spaced = group.CanStart(now_ + milliseconds(250));
+  ASSERT_EQ(spaced.gate, Gate::kWait);
+  EXPECT_EQ(*spaced.wake, now_ + milliseconds(320));
+  EXPECT_EQ(group.CanStart(now_ + milliseconds(320)).gate, Gate::kStart);
+  // A redirect's later request moves the mark too.
+  group.OnSent(now_ + milliseconds(400), false);
+  EXPECT_EQ(*group.CanStart(now_ + milliseconds(450)).wake, now_ + milliseconds(650));
+  group.OnFinish(now_ + milliseconds(500), Outcome::kSuccess, true);
+  // An attempt whose connection failed sent nothing: finishing it frees the gate.
+  group.OnStart(now_ + milliseconds(700));
+  EXPECT_FALSE(group.CanStart(now_ + milliseconds(1000)).wake);
+  group.OnFinish(now_ + milliseconds(800), Outcome::kFailure, false);
+  EXPECT_EQ(group.CanStart(now_ + milliseconds(950)).gate, Gate::kStart);
+}
+
+TEST_F(GroupTest, WithoutSpacingConnectingRequestsDoNotHoldOthersBack) {
+  GroupPolicy g;
+  g.concurrency = 3;
+  auto group = Make(g);
+  group.OnStart(now_);
+  EXPECT_EQ(group.CanStart(now_).gate, Gate::kStart);
+}
+
 TEST_F(GroupTest, TokenBucketAllowsABurstThenTheRate) {
   GroupPolicy g;
   g.rate = 5;  // one token every 200 ms
