@@ -65,7 +65,8 @@ int main(int argc, char** argv) {
   Fetcher fetcher(tributary::fetchers::FetcherOptions{threads});
   std::mutex mu;
   std::condition_variable cv;
-  size_t done = 0;  // Guarded by mu.
+  size_t done = 0;         // Guarded by mu.
+  std::string first_error;  // Guarded by mu.
   std::atomic<uint64_t> bytes{0};
   std::atomic<uint64_t> failures{0};
   std::atomic<uint64_t> digest{0};
@@ -83,8 +84,12 @@ int main(int argc, char** argv) {
       digest.fetch_xor(XXH3_64bits(result.body.data(), result.body.size()),
                        std::memory_order_relaxed);
       bytes.fetch_add(result.body.size(), std::memory_order_relaxed);
-      if (result.error || result.status != 200) failures.fetch_add(1, std::memory_order_relaxed);
+      const bool failed = result.error || result.status != 200;
+      if (failed) failures.fetch_add(1, std::memory_order_relaxed);
       std::lock_guard lock(mu);
+      if (failed && first_error.empty()) {
+        first_error = result.error ? result.error->message : "HTTP " + std::to_string(result.status);
+      }
       if (++done == urls.size()) cv.notify_one();
     });
   }
@@ -95,6 +100,7 @@ int main(int argc, char** argv) {
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   fetcher.Stop();
+  if (!first_error.empty()) std::cerr << "fetch_bench: first failure: " << first_error << "\n";
   std::cout << nlohmann::json{{"pages", urls.size()},
                               {"seconds", seconds},
                               {"pages_per_s", static_cast<double>(urls.size()) / seconds},
