@@ -1,5 +1,7 @@
 #include "service/api/http_util.hpp"
 
+#define XXH_INLINE_ALL
+#include <xxhash.h>
 #include <zlib.h>
 
 #include <cctype>
@@ -30,11 +32,8 @@ std::string_view Opaque(std::string_view tag) {
 }  // namespace
 
 std::string EntityTag(std::string_view body) {
-  uint64_t h = 14695981039346656037ull;
-  for (unsigned char c : body) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
+  // XXH3 hashes at memory speed: every read response is hashed, pages are tens of KiB.
+  const uint64_t h = XXH3_64bits(body.data(), body.size());
   char buf[24];
   std::snprintf(buf, sizeof buf, "\"%016llx\"", static_cast<unsigned long long>(h));
   return buf;

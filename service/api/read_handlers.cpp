@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <boost/url/encode.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
+#include <functional>
+#include <utility>
 #include <set>
 
 #include "common/time.hpp"
@@ -10,7 +12,9 @@
 #include "config/loader.hpp"
 #include "service/api/record_format.hpp"
 #include "service/api/record_query.hpp"
+#include "service/api/response_cache.hpp"
 #include "service/api/routes.hpp"
+#include "service/storage/view_cursor.hpp"
 
 namespace tributary::service::api {
 namespace {
@@ -139,8 +143,17 @@ std::vector<std::string> SourceFields(const config::SourceConfig& s) {
 }
 
 // Builds the response for a record listing: query parameters, query, format.
-Response ServeRecords(const RequestContext& r, const ApiContext& ctx,
-                      const std::vector<json>& records, const std::vector<std::string>& fields) {
+// Where ServeRecords reads records from: every record (then filtered, sorted and paged here),
+// and, when the store can, one page of records in key order with the total count.
+struct RecordSource {
+  std::function<Result<std::vector<json>>()> all;
+  // (key after which to start, or empty; page size) -> records and whether more follow.
+  std::function<Result<std::pair<std::vector<json>, bool>>(const std::string&, size_t)> key_range;
+  std::function<Result<uint64_t>()> count;
+};
+
+Response ServeRecords(const RequestContext& r, const ApiContext& ctx, const RecordSource& source,
+                      const std::vector<std::string>& fields) {
   const auto& api = ctx.config()->api;
   const auto format = ChooseRecordFormat(r.Query("format"), r.request[http::field::accept]);
   if (!format.format) {
@@ -156,7 +169,27 @@ Response ServeRecords(const RequestContext& r, const ApiContext& ctx,
                                 {api.default_page_size, api.max_page_size}, query)) {
     return ParameterError(r.request, e->parameter, e->message);
   }
-  const auto page = RunRecordQuery(query, records);
+  // Records in key order, unfiltered (the common case): read only the page, not the view.
+  std::vector<json> records;
+  QueryPage page;
+  if (IsKeyRange(query) && source.key_range && source.count) {
+    const std::string after = query.after ? query.after->back().get<std::string>() : "";
+    auto range = source.key_range(after, query.limit);
+    if (!range) return StoreError(r.request, range.error());
+    auto count = source.count();
+    if (!count) return StoreError(r.request, count.error());
+    records = std::move(range->first);
+    for (const auto& rec : records) page.records.push_back(&rec);
+    page.matched = *count;
+    if (range->second && !records.empty()) {
+      page.next_cursor = EncodeCursor(query, {}, records.back().value("key", ""));
+    }
+  } else {
+    auto all = source.all();
+    if (!all) return StoreError(r.request, all.error());
+    records = std::move(all).value();
+    page = RunRecordQuery(query, records);
+  }
   std::vector<json> out;
   out.reserve(page.records.size());
   for (const auto* rec : page.records) out.push_back(Project(query, *rec));
@@ -180,9 +213,49 @@ Response ServeRecords(const RequestContext& r, const ApiContext& ctx,
   return response;
 }
 
+// Rendered record pages kept until the next commit or reload (response_cache.hpp).
+constexpr size_t kResponseCacheBytes = 64 << 20;
+
+// What a records response depends on besides the stored data and the configuration: the path,
+// the query parameters (decoded, each length-prefixed so no two requests share a key) and Accept.
+std::string CacheKey(const RequestContext& r) {
+  std::string key = r.path;
+  auto add = [&key](std::string_view part) {
+    key += '\x1f';
+    key += std::to_string(part.size());
+    key += ':';
+    key += part;
+  };
+  for (const auto& [name, value] : r.query) {
+    add(name);
+    add(value);
+  }
+  add(r.request[http::field::accept]);
+  return key;
+}
+
+// The cached response when the store has not committed since it was rendered under this
+// configuration; otherwise `render`, kept when it is a 200.
+Response Cached(const RequestContext& r, const ApiContext& ctx, ResponseCache& cache,
+                const std::shared_ptr<const config::Config>& config,
+                const std::function<Response()>& render) {
+  const auto generation = ctx.store->CommittedGeneration();  // before reading: see store.hpp
+  if (!generation) return render();
+  const std::string key = CacheKey(r);
+  if (auto hit = cache.Find(key, *generation, config.get())) {
+    hit->version(r.request.version());
+    hit->keep_alive(r.request.keep_alive());
+    return std::move(*hit);
+  }
+  Response response = render();
+  if (response.result() == http::status::ok) cache.Store(key, *generation, config, response);
+  return response;
+}
+
 }  // namespace
 
 void AddReadRoutes(Router& router, std::shared_ptr<const ApiContext> ctx) {
+  auto cache = std::make_shared<ResponseCache>(kResponseCacheBytes);
   router.Add(http::verb::get, "/api/v1/sources", Access::kRead, [ctx](const RequestContext& r) {
     const auto config = ctx->config();
     json sources = json::array();
@@ -212,7 +285,7 @@ void AddReadRoutes(Router& router, std::shared_ptr<const ApiContext> ctx) {
              });
 
   router.Add(http::verb::get, "/api/v1/sources/{id}/records", Access::kRead,
-             [ctx](const RequestContext& r) {
+             [ctx, cache](const RequestContext& r) {
                const auto config = ctx->config();
                const auto& id = r.path_params.at("id");
                const auto* source = config->FindSource(id);
@@ -220,12 +293,18 @@ void AddReadRoutes(Router& router, std::shared_ptr<const ApiContext> ctx) {
                  return JsonError(r.request, http::status::not_found, "not_found",
                                   "unknown source \"" + id + "\"");
                }
-               auto snapshot = ctx->store->LoadSnapshot(id);
-               if (!snapshot) return StoreError(r.request, snapshot.error());
-               std::vector<json> records;
-               records.reserve(snapshot->records.size());
-               for (const auto& rec : snapshot->records) records.push_back(merge::ToJson(rec));
-               return ServeRecords(r, *ctx, records, SourceFields(*source));
+               RecordSource records;
+               records.all = [&]() -> Result<std::vector<json>> {
+                 auto snapshot = ctx->store->LoadSnapshot(id);
+                 if (!snapshot) return snapshot.error();
+                 std::vector<json> out;
+                 out.reserve(snapshot->records.size());
+                 for (const auto& rec : snapshot->records) out.push_back(merge::ToJson(rec));
+                 return out;
+               };
+               return Cached(r, *ctx, *cache, config, [&] {
+                 return ServeRecords(r, *ctx, records, SourceFields(*source));
+               });
              });
 
   router.Add(http::verb::get, "/api/v1/views", Access::kRead, [ctx](const RequestContext& r) {
@@ -245,7 +324,7 @@ void AddReadRoutes(Router& router, std::shared_ptr<const ApiContext> ctx) {
   });
 
   router.Add(http::verb::get, "/api/v1/views/{id}/records", Access::kRead,
-             [ctx](const RequestContext& r) {
+             [ctx, cache](const RequestContext& r) {
                const auto config = ctx->config();
                const auto& id = r.path_params.at("id");
                const auto* view = config->FindView(id);
@@ -253,16 +332,33 @@ void AddReadRoutes(Router& router, std::shared_ptr<const ApiContext> ctx) {
                  return JsonError(r.request, http::status::not_found, "not_found",
                                   "unknown view \"" + id + "\"");
                }
+               RecordSource records;
                // Every record of the view, read in store pages (one consistent query each).
-               std::vector<json> records;
-               std::string cursor;
-               do {
-                 auto page = ctx->store->ViewRecords(id, cursor, 1000);
-                 if (!page) return StoreError(r.request, page.error());
-                 for (const auto& rec : page->records) records.push_back(merge::ToJson(rec));
-                 cursor = page->next_cursor;
-               } while (!cursor.empty());
-               return ServeRecords(r, *ctx, records, ViewFields(*config, *view));
+               records.all = [&]() -> Result<std::vector<json>> {
+                 std::vector<json> out;
+                 std::string cursor;
+                 do {
+                   auto page = ctx->store->ViewRecords(id, cursor, 1000);
+                   if (!page) return page.error();
+                   for (const auto& rec : page->records) out.push_back(merge::ToJson(rec));
+                   cursor = page->next_cursor;
+                 } while (!cursor.empty());
+                 return out;
+               };
+               records.key_range = [&](const std::string& after, size_t limit)
+                   -> Result<std::pair<std::vector<json>, bool>> {
+                 auto page = ctx->store->ViewRecords(
+                     id, after.empty() ? "" : storage::EncodeViewCursor(after), limit);
+                 if (!page) return page.error();
+                 std::vector<json> out;
+                 out.reserve(page->records.size());
+                 for (const auto& rec : page->records) out.push_back(merge::ToJson(rec));
+                 return std::make_pair(std::move(out), !page->next_cursor.empty());
+               };
+               records.count = [&] { return ctx->store->CountViewRecords(id); };
+               return Cached(r, *ctx, *cache, config, [&] {
+                 return ServeRecords(r, *ctx, records, ViewFields(*config, *view));
+               });
              });
 }
 

@@ -478,13 +478,20 @@ QueryPage RunRecordQuery(const RecordQuery& query, const std::vector<json>& reco
   for (size_t i = 0; i < take; ++i) page.records.push_back(begin[i].record);
   if (available > take && take > 0) {
     const Row& last = begin[take - 1];
-    json after = json::array();
-    for (const auto& v : last.values) after.push_back(v);
-    after.push_back(*last.key);
-    const json token = {{"v", kCursorVersion}, {"sort", query.sort_text}, {"after", after}};
-    page.next_cursor = Base64UrlEncode(token.dump(-1, ' ', false, json::error_handler_t::replace));
+    page.next_cursor = EncodeCursor(query, last.values, *last.key);
   }
   return page;
+}
+
+bool IsKeyRange(const RecordQuery& query) { return query.filters.empty() && query.sort.empty(); }
+
+std::string EncodeCursor(const RecordQuery& query, const std::vector<json>& sort_values,
+                         const std::string& key) {
+  json after = json::array();
+  for (const auto& v : sort_values) after.push_back(v);
+  after.push_back(key);
+  const json token = {{"v", kCursorVersion}, {"sort", query.sort_text}, {"after", after}};
+  return Base64UrlEncode(token.dump(-1, ' ', false, json::error_handler_t::replace));
 }
 
 json Project(const RecordQuery& query, const json& record) {

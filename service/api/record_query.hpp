@@ -80,6 +80,13 @@ struct QueryPage {
   size_t matched = 0;                          // records passing the filters (all pages)
 };
 
+// True when the query keeps every record in key order (no filter, no sort): a page is then a
+// range of keys, which a store can read without reading the other records.
+bool IsKeyRange(const RecordQuery& query);
+// The cursor that resumes after the record with these sort values and key.
+std::string EncodeCursor(const RecordQuery& query, const std::vector<nlohmann::json>& sort_values,
+                         const std::string& key);
+
 // Filters, sorts and pages `records` (which must outlive the page).
 QueryPage RunRecordQuery(const RecordQuery& query, const std::vector<nlohmann::json>& records);
 

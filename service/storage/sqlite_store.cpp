@@ -81,6 +81,18 @@ Status ConfigureWriter(SqliteConnection& conn) {
   return conn.Exec("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON", op);
 }
 
+// WAL frames after which a commit checkpoints: SQLite's own default (wal_autocheckpoint).
+constexpr int kAutoCheckpointFrames = 1000;
+
+// The writer's WAL hook: SQLite calls it after each commit, once the commit is visible to other
+// connections. It counts the commit (CommittedGeneration) and does what the default hook it
+// replaces did: a passive checkpoint once the log holds kAutoCheckpointFrames frames.
+int OnWalCommit(void* generation, sqlite3* db, const char* database, int frames) {
+  static_cast<std::atomic<uint64_t>*>(generation)->fetch_add(1, std::memory_order_acq_rel);
+  if (frames >= kAutoCheckpointFrames) sqlite3_wal_checkpoint(db, database);
+  return SQLITE_OK;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& data_dir) {
@@ -119,8 +131,11 @@ SqliteStore::SqliteStore(std::string db_path, std::unique_ptr<SqliteConnection> 
                          int migrations_applied)
     : db_path_(std::move(db_path)),
       migrations_applied_(migrations_applied),
+      generation_(std::make_unique<std::atomic<uint64_t>>(1)),
       writer_(std::move(writer)),
-      readers_(db_path_, kMaxIdleReaders) {}
+      readers_(db_path_, kMaxIdleReaders) {
+  sqlite3_wal_hook(writer_->handle(), &OnWalCommit, generation_.get());
+}
 
 Status SqliteStore::CommitFetch(const FetchLog& fetch, const merge::SourceSnapshot* snapshot) {
   const std::string op = "commit fetch for source " + fetch.source_id;

@@ -40,6 +40,9 @@ class SqliteStore final : public Store {
   Result<uint64_t> CountViewConflicts(const std::string& view_id) override;
   // Commits a heartbeat update; may wait for a write in progress.
   bool Writable() override;
+  std::optional<uint64_t> CommittedGeneration() const override {
+    return generation_->load(std::memory_order_acquire);
+  }
   // fetch_history.cpp
   Result<std::vector<FetchLog>> RecentFetches(const std::string& source_id, size_t limit) override;
   // webhook_cursors.cpp
@@ -112,6 +115,10 @@ class SqliteStore final : public Store {
   // Constant after construction.
   const std::string db_path_;
   const int migrations_applied_;
+
+  // Bumped by the writer connection's WAL hook, after each commit (CommittedGeneration). Declared
+  // before writer_, so it outlives the connection whose hook holds its address.
+  std::unique_ptr<std::atomic<uint64_t>> generation_;
 
   std::mutex writer_mu_;
   // Guarded by writer_mu_.

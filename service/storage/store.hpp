@@ -226,6 +226,12 @@ class Store {
   // True when the store can currently write (for /readyz).
   virtual bool Writable() = 0;
 
+  // A number that grows after every committed write (never before the commit is visible to
+  // reads). A read made after observing generation G sees every write up to G, so a result
+  // computed after reading G stays true while the generation is still G: readers cache on it.
+  // nullopt: the store cannot tell (do not cache).
+  virtual std::optional<uint64_t> CommittedGeneration() const { return std::nullopt; }
+
   // --- Change history (issue 5). The defaults describe a store without history. ---
   // Up to `limit` changes with seq > after_seq that match `filter`, in seq order.
   virtual Result<ChangePage> ChangesSince(int64_t after_seq, size_t limit,

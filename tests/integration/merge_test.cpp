@@ -155,6 +155,16 @@ TEST_F(MergeDaemonTest, CountriesMergeCompareAndChange) {
   // The old mledoze says "Turkey"; the current one "Türkiye". Switch and watch the changes.
   auto before = d->Get("/api/v1/views/countries/records/tr").Json();
   ASSERT_EQ(before["fields"]["name"], "Turkey");
+  // The page listing holds it too (read twice: the second is served from the response cache).
+  auto name_in_listing = [&] {
+    auto page = d->Get("/api/v1/views/countries/records?limit=1000");
+    EXPECT_EQ(page.headers["x-total-count"], "250");
+    const json body = page.Json();
+    const json* tr = FindRecord(body["records"], "tr");
+    return tr ? (*tr)["fields"]["name"].get<std::string>() : std::string("(missing)");
+  };
+  EXPECT_EQ(name_in_listing(), "Turkey");
+  EXPECT_EQ(name_in_listing(), "Turkey");
   const std::string switched_at = d->Get("/api/v1/changes?limit=1").Json()["latest"].dump();
   UseCurrentMledoze();
   json change;
@@ -176,6 +186,7 @@ TEST_F(MergeDaemonTest, CountriesMergeCompareAndChange) {
   EXPECT_EQ(change["fields"]["name"]["before"], "Turkey");
   EXPECT_EQ(change["fields"]["name"]["after"], "Türkiye");
   EXPECT_EQ(change["after"]["name"], "Türkiye");
+  EXPECT_EQ(name_in_listing(), "Türkiye");  // no stale page once the change is committed
   // The source's own change is in the feed too, under its own key.
   auto source_changes =
       d->Get("/api/v1/changes?source=mledoze&since=" + switched_at + "&limit=1000").Json();

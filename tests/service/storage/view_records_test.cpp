@@ -200,3 +200,38 @@ TEST_F(StorageViewRecords, CountsConflictingRecordsPerView) {
 
 }  // namespace
 }  // namespace tributary::storage
+
+namespace tributary::storage {
+namespace {
+
+// Readers cache on CommittedGeneration: it must grow with every commit, stay put on reads, and
+// not move for a write that failed (nothing was committed).
+TEST(StorageCommittedGeneration, GrowsWithEachCommitOnly) {
+  test_util::TempDir dir;
+  auto store = test_util::OpenOrDie(dir.path());
+  const auto start = store->CommittedGeneration();
+  ASSERT_TRUE(start.has_value());
+
+  ASSERT_TRUE(store->ReplaceViewRecords("v", RecordsFor({"a", "b"})).ok());
+  const auto after_write = store->CommittedGeneration();
+  EXPECT_GT(*after_write, *start);
+
+  ASSERT_TRUE(store->ViewRecords("v", "", 10).ok());
+  ASSERT_TRUE(store->CountViewRecords("v").ok());
+  EXPECT_EQ(store->CommittedGeneration(), after_write);
+
+  ASSERT_TRUE(store->ReplaceViewRecords("v", RecordsFor({"a", "b", "c"})).ok());
+  const auto second = store->CommittedGeneration();
+  EXPECT_GT(*second, *after_write);
+
+  // A full disk: the write fails and leaves the generation (and the records) as they were.
+  ASSERT_TRUE(store->ExecForTesting("PRAGMA max_page_count = 1").ok());
+  std::vector<std::string> many;
+  for (int i = 0; i < 2000; ++i) many.push_back("key-" + std::to_string(i) + std::string(200, 'x'));
+  EXPECT_FALSE(store->ReplaceViewRecords("v", RecordsFor(many)).ok());
+  EXPECT_EQ(store->CommittedGeneration(), second);
+  EXPECT_EQ(*store->CountViewRecords("v"), 3u);
+}
+
+}  // namespace
+}  // namespace tributary::storage

@@ -1,0 +1,60 @@
+#pragma once
+// Rendered read responses kept while the data they were rendered from is unchanged: a page of
+// records costs a store read, JSON building and rendering, while dashboards and scripts ask for
+// the same pages again and again. An entry is valid only for the store generation
+// (Store::CommittedGeneration) read before it was computed and for the configuration it was
+// computed under; any commit or reload makes it stale. Bounded by bytes, least recently used
+// entries go first.
+// Thread safety: every member is safe to call from any thread.
+#include <cstdint>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "service/api/router.hpp"
+
+namespace tributary::service::api {
+
+class ResponseCache {
+ public:
+  explicit ResponseCache(size_t max_bytes) : max_bytes_(max_bytes) {}
+
+  // The response stored under `key` for this generation and configuration (compared by
+  // identity; an entry holds its configuration, so that no other one can take its address).
+  std::optional<Response> Find(const std::string& key, uint64_t generation,
+                               const void* config);
+  // Stores a response (a 200) computed from data of `generation`.
+  void Store(const std::string& key, uint64_t generation, std::shared_ptr<const void> config,
+             const Response& response);
+
+  struct Stats {
+    uint64_t hits = 0;
+    uint64_t misses = 0;
+    size_t entries = 0;
+    size_t bytes = 0;
+  };
+  Stats stats() const;
+
+ private:
+  struct Entry {
+    std::string key;
+    uint64_t generation;
+    std::shared_ptr<const void> config;
+    std::shared_ptr<const Response> response;
+    size_t bytes;
+  };
+  void EvictTo(size_t bytes);  // needs mu_
+
+  const size_t max_bytes_;
+  mutable std::mutex mu_;
+  // Guarded by mu_: most recently used first.
+  std::list<Entry> lru_;
+  std::unordered_map<std::string, std::list<Entry>::iterator> index_;
+  size_t bytes_ = 0;
+  Stats stats_;
+};
+
+}  // namespace tributary::service::api
