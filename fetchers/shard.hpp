@@ -142,7 +142,8 @@ class Fetcher::Shard {
 
   // Used only on the shard's thread.
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
-  boost::asio::steady_timer timer_{io_};
+  boost::asio::steady_timer timer_{io_};  // curl's timeout (CURLMOPT_TIMERFUNCTION)
+  bool timeout_posted_ = false;           // a 0 ms timeout's socket action is posted
   CURLM* multi_ = nullptr;
   bool shutting_down_ = false;
   uint64_t next_job_id_ = 1;
