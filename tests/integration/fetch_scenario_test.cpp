@@ -292,7 +292,15 @@ TEST_F(FetchScenarioTest, FiftySourcesOnTenHostsKeepEveryLimit) {
   }
   ASSERT_GE(too_many.size(), 2u) << "host 3 should have answered 429 at least twice";
   const auto busy_log = Log(kTooMany);
+  // The last request of the run: a pause that lasts beyond it was cut off by the run's end, and
+  // the other hosts' requests during it cannot be counted.
+  auto last_received = busy_log.empty() ? decltype(busy_log.front().received){}
+                                        : busy_log.back().received;
+  for (int h = 0; h < kHosts; ++h) {
+    for (const auto& r : Log(h)) last_received = std::max(last_received, r.received);
+  }
   for (const auto& t : too_many) {
+    if (t.at + t.pause > last_received) continue;
     for (const auto& r : busy_log) {
       if (r.received > t.at) {
         EXPECT_GE(r.received - t.at, t.pause - kTolerance) << "host 3 was asked to wait";
