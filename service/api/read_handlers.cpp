@@ -152,9 +152,9 @@ struct RecordSource {
   std::function<Result<uint64_t>()> count;
 };
 
-Response ServeRecords(const RequestContext& r, const ApiContext& ctx, const RecordSource& source,
-                      const std::vector<std::string>& fields) {
-  const auto& api = ctx.config()->api;
+Response ServeRecords(const RequestContext& r, const config::Config& config,
+                      const RecordSource& source, const std::vector<std::string>& fields) {
+  const auto& api = config.api;
   const auto format = ChooseRecordFormat(r.Query("format"), r.request[http::field::accept]);
   if (!format.format) {
     if (format.status == 406) {
@@ -211,6 +211,15 @@ Response ServeRecords(const RequestContext& r, const ApiContext& ctx, const Reco
     response.set(http::field::link, "<" + next + ">; rel=\"next\"");
   }
   return response;
+}
+
+// Records (source or merged) as the API shows them.
+template <typename Record>
+std::vector<json> RecordsJson(const std::vector<Record>& records) {
+  std::vector<json> out;
+  out.reserve(records.size());
+  for (const auto& rec : records) out.push_back(merge::ToJson(rec));
+  return out;
 }
 
 // Rendered record pages kept until the next commit or reload (response_cache.hpp).
@@ -297,13 +306,10 @@ void AddReadRoutes(Router& router, std::shared_ptr<const ApiContext> ctx) {
                records.all = [&]() -> Result<std::vector<json>> {
                  auto snapshot = ctx->store->LoadSnapshot(id);
                  if (!snapshot) return snapshot.error();
-                 std::vector<json> out;
-                 out.reserve(snapshot->records.size());
-                 for (const auto& rec : snapshot->records) out.push_back(merge::ToJson(rec));
-                 return out;
+                 return RecordsJson(snapshot->records);
                };
                return Cached(r, *ctx, *cache, config, [&] {
-                 return ServeRecords(r, *ctx, records, SourceFields(*source));
+                 return ServeRecords(r, *config, records, SourceFields(*source));
                });
              });
 
@@ -340,7 +346,7 @@ void AddReadRoutes(Router& router, std::shared_ptr<const ApiContext> ctx) {
                  do {
                    auto page = ctx->store->ViewRecords(id, cursor, 1000);
                    if (!page) return page.error();
-                   for (const auto& rec : page->records) out.push_back(merge::ToJson(rec));
+                   for (auto& rec : RecordsJson(page->records)) out.push_back(std::move(rec));
                    cursor = page->next_cursor;
                  } while (!cursor.empty());
                  return out;
@@ -350,14 +356,11 @@ void AddReadRoutes(Router& router, std::shared_ptr<const ApiContext> ctx) {
                  auto page = ctx->store->ViewRecords(
                      id, after.empty() ? "" : storage::EncodeViewCursor(after), limit);
                  if (!page) return page.error();
-                 std::vector<json> out;
-                 out.reserve(page->records.size());
-                 for (const auto& rec : page->records) out.push_back(merge::ToJson(rec));
-                 return std::make_pair(std::move(out), !page->next_cursor.empty());
+                 return std::make_pair(RecordsJson(page->records), !page->next_cursor.empty());
                };
                records.count = [&] { return ctx->store->CountViewRecords(id); };
                return Cached(r, *ctx, *cache, config, [&] {
-                 return ServeRecords(r, *ctx, records, ViewFields(*config, *view));
+                 return ServeRecords(r, *config, records, ViewFields(*config, *view));
                });
              });
 }

@@ -131,10 +131,9 @@ SqliteStore::SqliteStore(std::string db_path, std::unique_ptr<SqliteConnection> 
                          int migrations_applied)
     : db_path_(std::move(db_path)),
       migrations_applied_(migrations_applied),
-      generation_(std::make_unique<std::atomic<uint64_t>>(1)),
       writer_(std::move(writer)),
       readers_(db_path_, kMaxIdleReaders) {
-  sqlite3_wal_hook(writer_->handle(), &OnWalCommit, generation_.get());
+  sqlite3_wal_hook(writer_->handle(), &OnWalCommit, &generation_);
 }
 
 Status SqliteStore::CommitFetch(const FetchLog& fetch, const merge::SourceSnapshot* snapshot) {

@@ -41,7 +41,7 @@ class SqliteStore final : public Store {
   // Commits a heartbeat update; may wait for a write in progress.
   bool Writable() override;
   std::optional<uint64_t> CommittedGeneration() const override {
-    return generation_->load(std::memory_order_acquire);
+    return generation_.load(std::memory_order_acquire);
   }
   // fetch_history.cpp
   Result<std::vector<FetchLog>> RecentFetches(const std::string& source_id, size_t limit) override;
@@ -118,7 +118,7 @@ class SqliteStore final : public Store {
 
   // Bumped by the writer connection's WAL hook, after each commit (CommittedGeneration). Declared
   // before writer_, so it outlives the connection whose hook holds its address.
-  std::unique_ptr<std::atomic<uint64_t>> generation_;
+  std::atomic<uint64_t> generation_{1};
 
   std::mutex writer_mu_;
   // Guarded by writer_mu_.
