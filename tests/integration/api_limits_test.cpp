@@ -5,6 +5,8 @@
 #include <sys/resource.h>
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -42,8 +44,16 @@ std::vector<pid_t> ChildrenOf(pid_t parent) {
   while (dirent* e = ::readdir(proc)) {
     const pid_t pid = static_cast<pid_t>(std::atoi(e->d_name));
     if (pid <= 0) continue;
-    std::ifstream in("/proc/" + std::string(e->d_name) + "/stat");
-    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    // Plain read(2): a process that exits between readdir and read makes the read fail with
+    // ESRCH, which an ifstream turns into an exception; such a process is simply not a child.
+    const int fd =
+        ::open(("/proc/" + std::string(e->d_name) + "/stat").c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) continue;
+    char buf[512];
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    ::close(fd);
+    if (n <= 0) continue;
+    const std::string stat(buf, static_cast<size_t>(n));
     // "pid (comm) state ppid ...": comm may hold spaces, so parse after its closing ')'.
     const auto close = stat.rfind(')');
     if (close == std::string::npos) continue;
