@@ -68,8 +68,16 @@ void HttpSession::OnRead(beast::error_code ec, size_t) {
     return DoWrite(JsonError(req, status, code, message));
   }
   stream_.expires_never();
-  // Handlers may block (storage reads): run them on the handler pool, then come back here.
   auto request = std::make_shared<const Request>(parser_->release());
+  // A response that needs no blocking work (a rendered page still valid) is written from here.
+  std::optional<Outcome> now;
+  try {
+    now = router_->AnswerNow(request, stream_.get_executor());
+  } catch (const std::exception&) {
+    // The handler pool's path below answers it (and logs what fails there).
+  }
+  if (now) return DoWrite(std::move(now->response));
+  // Handlers may block (storage reads): run them on the handler pool, then come back here.
   asio::post(handlers_, [self = shared_from_this(), request] {
     auto respond = [self](Outcome outcome) {
       asio::post(self->stream_.get_executor(), [self, outcome = std::move(outcome)]() mutable {

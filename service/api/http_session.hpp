@@ -1,7 +1,8 @@
 #pragma once
-// One HTTP/1.1 connection: read a request (with header/body limits and a read deadline), run the
-// router on the handler pool, write the response, repeat while keep-alive. The session owns
-// itself through its pending handlers (shared_from_this), as in Beast's examples.
+// One HTTP/1.1 connection: read a request (with header/body limits and a read deadline), answer
+// it at once when the router can without blocking, else run the router on the handler pool;
+// write the response, repeat while keep-alive. The session owns itself through its pending
+// handlers (shared_from_this), as in Beast's examples.
 
 #include <atomic>
 #include <boost/asio/thread_pool.hpp>

@@ -4,12 +4,13 @@
 #include <boost/url/encode.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
 #include <functional>
-#include <utility>
 #include <set>
+#include <utility>
 
 #include "common/time.hpp"
 #include "config/definitions.hpp"
 #include "config/loader.hpp"
+#include "service/api/http_util.hpp"
 #include "service/api/record_format.hpp"
 #include "service/api/record_query.hpp"
 #include "service/api/response_cache.hpp"
@@ -243,21 +244,39 @@ std::string CacheKey(const RequestContext& r) {
   return key;
 }
 
-// The cached response when the store has not committed since it was rendered under this
-// configuration; otherwise `render`, kept when it is a 200.
+// The response cached under `key`, made the answer to `request`.
+std::optional<Response> Lookup(ResponseCache& cache, const std::string& key, uint64_t generation,
+                               const void* config, const Request& request) {
+  auto hit = cache.Find(key, generation, config);
+  if (hit) {
+    hit->version(request.version());
+    hit->keep_alive(request.keep_alive());
+  }
+  return hit;
+}
+
+// The cached response when the store has not committed since it was rendered under the
+// configuration in force; nullopt when there is none. Never blocks: routes peek with it.
+std::optional<Response> FindCached(const RequestContext& r, const ApiContext& ctx,
+                                   ResponseCache& cache) {
+  const auto generation = ctx.store->CommittedGeneration();
+  if (!generation) return std::nullopt;
+  return Lookup(cache, CacheKey(r), *generation, ctx.config().get(), r.request);
+}
+
+// The cached response, or `render` (kept, with its ETag computed once, when it is a 200).
 Response Cached(const RequestContext& r, const ApiContext& ctx, ResponseCache& cache,
                 const std::shared_ptr<const config::Config>& config,
                 const std::function<Response()>& render) {
   const auto generation = ctx.store->CommittedGeneration();  // before reading: see store.hpp
   if (!generation) return render();
   const std::string key = CacheKey(r);
-  if (auto hit = cache.Find(key, *generation, config.get())) {
-    hit->version(r.request.version());
-    hit->keep_alive(r.request.keep_alive());
-    return std::move(*hit);
-  }
+  if (auto hit = Lookup(cache, key, *generation, config.get(), r.request)) return std::move(*hit);
   Response response = render();
-  if (response.result() == http::status::ok) cache.Store(key, *generation, config, response);
+  if (response.result() == http::status::ok) {
+    response.set(http::field::etag, EntityTag(response.body()));
+    cache.Store(key, *generation, config, response);
+  }
   return response;
 }
 
@@ -293,25 +312,26 @@ void AddReadRoutes(Router& router, std::shared_ptr<const ApiContext> ctx) {
                return JsonResponse(r.request, http::status::ok, ExplainSource(*source, *ctx));
              });
 
-  router.Add(http::verb::get, "/api/v1/sources/{id}/records", Access::kRead,
-             [ctx, cache](const RequestContext& r) {
-               const auto config = ctx->config();
-               const auto& id = r.path_params.at("id");
-               const auto* source = config->FindSource(id);
-               if (!source) {
-                 return JsonError(r.request, http::status::not_found, "not_found",
-                                  "unknown source \"" + id + "\"");
-               }
-               RecordSource records;
-               records.all = [&]() -> Result<std::vector<json>> {
-                 auto snapshot = ctx->store->LoadSnapshot(id);
-                 if (!snapshot) return snapshot.error();
-                 return RecordsJson(snapshot->records);
-               };
-               return Cached(r, *ctx, *cache, config, [&] {
-                 return ServeRecords(r, *config, records, SourceFields(*source));
-               });
-             });
+  router.Add(
+      http::verb::get, "/api/v1/sources/{id}/records", Access::kRead,
+      [ctx, cache](const RequestContext& r) {
+        const auto config = ctx->config();
+        const auto& id = r.path_params.at("id");
+        const auto* source = config->FindSource(id);
+        if (!source) {
+          return JsonError(r.request, http::status::not_found, "not_found",
+                           "unknown source \"" + id + "\"");
+        }
+        RecordSource records;
+        records.all = [&]() -> Result<std::vector<json>> {
+          auto snapshot = ctx->store->LoadSnapshot(id);
+          if (!snapshot) return snapshot.error();
+          return RecordsJson(snapshot->records);
+        };
+        return Cached(r, *ctx, *cache, config,
+                      [&] { return ServeRecords(r, *config, records, SourceFields(*source)); });
+      },
+      [ctx, cache](const RequestContext& r) { return FindCached(r, *ctx, *cache); });
 
   router.Add(http::verb::get, "/api/v1/views", Access::kRead, [ctx](const RequestContext& r) {
     const auto config = ctx->config();
@@ -329,40 +349,42 @@ void AddReadRoutes(Router& router, std::shared_ptr<const ApiContext> ctx) {
     return JsonResponse(r.request, http::status::ok, {{"views", views}});
   });
 
-  router.Add(http::verb::get, "/api/v1/views/{id}/records", Access::kRead,
-             [ctx, cache](const RequestContext& r) {
-               const auto config = ctx->config();
-               const auto& id = r.path_params.at("id");
-               const auto* view = config->FindView(id);
-               if (!view) {
-                 return JsonError(r.request, http::status::not_found, "not_found",
-                                  "unknown view \"" + id + "\"");
-               }
-               RecordSource records;
-               // Every record of the view, read in store pages (one consistent query each).
-               records.all = [&]() -> Result<std::vector<json>> {
-                 std::vector<json> out;
-                 std::string cursor;
-                 do {
-                   auto page = ctx->store->ViewRecords(id, cursor, 1000);
-                   if (!page) return page.error();
-                   for (auto& rec : RecordsJson(page->records)) out.push_back(std::move(rec));
-                   cursor = page->next_cursor;
-                 } while (!cursor.empty());
-                 return out;
-               };
-               records.key_range = [&](const std::string& after, size_t limit)
-                   -> Result<std::pair<std::vector<json>, bool>> {
-                 auto page = ctx->store->ViewRecords(
-                     id, after.empty() ? "" : storage::EncodeViewCursor(after), limit);
-                 if (!page) return page.error();
-                 return std::make_pair(RecordsJson(page->records), !page->next_cursor.empty());
-               };
-               records.count = [&] { return ctx->store->CountViewRecords(id); };
-               return Cached(r, *ctx, *cache, config, [&] {
-                 return ServeRecords(r, *config, records, ViewFields(*config, *view));
-               });
-             });
+  router.Add(
+      http::verb::get, "/api/v1/views/{id}/records", Access::kRead,
+      [ctx, cache](const RequestContext& r) {
+        const auto config = ctx->config();
+        const auto& id = r.path_params.at("id");
+        const auto* view = config->FindView(id);
+        if (!view) {
+          return JsonError(r.request, http::status::not_found, "not_found",
+                           "unknown view \"" + id + "\"");
+        }
+        RecordSource records;
+        // Every record of the view, read in store pages (one consistent query each).
+        records.all = [&]() -> Result<std::vector<json>> {
+          std::vector<json> out;
+          std::string cursor;
+          do {
+            auto page = ctx->store->ViewRecords(id, cursor, 1000);
+            if (!page) return page.error();
+            for (auto& rec : RecordsJson(page->records)) out.push_back(std::move(rec));
+            cursor = page->next_cursor;
+          } while (!cursor.empty());
+          return out;
+        };
+        records.key_range = [&](const std::string& after,
+                                size_t limit) -> Result<std::pair<std::vector<json>, bool>> {
+          auto page = ctx->store->ViewRecords(
+              id, after.empty() ? "" : storage::EncodeViewCursor(after), limit);
+          if (!page) return page.error();
+          return std::make_pair(RecordsJson(page->records), !page->next_cursor.empty());
+        };
+        records.count = [&] { return ctx->store->CountViewRecords(id); };
+        return Cached(r, *ctx, *cache, config, [&] {
+          return ServeRecords(r, *config, records, ViewFields(*config, *view));
+        });
+      },
+      [ctx, cache](const RequestContext& r) { return FindCached(r, *ctx, *cache); });
 }
 
 }  // namespace tributary::service::api

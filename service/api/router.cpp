@@ -113,25 +113,104 @@ std::vector<std::string> RequestContext::QueryAll(const std::string& name) const
   return out;
 }
 
+namespace {
+
+// What a handler gets: the request, its route, decoded path parameters and query, and who asks.
+std::shared_ptr<RequestContext> MakeContext(std::shared_ptr<const Request> owner,
+                                            const std::string& route, std::string path,
+                                            std::map<std::string, std::string> params,
+                                            const boost::urls::url_view& target,
+                                            const AccessDecision& decision,
+                                            boost::asio::any_io_executor executor,
+                                            boost::asio::any_io_executor blocking) {
+  const Request& request = *owner;
+  auto ctx = std::shared_ptr<RequestContext>(new RequestContext{std::move(owner),
+                                                                request,
+                                                                std::move(path),
+                                                                route,
+                                                                std::move(params),
+                                                                {},
+                                                                decision.role,
+                                                                decision.authenticated,
+                                                                std::move(executor),
+                                                                std::move(blocking)});
+  for (const auto& param : target.params()) {
+    ctx->query.emplace(param.key, param.has_value ? param.value : std::string());
+  }
+  return ctx;
+}
+
+}  // namespace
+
 Router::Router(RouterPolicy policy) : policy_(std::move(policy)) {}
 
-void Router::Add(http::verb method, std::string pattern, Access access, Handler handler) {
+void Router::Add(http::verb method, std::string pattern, Access access, Handler handler,
+                 Peek peek) {
   AddAsync(method, std::move(pattern), access,
            [handler = std::move(handler)](std::shared_ptr<const RequestContext> ctx, Respond done) {
              done(Outcome{handler(*ctx), nullptr});
            });
+  routes_.back().peek = std::move(peek);
 }
 
 void Router::AddAsync(http::verb method, std::string pattern, Access access, AsyncHandler handler) {
   auto segments = SplitPath(pattern);
   routes_.push_back(
-      Route{method, std::move(pattern), std::move(segments), access, std::move(handler)});
+      Route{method, std::move(pattern), std::move(segments), access, std::move(handler), {}});
 }
 
 std::vector<std::pair<http::verb, std::string>> Router::Routes() const {
   std::vector<std::pair<http::verb, std::string>> out;
   for (const auto& r : routes_) out.emplace_back(r.method, r.pattern);
   return out;
+}
+
+const Router::Route* Router::Match(const std::vector<std::string>& segments, http::verb method,
+                                   std::map<std::string, std::string>& params,
+                                   std::vector<std::string>& allowed) const {
+  for (const auto& route : routes_) {
+    if (route.segments.size() != segments.size()) continue;
+    params.clear();
+    bool match = true;
+    for (size_t i = 0; i < segments.size() && match; ++i) {
+      if (IsParam(route.segments[i])) {
+        params[route.segments[i].substr(1, route.segments[i].size() - 2)] = segments[i];
+      } else {
+        match = route.segments[i] == segments[i];
+      }
+    }
+    if (!match) continue;
+    const bool head_as_get = method == http::verb::head && route.method == http::verb::get;
+    if (route.method != method && !head_as_get) {
+      allowed.emplace_back(http::to_string(route.method));
+      if (route.method == http::verb::get) allowed.emplace_back("HEAD");
+      continue;
+    }
+    return &route;
+  }
+  return nullptr;
+}
+
+std::optional<Outcome> Router::AnswerNow(std::shared_ptr<const Request> owner,
+                                         boost::asio::any_io_executor executor) const {
+  const auto started = std::chrono::steady_clock::now();
+  const Request& request = *owner;
+  const std::string target_text = EncodeLenientTarget(request.target());
+  auto target = boost::urls::parse_origin_form(target_text);
+  if (!target) return std::nullopt;
+  std::string path = target->path();
+  std::vector<std::string> allowed;
+  std::map<std::string, std::string> params;
+  const Route* route = Match(SplitPath(path), request.method(), params, allowed);
+  if (route == nullptr || !route->peek) return std::nullopt;
+  const auto decision = Authorize(policy_.access ? policy_.access() : AccessPolicy{}, route->access,
+                                  request[http::field::authorization]);
+  if (!decision.allowed) return std::nullopt;
+  auto ctx = MakeContext(owner, route->pattern, std::move(path), std::move(params), *target,
+                         decision, executor, {});
+  auto response = route->peek(*ctx);
+  if (!response) return std::nullopt;
+  return Finish(request, route->pattern, Outcome{std::move(*response), nullptr}, started);
 }
 
 void Router::Dispatch(std::shared_ptr<const Request> owner, boost::asio::any_io_executor executor,
@@ -152,49 +231,21 @@ void Router::Dispatch(std::shared_ptr<const Request> owner, boost::asio::any_io_
   const auto segments = SplitPath(path);
 
   std::vector<std::string> allowed;
-  for (const auto& route : routes_) {
-    if (route.segments.size() != segments.size()) continue;
-    std::map<std::string, std::string> params;
-    bool match = true;
-    for (size_t i = 0; i < segments.size() && match; ++i) {
-      if (IsParam(route.segments[i])) {
-        params[route.segments[i].substr(1, route.segments[i].size() - 2)] = segments[i];
-      } else {
-        match = route.segments[i] == segments[i];
-      }
-    }
-    if (!match) continue;
-    const bool head_as_get =
-        request.method() == http::verb::head && route.method == http::verb::get;
-    if (route.method != request.method() && !head_as_get) {
-      allowed.emplace_back(http::to_string(route.method));
-      if (route.method == http::verb::get) allowed.emplace_back("HEAD");
-      continue;
-    }
+  std::map<std::string, std::string> params;
+  if (const Route* route = Match(segments, request.method(), params, allowed)) {
     const auto decision = Authorize(policy_.access ? policy_.access() : AccessPolicy{},
-                                    route.access, request[http::field::authorization]);
+                                    route->access, request[http::field::authorization]);
     if (!decision.allowed) {
       Response r = JsonError(request, static_cast<http::status>(decision.status), decision.code,
                              decision.message);
       if (decision.status == 401) r.set(http::field::www_authenticate, "Bearer");
-      return finish(route.pattern, {std::move(r), nullptr});
+      return finish(route->pattern, {std::move(r), nullptr});
     }
-    auto ctx = std::shared_ptr<RequestContext>(new RequestContext{owner,
-                                                                  request,
-                                                                  path,
-                                                                  route.pattern,
-                                                                  std::move(params),
-                                                                  {},
-                                                                  decision.role,
-                                                                  decision.authenticated,
-                                                                  executor,
-                                                                  blocking});
-    for (const auto& param : target->params()) {
-      ctx->query.emplace(param.key, param.has_value ? param.value : std::string());
-    }
-    const std::string pattern = route.pattern;
-    route.handler(std::move(ctx),
-                  [finish, pattern](Outcome outcome) { finish(pattern, std::move(outcome)); });
+    auto ctx = MakeContext(owner, route->pattern, std::move(path), std::move(params), *target,
+                           decision, executor, blocking);
+    const std::string pattern = route->pattern;
+    route->handler(std::move(ctx),
+                   [finish, pattern](Outcome outcome) { finish(pattern, std::move(outcome)); });
     return;
   }
   if (!allowed.empty()) {
@@ -223,7 +274,9 @@ Outcome Router::Finish(const Request& request, const std::string& route, Outcome
   Response& r = outcome.response;
   const bool read = request.method() == http::verb::get || request.method() == http::verb::head;
   if (!outcome.stream && read && r.result() == http::status::ok) {
-    const std::string etag = EntityTag(r.body());
+    // A handler may have set the ETag of its body itself (a cached page's, computed once).
+    const std::string etag =
+        r.count(http::field::etag) != 0 ? std::string(r[http::field::etag]) : EntityTag(r.body());
     const std::string content_type(r[http::field::content_type]);
     if (IfNoneMatchMatches(request[http::field::if_none_match], etag)) {
       r.result(http::status::not_modified);

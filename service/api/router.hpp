@@ -5,7 +5,9 @@
 // metrics (by route pattern and status).
 // A handler answers at once (Handler), later from any thread (AsyncHandler: long-poll, preview),
 // or with an event stream the session then drives (Outcome::stream: Server-Sent Events).
-// Handlers may block (storage reads), so sessions run Dispatch on the handler thread pool.
+// Handlers may block (storage reads), so sessions run Dispatch on the handler thread pool. A
+// route may also have a Peek: a lookup that never blocks (a rendered page still valid), which
+// sessions try on their own thread first (AnswerNow), saving two thread hand-offs per request.
 // Thread safety: routes are added before serving starts; Dispatch is then const and reentrant.
 
 #include <boost/asio/any_io_executor.hpp>
@@ -60,6 +62,9 @@ using Handler = std::function<Response(const RequestContext&)>;
 // Completes a deferred request exactly once, from any thread.
 using Respond = std::function<void(Outcome)>;
 using AsyncHandler = std::function<void(std::shared_ptr<const RequestContext>, Respond)>;
+// The response when it can be had without blocking (no storage read, no long wait), else
+// nullopt: the request then goes to the route's handler.
+using Peek = std::function<std::optional<Response>(const RequestContext&)>;
 
 // Per-request policy the router applies: who may call, and the CORS origins. Read on every
 // request, so it follows configuration reloads.
@@ -72,7 +77,7 @@ class Router {
  public:
   explicit Router(RouterPolicy policy = {});
 
-  void Add(http::verb method, std::string pattern, Access access, Handler handler);
+  void Add(http::verb method, std::string pattern, Access access, Handler handler, Peek peek = {});
   void AddAsync(http::verb method, std::string pattern, Access access, AsyncHandler handler);
 
   // Routes the request and calls `done` once (at once for plain handlers). 404 for unknown
@@ -80,6 +85,11 @@ class Router {
   // 401/403 from access control; all as JSON errors.
   void Dispatch(std::shared_ptr<const Request> request, boost::asio::any_io_executor executor,
                 boost::asio::any_io_executor blocking, Respond done) const;
+
+  // The finished outcome when the request's route can answer it without blocking (its Peek,
+  // after access control); nullopt otherwise, and nothing is recorded: Dispatch it then.
+  std::optional<Outcome> AnswerNow(std::shared_ptr<const Request> request,
+                                   boost::asio::any_io_executor executor) const;
 
   // Every route served, as (method, pattern), in the order added (for the OpenAPI check).
   std::vector<std::pair<http::verb, std::string>> Routes() const;
@@ -91,7 +101,13 @@ class Router {
     std::vector<std::string> segments;  // "{id}" segments capture
     Access access;
     AsyncHandler handler;
+    Peek peek;  // may be empty
   };
+  // The route for `method` on the path `segments` (HEAD finds GET routes), with its {params};
+  // nullptr when none, and then `allowed` lists the methods the path has.
+  const Route* Match(const std::vector<std::string>& segments, http::verb method,
+                     std::map<std::string, std::string>& params,
+                     std::vector<std::string>& allowed) const;
   // Headers and transformations every response gets (CORS, ETag/304, gzip, HEAD, metrics).
   Outcome Finish(const Request& request, const std::string& route, Outcome outcome,
                  std::chrono::steady_clock::time_point started) const;

@@ -1,6 +1,6 @@
-// The router on its own: lenient request targets (what curl sends unescaped), CORS, and the
-// check that every route served is described in docs/openapi.json (the file, not the copy
-// embedded in the binary).
+// The router on its own: lenient request targets (what curl sends unescaped), CORS, answering
+// without blocking (a route's Peek) only where access control allows, and the check that every
+// route served is described in docs/openapi.json (the file, not the copy embedded in the binary).
 #include "service/api/router.hpp"
 
 #include <gtest/gtest.h>
@@ -103,6 +103,77 @@ TEST(Router, CorsIsOffUntilAnOriginIsConfigured) {
   auto other = Dispatched(router, http::verb::get, "/items",
                           {{http::field::origin, "https://evil.example"}});
   EXPECT_EQ(other[http::field::access_control_allow_origin], "");
+}
+
+TEST(Router, AnswersNowOnlyWhatItsPeekHasAndAccessAllows) {
+  config::ApiConfig api;
+  api.tokens = {{"read-token-0123456789abcdef", TokenRole::kRead}};
+  RouterPolicy policy;
+  policy.access = [&] { return AccessPolicy::From(api); };
+  Router router(policy);
+  int handled = 0;
+  std::string ready;  // what the peek has; empty: nothing yet
+  router.Add(
+      http::verb::get, "/items/{id}", Access::kRead,
+      [&](const RequestContext& r) {
+        ++handled;
+        return TextResponse(r.request, http::status::ok, "text/plain", "rendered " + r.path);
+      },
+      [&](const RequestContext& r) -> std::optional<Response> {
+        if (ready.empty()) return std::nullopt;
+        auto response = TextResponse(r.request, http::status::ok, "text/plain", ready);
+        response.set(http::field::etag, "\"given\"");
+        return response;
+      });
+  router.Add(http::verb::get, "/plain", Access::kOpen, [](const RequestContext& r) {
+    return TextResponse(r.request, http::status::ok, "text/plain", "plain");
+  });
+  boost::asio::io_context io;
+  auto request = [](http::verb method, std::string target, std::string token = "") {
+    auto r = std::make_shared<Request>(method, target, 11);
+    if (!token.empty()) r->set(http::field::authorization, "Bearer " + token);
+    return r;
+  };
+  const std::string token = "read-token-0123456789abcdef";
+
+  // Nothing to peek at yet, no peek on the route, no such route: the handler pool's turn.
+  EXPECT_FALSE(router.AnswerNow(request(http::verb::get, "/items/a", token), io.get_executor()));
+  EXPECT_FALSE(router.AnswerNow(request(http::verb::get, "/plain"), io.get_executor()));
+  EXPECT_FALSE(router.AnswerNow(request(http::verb::get, "/nowhere", token), io.get_executor()));
+  EXPECT_EQ(Dispatched(router, http::verb::get, "/items/a",
+                       {{http::field::authorization, "Bearer " + token}})
+                .body(),
+            "rendered /items/a");
+  EXPECT_EQ(handled, 1);
+
+  ready = "cached page";
+  auto now = router.AnswerNow(request(http::verb::get, "/items/a", token), io.get_executor());
+  ASSERT_TRUE(now);
+  EXPECT_EQ(now->response.result(), http::status::ok);
+  EXPECT_EQ(now->response.body(), "cached page");
+  EXPECT_EQ(now->response[http::field::etag], "\"given\"");  // Finish keeps the peek's ETag
+  // What Finish does for every response, it does here too: 304 on a matching If-None-Match.
+  auto conditional = request(http::verb::get, "/items/a", token);
+  conditional->set(http::field::if_none_match, "\"given\"");
+  now = router.AnswerNow(conditional, io.get_executor());
+  ASSERT_TRUE(now);
+  EXPECT_EQ(now->response.result(), http::status::not_modified);
+  EXPECT_EQ(now->response.body(), "");
+  // HEAD peeks at the GET route and sends no body.
+  now = router.AnswerNow(request(http::verb::head, "/items/a", token), io.get_executor());
+  ASSERT_TRUE(now);
+  EXPECT_EQ(now->response.body(), "");
+  EXPECT_EQ(now->response[http::field::content_length], "11");
+
+  // Access control comes first: no token or a wrong one is never answered from the peek, and
+  // the handler pool's path refuses it.
+  EXPECT_FALSE(router.AnswerNow(request(http::verb::get, "/items/a"), io.get_executor()));
+  EXPECT_FALSE(router.AnswerNow(request(http::verb::get, "/items/a", "wrong-token-0123456789abc"),
+                                io.get_executor()));
+  EXPECT_EQ(Dispatched(router, http::verb::get, "/items/a").result(), http::status::unauthorized);
+  // Other methods on the path are not peeked at.
+  EXPECT_FALSE(router.AnswerNow(request(http::verb::post, "/items/a", token), io.get_executor()));
+  EXPECT_EQ(handled, 1);
 }
 
 TEST(Router, EveryRouteServedIsInTheOpenApiDocumentAndViceVersa) {
