@@ -37,6 +37,9 @@ struct ApiConfig {
   uint64_t stream_buffer = 1000;  // change events queued per SSE client before it is dropped
   std::chrono::milliseconds heartbeat{std::chrono::seconds(15)};  // SSE comment interval
   std::chrono::milliseconds max_wait{std::chrono::seconds(60)};   // long-poll ?wait= cap
+  // Threads running the connections (reading, answering cached pages, writing): a response
+  // costs the copy into the socket, which one thread does not keep up with on a busy API.
+  int io_threads = 2;
   int handler_threads = 4;
 
   bool HasAdminToken() const {

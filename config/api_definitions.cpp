@@ -12,9 +12,9 @@ namespace {
 using nlohmann::json;
 
 const std::vector<std::string> kApiKeys = {
-    "tokens",     "metrics",      "cors_origins",   "max_connections",   "max_body",
-    "max_header", "read_timeout", "max_page_size",  "default_page_size", "stream_buffer",
-    "heartbeat",  "max_wait",     "handler_threads"};
+    "tokens",     "metrics",      "cors_origins",    "max_connections",   "max_body",
+    "max_header", "read_timeout", "max_page_size",   "default_page_size", "stream_buffer",
+    "heartbeat",  "max_wait",     "handler_threads", "io_threads"};
 const std::vector<std::string> kTokenKeys = {"token", "role"};
 const std::vector<std::string> kWebhookKeys = {"id",          "url",        "secret", "views",
                                                "sources",     "headers",    "batch",  "timeout",
@@ -217,6 +217,8 @@ void ParseApi(const json& v, const std::string& path, JsonReader& r, ApiConfig& 
       if (auto d = r.DurationValue(value, p, Duration(1))) api.max_wait = *d;
     } else if (k == "handler_threads") {
       if (auto n = r.Integer(value, p, 1, 256)) api.handler_threads = static_cast<int>(*n);
+    } else if (k == "io_threads") {
+      if (auto n = r.Integer(value, p, 1, 64)) api.io_threads = static_cast<int>(*n);
     } else {
       r.UnknownKey(path, k, kApiKeys);
     }

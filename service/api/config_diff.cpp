@@ -43,6 +43,7 @@ void CompareApi(const config::ApiConfig& before, const config::ApiConfig& after,
       {"api.max_body", before.max_body != after.max_body},
       {"api.max_header", before.max_header != after.max_header},
       {"api.read_timeout", before.read_timeout != after.read_timeout},
+      {"api.io_threads", before.io_threads != after.io_threads},
       {"api.handler_threads", before.handler_threads != after.handler_threads},
       {"api.heartbeat", before.heartbeat != after.heartbeat},
   };
@@ -51,6 +52,7 @@ void CompareApi(const config::ApiConfig& before, const config::ApiConfig& after,
   live.max_body = before.max_body;
   live.max_header = before.max_header;
   live.read_timeout = before.read_timeout;
+  live.io_threads = before.io_threads;
   live.handler_threads = before.handler_threads;
   live.heartbeat = before.heartbeat;
   if (!(live == before)) settings.push_back("api");

@@ -12,6 +12,7 @@ ServerOptions MakeServerOptions(const config::Config& config) {
   o.max_header = static_cast<uint32_t>(config.api.max_header);
   o.read_timeout = config.api.read_timeout;
   o.max_connections = config.api.max_connections;
+  o.io_threads = config.api.io_threads;
   o.handler_threads = config.api.handler_threads;
   o.heartbeat = config.api.heartbeat;
   return o;

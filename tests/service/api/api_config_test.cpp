@@ -33,7 +33,8 @@ TEST(ApiConfigTest, TokensRolesAndLimits) {
   auto result = Parse(WithSource(R"("api": {"tokens": [{"token": "${READ}", "role": "read"},
       {"token": "${ADMIN}", "role": "admin"}], "metrics": "token", "cors_origins": ["*"],
       "max_connections": 10, "max_body": "64KiB", "read_timeout": "5s", "max_page_size": 50,
-      "default_page_size": 20, "stream_buffer": 7, "heartbeat": "2s", "max_wait": "10s"})"),
+      "default_page_size": 20, "stream_buffer": 7, "heartbeat": "2s", "max_wait": "10s",
+      "io_threads": 3, "handler_threads": 5})"),
                       {{"READ", kToken}, {"ADMIN", kToken + "x"}});
   ASSERT_TRUE(result.config) << ::testing::PrintToString(Messages(result));
   const auto& api = result.config->api;
@@ -47,6 +48,8 @@ TEST(ApiConfigTest, TokensRolesAndLimits) {
   EXPECT_EQ(api.max_page_size, 50u);
   EXPECT_EQ(api.stream_buffer, 7u);
   EXPECT_EQ(api.max_wait, std::chrono::seconds(10));
+  EXPECT_EQ(api.io_threads, 3);
+  EXPECT_EQ(api.handler_threads, 5);
 }
 
 TEST(ApiConfigTest, ErrorsNameThePathAndNeverQuoteSecrets) {
