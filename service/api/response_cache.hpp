@@ -4,7 +4,8 @@
 // the same pages again and again. An entry is valid only for the store generation
 // (Store::CommittedGeneration) read before it was computed and for the configuration it was
 // computed under; any commit or reload makes it stale. Bounded by bytes, least recently used
-// entries go first.
+// entries go first. The router also keeps compressed bodies in one, by entity tag (generation
+// 0 and no configuration: a body's gzip never goes stale).
 // Thread safety: every member is safe to call from any thread.
 #include <cstdint>
 #include <list>

@@ -3,6 +3,7 @@
 #include <boost/url/parse.hpp>
 
 #include "service/api/http_util.hpp"
+#include "service/api/response_cache.hpp"
 #include "service/metrics/registry.hpp"
 
 namespace tributary::service::api {
@@ -10,6 +11,8 @@ namespace {
 
 // Bodies smaller than this are not worth a gzip header (and the CPU).
 constexpr size_t kMinGzipBytes = 860;
+// Compressed bodies remembered (Router::gzipped_).
+constexpr size_t kGzipMemoBytes = 16 << 20;
 
 std::vector<std::string> SplitPath(std::string_view path) {
   std::vector<std::string> out;
@@ -142,7 +145,23 @@ std::shared_ptr<RequestContext> MakeContext(std::shared_ptr<const Request> owner
 
 }  // namespace
 
-Router::Router(RouterPolicy policy) : policy_(std::move(policy)) {}
+Router::Router(RouterPolicy policy)
+    : policy_(std::move(policy)), gzipped_(std::make_unique<ResponseCache>(kGzipMemoBytes)) {}
+
+Router::~Router() = default;
+
+std::optional<std::string> Router::GzipOf(const std::string& body, const std::string& etag) const {
+  // The tag is a hash of the body; with the length beside it, a key names one body.
+  const std::string key = etag + '/' + std::to_string(body.size());
+  if (auto hit = gzipped_->Find(key, 0, nullptr)) return std::move(hit->body());
+  auto gz = Gzip(body);
+  if (gz) {
+    Response memo;
+    memo.body() = *gz;
+    gzipped_->Store(key, 0, nullptr, memo);
+  }
+  return gz;
+}
 
 void Router::Add(http::verb method, std::string pattern, Access access, Handler handler,
                  Peek peek) {
@@ -288,7 +307,7 @@ Outcome Router::Finish(const Request& request, const std::string& route, Outcome
       AddVary(r, "Accept-Encoding");
       std::string tag = etag;
       if (r.body().size() >= kMinGzipBytes && AcceptsGzip(request[http::field::accept_encoding])) {
-        if (auto gz = Gzip(r.body())) {
+        if (auto gz = GzipOf(r.body(), etag)) {
           r.body() = std::move(*gz);
           r.set(http::field::content_encoding, "gzip");
           tag.insert(tag.size() - 1, "-gz");

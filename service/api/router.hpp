@@ -33,6 +33,7 @@ using Request = http::request<http::string_body>;
 using Response = http::response<http::string_body>;
 
 class EventStream;
+class ResponseCache;
 
 struct RequestContext {
   std::shared_ptr<const Request> owner;  // keeps `request` alive for deferred handlers
@@ -76,6 +77,7 @@ struct RouterPolicy {
 class Router {
  public:
   explicit Router(RouterPolicy policy = {});
+  ~Router();
 
   void Add(http::verb method, std::string pattern, Access access, Handler handler, Peek peek = {});
   void AddAsync(http::verb method, std::string pattern, Access access, AsyncHandler handler);
@@ -112,8 +114,14 @@ class Router {
   Outcome Finish(const Request& request, const std::string& route, Outcome outcome,
                  std::chrono::steady_clock::time_point started) const;
 
+  // The gzip body of `body`, whose entity tag is `etag`: compressed once, then remembered.
+  std::optional<std::string> GzipOf(const std::string& body, const std::string& etag) const;
+
   RouterPolicy policy_;
   std::vector<Route> routes_;
+  // Compressed bodies by entity tag: the same pages are asked for again and again, and
+  // compressing one costs far more than sending it.
+  std::unique_ptr<ResponseCache> gzipped_;
 };
 
 // The request target with the characters curl sends unescaped but RFC 3986 forbids (`<`, `>`,

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <zlib.h>
+
 #include <boost/asio/io_context.hpp>
 #include <cstdlib>
 #include <fstream>
@@ -18,6 +20,25 @@ namespace {
 std::string SourceDir() {
   const char* dir = std::getenv("TRIBUTARY_SOURCE_DIR");
   return dir ? dir : ".";
+}
+
+std::string Gunzip(const std::string& data) {
+  z_stream zs{};
+  EXPECT_EQ(inflateInit2(&zs, 16 + MAX_WBITS), Z_OK);
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  zs.avail_in = static_cast<uInt>(data.size());
+  std::string out;
+  char buffer[16384];
+  int rc = Z_OK;
+  while (rc == Z_OK) {
+    zs.next_out = reinterpret_cast<Bytef*>(buffer);
+    zs.avail_out = sizeof buffer;
+    rc = inflate(&zs, Z_NO_FLUSH);
+    out.append(buffer, sizeof buffer - zs.avail_out);
+  }
+  inflateEnd(&zs);
+  EXPECT_EQ(rc, Z_STREAM_END);
+  return out;
 }
 
 // Dispatches a request through `router` (plain handlers answer at once).
@@ -174,6 +195,32 @@ TEST(Router, AnswersNowOnlyWhatItsPeekHasAndAccessAllows) {
   // Other methods on the path are not peeked at.
   EXPECT_FALSE(router.AnswerNow(request(http::verb::post, "/items/a", token), io.get_executor()));
   EXPECT_EQ(handled, 1);
+}
+
+TEST(Router, GzipBodiesAreRememberedByTheirTagAndNeverServedForAnotherBody) {
+  Router router;
+  std::string body;
+  router.Add(http::verb::get, "/page", Access::kOpen, [&](const RequestContext& r) {
+    return TextResponse(r.request, http::status::ok, "application/json", body);
+  });
+  const std::vector<std::pair<http::field, std::string>> gzip = {
+      {http::field::accept_encoding, "gzip"}};
+  const std::string a = "[" + std::string(4000, 'a') + "]";
+  const std::string b = "[" + std::string(4000, 'b') + "]";
+  std::map<std::string, std::string> sent;  // body -> the compressed bytes first sent for it
+  for (const std::string* next : {&a, &a, &b, &a, &b}) {
+    body = *next;
+    auto reply = Dispatched(router, http::verb::get, "/page", gzip);
+    ASSERT_EQ(reply[http::field::content_encoding], "gzip");
+    EXPECT_EQ(Gunzip(reply.body()), body);
+    EXPECT_EQ(reply[http::field::content_length], std::to_string(reply.body().size()));
+    auto [it, first] = sent.emplace(body, reply.body());
+    if (!first) {
+      EXPECT_EQ(reply.body(), it->second);  // the remembered bytes
+    }
+    // Without Accept-Encoding the body goes as it is.
+    EXPECT_EQ(Dispatched(router, http::verb::get, "/page").body(), body);
+  }
 }
 
 TEST(Router, EveryRouteServedIsInTheOpenApiDocumentAndViceVersa) {
