@@ -283,7 +283,7 @@ Response Cached(const RequestContext& r, const ApiContext& ctx, ResponseCache& c
 }  // namespace
 
 void AddReadRoutes(Router& router, std::shared_ptr<const ApiContext> ctx) {
-  auto cache = std::make_shared<ResponseCache>(kResponseCacheBytes);
+  auto cache = std::make_shared<ResponseCache>(kResponseCacheBytes, "pages");
   router.Add(http::verb::get, "/api/v1/sources", Access::kRead, [ctx](const RequestContext& r) {
     const auto config = ctx->config();
     json sources = json::array();

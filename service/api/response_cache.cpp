@@ -2,6 +2,21 @@
 
 namespace tributary::service::api {
 
+ResponseCache::ResponseCache(size_t max_bytes, const std::string& name) : max_bytes_(max_bytes) {
+  if (name.empty()) return;
+  auto& registry = metrics::DefaultRegistry();
+  auto& lookups = registry.CounterFamily(
+      "tributary_api_cache_lookups_total",
+      "Lookups in the API's caches of rendered pages and compressed bodies, by outcome.",
+      {"cache", "outcome"});
+  hits_metric_ = &lookups.With({name, "hit"});
+  misses_metric_ = &lookups.With({name, "miss"});
+  bytes_metric_ = &registry
+                       .GaugeFamily("tributary_api_cache_bytes",
+                                    "Bytes held by the API's caches, with bookkeeping.", {"cache"})
+                       .With({name});
+}
+
 std::optional<Response> ResponseCache::Find(const std::string& key, uint64_t generation,
                                             const void* config) {
   std::shared_ptr<const Response> found;
@@ -11,10 +26,12 @@ std::optional<Response> ResponseCache::Find(const std::string& key, uint64_t gen
     if (it == index_.end() || it->second->generation != generation ||
         it->second->config.get() != config) {
       ++stats_.misses;
+      if (misses_metric_) misses_metric_->Inc();
       return std::nullopt;
     }
     lru_.splice(lru_.begin(), lru_, it->second);
     ++stats_.hits;
+    if (hits_metric_) hits_metric_->Inc();
     found = it->second->response;
   }
   return *found;  // the copy outside the lock
@@ -37,6 +54,7 @@ void ResponseCache::Store(const std::string& key, uint64_t generation,
   lru_.push_front(Entry{key, generation, std::move(config), std::move(stored), bytes});
   index_[key] = lru_.begin();
   bytes_ += bytes;
+  if (bytes_metric_) bytes_metric_->Set(static_cast<double>(bytes_));
 }
 
 void ResponseCache::EvictTo(size_t bytes) {

@@ -5,7 +5,9 @@
 // (Store::CommittedGeneration) read before it was computed and for the configuration it was
 // computed under; any commit or reload makes it stale. Bounded by bytes, least recently used
 // entries go first. The router also keeps compressed bodies in one, by entity tag (generation
-// 0 and no configuration: a body's gzip never goes stale).
+// 0 and no configuration: a body's gzip never goes stale). A named cache counts its lookups and
+// bytes in the default metrics registry (tributary_api_cache_lookups_total{cache,outcome},
+// tributary_api_cache_bytes{cache}).
 // Thread safety: every member is safe to call from any thread.
 #include <cstdint>
 #include <list>
@@ -16,17 +18,18 @@
 #include <unordered_map>
 
 #include "service/api/router.hpp"
+#include "service/metrics/registry.hpp"
 
 namespace tributary::service::api {
 
 class ResponseCache {
  public:
-  explicit ResponseCache(size_t max_bytes) : max_bytes_(max_bytes) {}
+  // `name`: the `cache` label of its metrics; empty: no metrics.
+  explicit ResponseCache(size_t max_bytes, const std::string& name = "");
 
   // The response stored under `key` for this generation and configuration (compared by
   // identity; an entry holds its configuration, so that no other one can take its address).
-  std::optional<Response> Find(const std::string& key, uint64_t generation,
-                               const void* config);
+  std::optional<Response> Find(const std::string& key, uint64_t generation, const void* config);
   // Stores a response (a 200) computed from data of `generation`.
   void Store(const std::string& key, uint64_t generation, std::shared_ptr<const void> config,
              const Response& response);
@@ -50,6 +53,10 @@ class ResponseCache {
   void EvictTo(size_t bytes);  // needs mu_
 
   const size_t max_bytes_;
+  // The cache's metrics, or null when it has no name.
+  metrics::Counter* hits_metric_ = nullptr;
+  metrics::Counter* misses_metric_ = nullptr;
+  metrics::Gauge* bytes_metric_ = nullptr;
   mutable std::mutex mu_;
   // Guarded by mu_: most recently used first.
   std::list<Entry> lru_;

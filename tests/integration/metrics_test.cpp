@@ -286,6 +286,24 @@ TEST_F(MetricsDaemonTest, ScrapeShowsEveryFamilyWithItsLabelledValues) {
   EXPECT_EQ(TypeOf(scrape, "tributary_api_request_duration_seconds"), "histogram");
   EXPECT_GT(Sample(scrape, "tributary_store_size_bytes").value_or(0), 0.0);
 
+  // The API's caches. A page read twice with no commit in between is found the second time
+  // (the sources here keep fetching, so a commit may fall between two reads: read again).
+  const std::string page = d->base_url() + "/api/v1/views/prices/records";
+  const std::string page_hits =
+      "tributary_api_cache_lookups_total{cache=\"pages\",outcome=\"hit\"}";
+  std::string after;
+  EXPECT_TRUE(WaitUntil([&] {
+    for (int i = 0; i < 2; ++i) EXPECT_EQ(HttpRequest("GET", page).status, 200);
+    after = d->Get("/metrics").body;
+    return Sample(after, page_hits).value_or(0) >= 1;
+  })) << after;
+  EXPECT_GE(Sample(after, "tributary_api_cache_lookups_total{cache=\"pages\",outcome=\"miss\"}")
+                .value_or(0),
+            1.0);
+  EXPECT_GT(Sample(after, "tributary_api_cache_bytes{cache=\"pages\"}").value_or(0), 0.0);
+  EXPECT_EQ(TypeOf(after, "tributary_api_cache_lookups_total"), "counter");
+  EXPECT_EQ(TypeOf(after, "tributary_api_cache_bytes"), "gauge");
+
   // The redirect's final URL, in the source's explanation.
   auto moved = d->Get("/api/v1/sources/moved").Json();
   EXPECT_EQ(moved["fetch"]["last"]["final_url"], origin_.Url("/a.json")) << moved.dump(2);
