@@ -6,21 +6,26 @@
 #include "common/log.hpp"
 #include "config/loader.hpp"
 #include "merge/pool/worker_process.hpp"
-#include "service/api/handlers.hpp"
 #include "merge/worker/test_hooks.hpp"
 #include "service/api/config_diff.hpp"
+#include "service/api/handlers.hpp"
 #include "service/api/openapi.hpp"
 #include "service/component_options.hpp"
-#include "service/fetch_options.hpp"
 #include "service/daemon_metrics.hpp"
-#include "service/fetch_metrics.hpp"
-#include "service/preview.hpp"
 #include "service/extraction_guard.hpp"
 #include "service/extraction_metrics.hpp"
+#include "service/fetch_metrics.hpp"
+#include "service/fetch_options.hpp"
+#include "service/preview.hpp"
 
 namespace tributary::service {
 
 namespace asio = boost::asio;
+
+namespace {
+// How often freed heap goes back to the system (memory_trimmer.hpp).
+constexpr std::chrono::seconds kTrimEvery{30};
+}  // namespace
 
 App::App(std::shared_ptr<const config::Config> config, std::string config_path)
     : config_path_(std::move(config_path)), config_(std::move(config)) {}
@@ -46,8 +51,9 @@ Status App::Start() {
   pool_ = std::make_unique<merge::pool::WorkerPool>(pool_thread_->io(), pool_options);
   pool_->Start();
   if (merge::worker::kTestHooksEnabled) {
-    Logger("pool")->warn("built with test hooks: documents with TRIBUTARY-TEST- markers make "
-                         "workers misbehave on purpose");
+    Logger("pool")->warn(
+        "built with test hooks: documents with TRIBUTARY-TEST- markers make "
+        "workers misbehave on purpose");
   }
   if (Status s = paused_.Load(*store_); !s) return s;  // a paused source stays paused
   extraction_ = std::make_unique<ExtractionGuard>(*pool_, writer_->io(), *store_);
@@ -72,13 +78,16 @@ Status App::Start() {
   pruner_ = std::make_unique<HistoryPruner>(pipeline_->io(), writer_->io(), *store_,
                                             [this] { return config(); });
   pruner_->Start();
+  trimmer_ = std::make_unique<MemoryTrimmer>(pipeline_->io(), kTrimEvery);
+  trimmer_->Start();
   sources_ = std::make_unique<SourcePipeline>(
       ctx, [this](const std::string& id, const std::shared_ptr<const config::Config>&,
                   std::optional<merge::SourceSnapshot>) {
         scheduler_->Completed(id, fetch_state_.CompletionOf(id));
       });
   scheduler_ = std::make_unique<scheduler::Scheduler>(
-      pipeline_->io(), [this](const std::string& id) {
+      pipeline_->io(),
+      [this](const std::string& id) {
         if (paused_.Contains(id)) {
           // Paused (POST /api/v1/sources/{id}/pause): the slot passes without a fetch.
           asio::post(pipeline_->io(), [this, id] { scheduler_->Completed(id); });
@@ -106,8 +115,7 @@ Status App::Start() {
     // Why the source is due when it is, its last fetch, 304s, robots, its politeness group.
     const std::string group = fetch_state_.GroupOf(id);
     status["fetch"] = fetch_state_.Json(
-        id, scheduler_->Find(id),
-        group.empty() ? std::nullopt : fetcher_->GroupStateOf(group));
+        id, scheduler_->Find(id), group.empty() ? std::nullopt : fetcher_->GroupStateOf(group));
     for (const auto& s : scheduler_->Snapshot()) {
       if (s.id != id) continue;
       status["schedule"] = {{"next_due", FormatRfc3339(s.next_due)},
@@ -221,6 +229,7 @@ void App::Stop() {
     if (views_) views_->SetStopping();
   });
   if (pruner_) pruner_->Stop();
+  if (trimmer_) trimmer_->Stop();
   pipeline_->Drain();
   if (scheduler_) scheduler_->Stop();
   if (api_) api_->Stop();
@@ -244,6 +253,7 @@ void App::Stop() {
   sources_.reset();
   views_.reset();
   pruner_.reset();
+  trimmer_.reset();
   fetcher_.reset();
   extraction_.reset();
   pool_.reset();

@@ -22,6 +22,7 @@
 #include "service/extraction_health.hpp"
 #include "service/history_pruner.hpp"
 #include "service/io_thread.hpp"
+#include "service/memory_trimmer.hpp"
 #include "service/paused_sources.hpp"
 #include "service/scheduler/fetch_state.hpp"
 #include "service/scheduler/scheduler.hpp"
@@ -71,16 +72,17 @@ class App {
   std::unique_ptr<fetchers::Fetcher> fetcher_;
   std::unique_ptr<SourcePipeline> sources_;
   std::unique_ptr<ViewPipeline> views_;
-  std::unique_ptr<HistoryPruner> pruner_;  // history retention in the background
+  std::unique_ptr<HistoryPruner> pruner_;   // history retention in the background
+  std::unique_ptr<MemoryTrimmer> trimmer_;  // freed heap back to the system
   std::unique_ptr<scheduler::Scheduler> scheduler_;
   std::unique_ptr<api::ChangeFeed> feed_;  // long-poll, SSE (service/api/change_feed.hpp)
   std::unique_ptr<api::ApiServer> api_;
   std::unique_ptr<api::WebhookDispatcher> webhooks_;
-  PausedSources paused_;                   // thread-safe
-  std::mutex reload_mu_;                   // one reload at a time (SIGHUP or API)
+  PausedSources paused_;  // thread-safe
+  std::mutex reload_mu_;  // one reload at a time (SIGHUP or API)
   int metrics_collector_ = 0;
   int extraction_collector_ = 0;  // pool failure causes, brake, quarantines per source
-  bool stop_called_ = false;  // main thread only
+  bool stop_called_ = false;      // main thread only
 };
 
 }  // namespace tributary::service

@@ -11,6 +11,7 @@ add_library(tributary_app STATIC
   ${CMAKE_CURRENT_LIST_DIR}/view_pipeline.cpp
   ${CMAKE_CURRENT_LIST_DIR}/view_index.cpp
   ${CMAKE_CURRENT_LIST_DIR}/history_pruner.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/memory_trimmer.cpp
   ${CMAKE_CURRENT_LIST_DIR}/source_records.cpp
   ${CMAKE_CURRENT_LIST_DIR}/component_options.cpp
   ${CMAKE_CURRENT_LIST_DIR}/fetch_options.cpp

@@ -17,6 +17,7 @@
 #include "service/app.hpp"
 #include "service/component_options.hpp"
 #include "service/healthcheck.hpp"
+#include "service/memory_trimmer.hpp"
 #include "service/run_once.hpp"
 
 namespace {
@@ -68,6 +69,7 @@ std::optional<std::string> ConfigArg(const std::vector<std::string>& args) {
 }
 
 int Serve(const std::string& path) {
+  service::MemoryTrimmer::LimitArenas();  // before any thread allocates
   auto cfg = Load(path);
   if (!cfg) return kExitConfig;
   if (!SetupLogging({cfg->log.level, cfg->log.json})) return kExitConfig;
