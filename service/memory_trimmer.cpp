@@ -10,12 +10,12 @@
 namespace tributary::service {
 
 MemoryTrimmer::MemoryTrimmer(boost::asio::io_context& io, std::chrono::milliseconds every,
-                             std::function<bool()> trim)
-    : timer_(io), every_(every), trim_(trim ? std::move(trim) : [] { return TrimHeap(); }) {}
+                             std::function<void()> trim)
+    : timer_(io), every_(every), trim_(trim ? std::move(trim) : &TrimHeap) {}
 
-bool MemoryTrimmer::TrimHeap() {
+void MemoryTrimmer::TrimHeap() {
   // 0: keep no padding at the top of the main heap; every arena is walked.
-  return malloc_trim(0) == 1;
+  malloc_trim(0);
 }
 
 void MemoryTrimmer::LimitArenas() {

@@ -17,14 +17,13 @@ namespace tributary::service {
 
 class MemoryTrimmer {
  public:
-  // `trim`: what a round does (the allocator's trim by default); returns true when memory was
-  // given back.
+  // `trim`: what a round does (TrimHeap by default).
   MemoryTrimmer(boost::asio::io_context& io, std::chrono::milliseconds every,
-                std::function<bool()> trim = {});
+                std::function<void()> trim = {});
   void Start();
   // Cancels the timer (on the io_context's thread: run it, or drain it, before destroying this).
   void Stop();
-  static bool TrimHeap();
+  static void TrimHeap();
   // Caps glibc's arenas at max(2, cores) unless MALLOC_ARENA_MAX says otherwise. By default a
   // thread that meets a locked arena makes a new one, up to 8 per core; the daemon's dozen
   // threads then spread a burst's garbage over many heaps that are never whole pages free
@@ -37,7 +36,7 @@ class MemoryTrimmer {
 
   boost::asio::steady_timer timer_;
   const std::chrono::milliseconds every_;
-  const std::function<bool()> trim_;
+  const std::function<void()> trim_;
   std::shared_ptr<bool> stopped_ = std::make_shared<bool>(false);  // the io_context's thread
 };
 

@@ -7,10 +7,6 @@ namespace {
 
 using nlohmann::json;
 
-Response UnknownSource(const Request& request, const std::string& id) {
-  return JsonError(request, http::status::not_found, "not_found", "unknown source \"" + id + "\"");
-}
-
 Response Unavailable(const Request& request, const char* what) {
   return JsonError(request, http::status::service_unavailable, "unavailable",
                    std::string(what) + " is not available in this process");

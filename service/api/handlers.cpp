@@ -23,4 +23,12 @@ Response StoreError(const Request& request, const Error& e) {
                    "storage read failed: " + e.message);
 }
 
+Response UnknownSource(const Request& request, const std::string& id) {
+  return JsonError(request, http::status::not_found, "not_found", "unknown source \"" + id + "\"");
+}
+
+Response UnknownView(const Request& request, const std::string& id) {
+  return JsonError(request, http::status::not_found, "not_found", "unknown view \"" + id + "\"");
+}
+
 }  // namespace tributary::service::api

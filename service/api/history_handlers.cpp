@@ -29,10 +29,10 @@ std::optional<size_t> Limit(const RequestContext& r, std::optional<Response>& er
   return value;
 }
 
-std::optional<Response> UnknownView(const RequestContext& r, const config::Config& config,
+std::optional<Response> MissingView(const RequestContext& r, const config::Config& config,
                                     const std::string& id) {
   if (config.FindView(id) != nullptr) return std::nullopt;
-  return JsonError(r.request, http::status::not_found, "not_found", "unknown view \"" + id + "\"");
+  return UnknownView(r.request, id);
 }
 
 json HistoryJson(const std::vector<storage::Change>& changes) {
@@ -82,7 +82,7 @@ void AddHistoryRoutes(Router& router, std::shared_ptr<const ApiContext> ctx) {
       [ctx](const RequestContext& r) {
         const auto& id = r.path_params.at("id");
         const auto& key = r.path_params.at("key");
-        if (auto e = UnknownView(r, *ctx->config(), id)) return *e;
+        if (auto e = MissingView(r, *ctx->config(), id)) return *e;
         Result<std::optional<merge::MergedRecord>> record = std::optional<merge::MergedRecord>();
         json extra = json::object();
         if (const std::string* as_of = r.Query("as_of")) {
@@ -115,7 +115,7 @@ void AddHistoryRoutes(Router& router, std::shared_ptr<const ApiContext> ctx) {
              [ctx](const RequestContext& r) {
                const auto& id = r.path_params.at("id");
                const auto& key = r.path_params.at("key");
-               if (auto e = UnknownView(r, *ctx->config(), id)) return *e;
+               if (auto e = MissingView(r, *ctx->config(), id)) return *e;
                std::optional<Response> error;
                auto limit = Limit(r, error);
                if (!limit) return *error;
@@ -131,8 +131,7 @@ void AddHistoryRoutes(Router& router, std::shared_ptr<const ApiContext> ctx) {
                const auto& id = r.path_params.at("id");
                const auto& key = r.path_params.at("key");
                if (ctx->config()->FindSource(id) == nullptr) {
-                 return JsonError(r.request, http::status::not_found, "not_found",
-                                  "unknown source \"" + id + "\"");
+                 return UnknownSource(r.request, id);
                }
                std::optional<Response> error;
                auto limit = Limit(r, error);
@@ -148,7 +147,7 @@ void AddHistoryRoutes(Router& router, std::shared_ptr<const ApiContext> ctx) {
   router.Add(http::verb::get, "/api/v1/views/{id}/conflicts", Access::kRead,
              [ctx](const RequestContext& r) {
                const auto& id = r.path_params.at("id");
-               if (auto e = UnknownView(r, *ctx->config(), id)) return *e;
+               if (auto e = MissingView(r, *ctx->config(), id)) return *e;
                std::optional<Response> error;
                auto limit = Limit(r, error);
                if (!limit) return *error;
@@ -181,7 +180,7 @@ void AddHistoryRoutes(Router& router, std::shared_ptr<const ApiContext> ctx) {
              [ctx](const RequestContext& r) {
                const auto config = ctx->config();
                const auto& id = r.path_params.at("id");
-               if (auto e = UnknownView(r, *config, id)) return *e;
+               if (auto e = MissingView(r, *config, id)) return *e;
                const auto* view = config->FindView(id);
                std::optional<Response> error;
                auto limit = Limit(r, error);

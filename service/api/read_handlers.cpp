@@ -306,8 +306,7 @@ void AddReadRoutes(Router& router, std::shared_ptr<const ApiContext> ctx) {
                const auto& id = r.path_params.at("id");
                const auto* source = config->FindSource(id);
                if (!source) {
-                 return JsonError(r.request, http::status::not_found, "not_found",
-                                  "unknown source \"" + id + "\"");
+                 return UnknownSource(r.request, id);
                }
                return JsonResponse(r.request, http::status::ok, ExplainSource(*source, *ctx));
              });
@@ -319,8 +318,7 @@ void AddReadRoutes(Router& router, std::shared_ptr<const ApiContext> ctx) {
         const auto& id = r.path_params.at("id");
         const auto* source = config->FindSource(id);
         if (!source) {
-          return JsonError(r.request, http::status::not_found, "not_found",
-                           "unknown source \"" + id + "\"");
+          return UnknownSource(r.request, id);
         }
         RecordSource records;
         records.all = [&]() -> Result<std::vector<json>> {
@@ -356,8 +354,7 @@ void AddReadRoutes(Router& router, std::shared_ptr<const ApiContext> ctx) {
         const auto& id = r.path_params.at("id");
         const auto* view = config->FindView(id);
         if (!view) {
-          return JsonError(r.request, http::status::not_found, "not_found",
-                           "unknown view \"" + id + "\"");
+          return UnknownView(r.request, id);
         }
         RecordSource records;
         // Every record of the view, read in store pages (one consistent query each).

@@ -146,7 +146,8 @@ std::shared_ptr<RequestContext> MakeContext(std::shared_ptr<const Request> owner
 }  // namespace
 
 Router::Router(RouterPolicy policy)
-    : policy_(std::move(policy)), gzipped_(std::make_unique<ResponseCache>(kGzipMemoBytes, "gzip")) {}
+    : policy_(std::move(policy)),
+      gzipped_(std::make_unique<ResponseCache>(kGzipMemoBytes, "gzip")) {}
 
 Router::~Router() = default;
 

@@ -15,5 +15,8 @@ void AddHistoryRoutes(Router& router, std::shared_ptr<const ApiContext> ctx);  /
 
 // 503 for a storage failure.
 Response StoreError(const Request& request, const Error& e);
+// 404 for a source or view id the configuration does not have.
+Response UnknownSource(const Request& request, const std::string& id);
+Response UnknownView(const Request& request, const std::string& id);
 
 }  // namespace tributary::service::api

@@ -30,9 +30,31 @@ std::optional<std::string> Gzip(std::string_view data) {
   return out;
 }
 
+std::optional<std::string> Gunzip(std::string_view data) {
+  z_stream zs{};
+  // 15 window bits + 32: a gzip or a zlib header, detected.
+  if (inflateInit2(&zs, 15 + 32) != Z_OK) return std::nullopt;
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  zs.avail_in = static_cast<uInt>(data.size());
+  std::string out;
+  char buffer[65536];
+  int rc = Z_OK;
+  while (rc == Z_OK) {
+    zs.next_out = reinterpret_cast<Bytef*>(buffer);
+    zs.avail_out = sizeof buffer;
+    rc = inflate(&zs, Z_NO_FLUSH);
+    out.append(buffer, sizeof buffer - zs.avail_out);
+  }
+  inflateEnd(&zs);
+  if (rc != Z_STREAM_END) return std::nullopt;
+  return out;
+}
+
 #else
 
 bool GzipAvailable() { return false; }
+
+std::optional<std::string> Gunzip(std::string_view /*data*/) { return std::nullopt; }
 
 std::optional<std::string> Gzip(std::string_view /*data*/) { return std::nullopt; }
 

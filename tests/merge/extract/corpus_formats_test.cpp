@@ -3,9 +3,6 @@
 // well-formed assertions, the same countries in JSON, CSV and XML, and "a result or a clear
 // error, never a crash" over every robustness input.
 #include <gtest/gtest.h>
-#if TRIBUTARY_TEST_ZLIB
-#include <zlib.h>
-#endif
 
 #include <filesystem>
 #include <regex>
@@ -14,6 +11,7 @@
 #include "config/loader.hpp"
 #include "merge/extract/extractor.hpp"
 #include "tests/merge/extract/corpus.hpp"
+#include "tests/support/gzip.hpp"
 
 namespace tributary::merge::extract {
 namespace {
@@ -38,31 +36,14 @@ config::SourceConfig Source(const std::string& definition) {
   if (dir.empty()) GTEST_SKIP() << "corpus not found (set TRIBUTARY_CORPUS)"; \
   static_assert(true)
 
-// gzip (or zlib) data inflated; the input itself when it is not compressed.
+// gzip data inflated; the input itself when it is not compressed (or zlib is unavailable:
+// then the compressed inputs are parsed as they are).
 std::string MaybeGunzip(const std::string& data) {
-#if !TRIBUTARY_TEST_ZLIB
-  return data;  // without zlib the compressed inputs are parsed as they are
-#else
   if (data.size() < 2 || static_cast<unsigned char>(data[0]) != 0x1f ||
       static_cast<unsigned char>(data[1]) != 0x8b) {
     return data;
   }
-  z_stream zs{};
-  if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) return data;
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  zs.avail_in = static_cast<uInt>(data.size());
-  std::string out;
-  char buffer[65536];
-  int rc = Z_OK;
-  while (rc == Z_OK) {
-    zs.next_out = reinterpret_cast<Bytef*>(buffer);
-    zs.avail_out = sizeof buffer;
-    rc = inflate(&zs, Z_NO_FLUSH);
-    out.append(buffer, sizeof buffer - zs.avail_out);
-  }
-  inflateEnd(&zs);
-  return rc == Z_STREAM_END ? out : data;
-#endif
+  return test_support::Gunzip(data).value_or(data);
 }
 
 TEST(CorpusBooksTest, EveryListingPageFollowsItsNextLink) {

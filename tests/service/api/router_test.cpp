@@ -5,14 +5,13 @@
 
 #include <gtest/gtest.h>
 
-#include <zlib.h>
-
 #include <boost/asio/io_context.hpp>
 #include <cstdlib>
 #include <fstream>
 #include <set>
 
 #include "service/api/handlers.hpp"
+#include "tests/support/gzip.hpp"
 
 namespace tributary::service::api {
 namespace {
@@ -20,25 +19,6 @@ namespace {
 std::string SourceDir() {
   const char* dir = std::getenv("TRIBUTARY_SOURCE_DIR");
   return dir ? dir : ".";
-}
-
-std::string Gunzip(const std::string& data) {
-  z_stream zs{};
-  EXPECT_EQ(inflateInit2(&zs, 16 + MAX_WBITS), Z_OK);
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  zs.avail_in = static_cast<uInt>(data.size());
-  std::string out;
-  char buffer[16384];
-  int rc = Z_OK;
-  while (rc == Z_OK) {
-    zs.next_out = reinterpret_cast<Bytef*>(buffer);
-    zs.avail_out = sizeof buffer;
-    rc = inflate(&zs, Z_NO_FLUSH);
-    out.append(buffer, sizeof buffer - zs.avail_out);
-  }
-  inflateEnd(&zs);
-  EXPECT_EQ(rc, Z_STREAM_END);
-  return out;
 }
 
 // Dispatches a request through `router` (plain handlers answer at once).
@@ -212,7 +192,7 @@ TEST(Router, GzipBodiesAreRememberedByTheirTagAndNeverServedForAnotherBody) {
     body = *next;
     auto reply = Dispatched(router, http::verb::get, "/page", gzip);
     ASSERT_EQ(reply[http::field::content_encoding], "gzip");
-    EXPECT_EQ(Gunzip(reply.body()), body);
+    EXPECT_EQ(test_support::Gunzip(reply.body()), body);
     EXPECT_EQ(reply[http::field::content_length], std::to_string(reply.body().size()));
     auto [it, first] = sent.emplace(body, reply.body());
     if (!first) {

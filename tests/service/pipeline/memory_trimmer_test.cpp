@@ -38,7 +38,6 @@ TEST(MemoryTrimmer, TrimsAtItsIntervalUntilStopped) {
     std::lock_guard lock(mu);
     ++rounds;
     cv.notify_all();
-    return false;
   });
   auto work = boost::asio::make_work_guard(io);
   std::thread thread([&] { io.run(); });
