@@ -1,5 +1,7 @@
 #include "merge/record.hpp"
 
+#include "common/json_text.hpp"
+
 namespace tributary::merge {
 namespace {
 
@@ -95,6 +97,103 @@ MergedRecord MergedRecordFromJson(const nlohmann::json& j) {
   if (auto it = j.find("provenance"); it != j.end()) r.provenance = ProvenanceFromJson(*it);
   if (auto it = j.find("conflicts"); it != j.end()) r.conflicts = ConflictsFromJson(*it);
   return r;
+}
+
+namespace {
+
+// RFC 3339 text of a provenance time. Every record of a source carries the source's one fetch
+// time, so a full merge formats the same few instants millions of times: remember the last.
+const std::string& FetchedAtText(SystemTime t) {
+  thread_local SystemTime last{};
+  thread_local std::string text = FormatRfc3339(SystemTime{});
+  if (t != last) {
+    text = FormatRfc3339(t);
+    last = t;
+  }
+  return text;
+}
+
+}  // namespace
+
+MergedRecordText RenderText(const MergedRecord& r) {
+  MergedRecordText out;
+  out.key = r.key;
+  out.has_conflicts = !r.conflicts.empty();
+  JsonTextWriter(out.fields).Value(r.fields);
+  {
+    JsonTextWriter w(out.sources);
+    w.Char('[');
+    for (size_t i = 0; i < r.sources.size(); ++i) {
+      if (i > 0) w.Char(',');
+      w.String(r.sources[i]);
+    }
+    w.Char(']');
+  }
+  {
+    // Members in name order, as ProvenanceToJson's object holds them: fetched_at, from, source.
+    JsonTextWriter w(out.provenance);
+    w.Char('{');
+    bool first = true;
+    for (const auto& [field, p] : r.provenance) {
+      if (!first) w.Char(',');
+      first = false;
+      w.Name(field);
+      w.Raw("{\"fetched_at\":");
+      w.String(FetchedAtText(p.fetched_at));
+      if (!p.from.empty()) {
+        w.Raw(",\"from\":[");
+        for (size_t i = 0; i < p.from.size(); ++i) {
+          if (i > 0) w.Char(',');
+          w.String(p.from[i]);
+        }
+        w.Char(']');
+      }
+      w.Raw(",\"source\":");
+      w.String(p.source);
+      w.Char('}');
+    }
+    w.Char('}');
+  }
+  {
+    JsonTextWriter w(out.conflicts);
+    w.Char('[');
+    for (size_t i = 0; i < r.conflicts.size(); ++i) {
+      if (i > 0) w.Char(',');
+      w.Raw("{\"field\":");
+      w.String(r.conflicts[i].field);
+      w.Raw(",\"values\":{");
+      bool first = true;
+      for (const auto& [source, value] : r.conflicts[i].values) {
+        if (!first) w.Char(',');
+        first = false;
+        w.Name(source);
+        w.Value(value);
+      }
+      w.Raw("}}");
+    }
+    w.Char(']');
+  }
+  return out;
+}
+
+std::string MergedRecordText::Whole() const {
+  // Members in name order: conflicts, fields, key, provenance, sources.
+  std::string out;
+  out.reserve(conflicts.size() + fields.size() + key.size() + provenance.size() +
+              sources.size() + 64);
+  JsonTextWriter w(out);
+  w.Raw("{\"conflicts\":");
+  w.Raw(conflicts);
+  w.Raw(",\"fields\":");
+  w.Raw(fields);
+  w.Raw(",\"key\":");
+  w.String(key);
+  w.Raw(",\"provenance\":");
+  w.Raw(provenance);
+  w.Raw(",\"sources\":");
+  w.Raw(sources);
+  w.Char('}');
+  return out;
 }
 
 bool MakeKey(const std::vector<const nlohmann::json*>& values, std::string& key) {

@@ -62,6 +62,22 @@ Record RecordFromJson(const nlohmann::json& j);
 nlohmann::json ToJson(const MergedRecord& r);
 MergedRecord MergedRecordFromJson(const nlohmann::json& j);
 
+// A merged record as the canonical JSON texts of its parts: what the store writes (a column
+// each) and what the view pipeline keeps to compare the next merge with. Rendered directly
+// (JsonTextWriter), never through a JSON tree: a full merge renders millions of them.
+struct MergedRecordText {
+  std::string key;
+  std::string fields;      // {"name": value, …}
+  std::string sources;     // ["a", "b"]
+  std::string provenance;  // as ProvenanceToJson
+  std::string conflicts;   // [{"field":…,"values":{…}}, …]
+  bool has_conflicts = false;
+
+  // The whole record: exactly CanonicalJson(ToJson(record)).
+  std::string Whole() const;
+};
+MergedRecordText RenderText(const MergedRecord& r);
+
 // Builds the canonical key text from key values (see Record::key). Returns false when a key
 // value is missing, null or empty.
 bool MakeKey(const std::vector<const nlohmann::json*>& values, std::string& key);

@@ -7,10 +7,6 @@
 
 namespace tributary::service {
 
-std::string CanonicalJson(const nlohmann::json& j) {
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
 namespace {
 
 nlohmann::json FieldDiffJson(const nlohmann::json& before, const nlohmann::json& after) {

@@ -12,6 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/json_text.hpp"
 #include "common/time.hpp"
 #include "merge/record.hpp"
 #include "service/storage/store.hpp"
@@ -53,8 +54,5 @@ class SourceRecords {
   std::unordered_map<std::string, SourceRecordState> records_;
   SystemTime fetched_at_;
 };
-
-// Canonical JSON text of fields (invalid UTF-8 replaced, as the store does).
-std::string CanonicalJson(const nlohmann::json& j);
 
 }  // namespace tributary::service

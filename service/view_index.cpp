@@ -22,7 +22,12 @@ void ViewIndex::Set(size_t source_index, const std::string& source_key,
                     const nlohmann::json* fields, std::set<std::string>& touched) {
   std::optional<std::string> view_key;
   if (fields != nullptr && fields->is_object()) view_key = keys_.KeyOf(source_index, *fields);
-  if (fields != nullptr && !view_key) {
+  SetKey(source_index, source_key, fields != nullptr, std::move(view_key), &touched);
+}
+
+void ViewIndex::SetKey(size_t source_index, const std::string& source_key, bool present,
+                       std::optional<std::string> view_key, std::set<std::string>* touched) {
+  if (present && !view_key) {
     keyless_[source_index].insert(source_key);
   } else {
     keyless_[source_index].erase(source_key);
@@ -31,10 +36,10 @@ void ViewIndex::Set(size_t source_index, const std::string& source_key,
   auto old = of.find(source_key);
   if (old != of.end()) {
     if (view_key && *view_key == old->second) {
-      touched.insert(old->second);  // same key, new content
+      if (touched != nullptr) touched->insert(old->second);  // same key, new content
       return;
     }
-    touched.insert(old->second);
+    if (touched != nullptr) touched->insert(old->second);
     auto entry = entries_.find(old->second);
     if (entry != entries_.end()) {
       auto& list = entry->second.members[source_index];
@@ -46,7 +51,7 @@ void ViewIndex::Set(size_t source_index, const std::string& source_key,
     of.erase(old);
   }
   if (!view_key) return;
-  touched.insert(*view_key);
+  if (touched != nullptr) touched->insert(*view_key);
   of[source_key] = *view_key;
   auto& entry = entries_[*view_key];
   if (entry.members.empty()) entry.members.resize(view_.sources.size());
@@ -55,13 +60,12 @@ void ViewIndex::Set(size_t source_index, const std::string& source_key,
 }
 
 void ViewIndex::Build(const std::vector<const SourceRecords*>& sources) {
-  std::set<std::string> ignored;
   for (size_t i = 0; i < sources.size() && i < view_.sources.size(); ++i) {
     if (sources[i] == nullptr) continue;
+    entries_.reserve(entries_.size() + sources[i]->size());
+    view_key_of_[i].reserve(sources[i]->size());
     for (const auto& [key, state] : sources[i]->records()) {
-      const auto fields = nlohmann::json::parse(state.fields, nullptr, false);
-      Set(i, key, &fields, ignored);
-      ignored.clear();
+      SetKey(i, key, true, keys_.KeyOfText(i, state.fields), nullptr);
     }
   }
 }

@@ -65,6 +65,11 @@ class ViewIndex {
   std::unordered_map<std::string, Entry> entries_;
   std::unordered_map<std::string, std::string> merged_;
   std::vector<std::set<std::string>> keyless_;  // per source
+
+  // Set, once the record's view key is known (`present`: the record exists; `touched` may be
+  // null when nobody needs it, as when building).
+  void SetKey(size_t source_index, const std::string& source_key, bool present,
+              std::optional<std::string> view_key, std::set<std::string>* touched);
 };
 
 }  // namespace tributary::service

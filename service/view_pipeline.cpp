@@ -93,9 +93,7 @@ std::unique_ptr<ViewIndex> ViewPipeline::ReloadView(const config::ViewConfig& vi
                             page.error().message);
       break;
     }
-    for (const auto& r : page->records) {
-      index->merged()[r.key] = CanonicalJson(merge::ToJson(r));
-    }
+    for (const auto& r : page->records) index->merged()[r.key] = merge::RenderText(r).Whole();
     cursor = page->next_cursor;
   } while (!cursor.empty());
   return index;
@@ -283,6 +281,7 @@ void ViewPipeline::SubmitMerges(const std::shared_ptr<Update>& update) {
       work.update.replace_keys = work.recompute;
     }
     std::string body;
+    if (work.touched.size() > 1000) body.reserve(kMaxJobBody + kMaxJobBody / 8);
     for (; work.next_key != work.touched.end() && body.size() < kMaxJobBody; ++work.next_key) {
       const std::string& key = *work.next_key;
       const ViewIndex::Entry* entry = index.Find(key);
@@ -308,7 +307,6 @@ void ViewPipeline::SubmitMerges(const std::shared_ptr<Update>& update) {
     }
     if (work.next_key == work.touched.end()) ++update->next_view;
     if (body.empty()) continue;
-    merge::combine::FinishMergeBody(body);
     const auto& view = index.view();
     merge::pool::Job job{
         "view=" + view.id, {{"job", "merge_keys"}, {"view", view.definition}}, std::move(body)};
@@ -328,28 +326,29 @@ void ViewPipeline::OnMergeJob(const std::shared_ptr<Update>& update, size_t w,
   std::optional<Error> error = out.failure;
   if (!error && out.reply) error = merge::worker::JobError(*out.reply);
   if (!error && out.reply) {
-    auto results = merge::combine::ParseMergeResults(*out.reply);
+    auto results = merge::combine::ParseMergeResults(out.body);
     if (!results) {
       error = results.error();
     } else if (auto it = views_.find(work.view_id); it != views_.end()) {
       auto& merged = it->second->merged();
       for (auto& r : *results) {
+        std::string whole = r.record ? r.record->Whole() : std::string();
         if (r.op == "provenance") {
           // Same values, now from another source: stored again, no change row.
-          merged[r.key] = CanonicalJson(merge::ToJson(*r.record));
+          merged[r.key] = std::move(whole);
           work.update.upserts.push_back(std::move(*r.record));
           continue;
         }
-        storage::Change c;
-        c.view_id = work.view_id;
+        storage::ViewChange c;
         c.key = r.key;
         c.op = r.op;
         c.before = std::move(r.before);
         c.after = std::move(r.after);
         c.fields = std::move(r.fields);
+        c.record = whole;
         work.update.changes.push_back(std::move(c));
         if (r.record) {
-          merged[r.key] = CanonicalJson(merge::ToJson(*r.record));
+          merged[r.key] = std::move(whole);
           work.update.upserts.push_back(std::move(*r.record));
         } else {
           merged.erase(r.key);

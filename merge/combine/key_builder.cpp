@@ -4,6 +4,8 @@
 
 #include <memory>
 
+#include "common/json_text.hpp"
+
 #include "merge/combine/text_fold.hpp"
 
 namespace tributary::merge::combine {
@@ -133,6 +135,43 @@ std::optional<std::string> KeyBuilder::KeyOf(size_t source_index,
     auto it = fields.find(*source_field);
     if (it == fields.end()) return std::nullopt;
     auto part = Normalize(i, *it);
+    if (!part) return std::nullopt;
+    parts.push_back(std::move(*part));
+  }
+  if (parts.size() == 1) return std::move(parts.front());
+  return nlohmann::json(parts).dump();
+}
+
+std::optional<std::string> KeyBuilder::KeyOfText(size_t source_index,
+                                                 std::string_view fields_text) const {
+  if (key_.empty() || source_index >= mappings_.size()) return std::nullopt;
+  const FieldMapping& mapping = mappings_[source_index];
+  std::vector<std::string> parts;
+  parts.reserve(key_.size());
+  for (size_t i = 0; i < key_.size(); ++i) {
+    const std::string* source_field = mapping.SourceFieldFor(key_[i]);
+    if (source_field == nullptr) return std::nullopt;
+    std::string_view raw;
+    switch (FindMember(fields_text, *source_field, raw)) {
+      case MemberScan::kMissing:
+        return std::nullopt;
+      case MemberScan::kUnsure: {
+        const auto fields = nlohmann::json::parse(fields_text, nullptr, false);
+        if (!fields.is_object()) return std::nullopt;
+        return KeyOf(source_index, fields);
+      }
+      case MemberScan::kFound:
+        break;
+    }
+    // A plain string is taken as it is; anything else (escapes, numbers) is parsed.
+    nlohmann::json value;
+    if (raw.size() >= 2 && raw.front() == '"' && raw.find('\\') == std::string_view::npos) {
+      value = std::string(raw.substr(1, raw.size() - 2));
+    } else {
+      value = nlohmann::json::parse(raw, nullptr, false);
+      if (value.is_discarded()) return std::nullopt;
+    }
+    auto part = Normalize(i, value);
     if (!part) return std::nullopt;
     parts.push_back(std::move(*part));
   }

@@ -56,6 +56,8 @@ class KeyBuilder {
   // The view key of a record of the view's source at `source_index` (raw source fields), or
   // nullopt when a key field is missing or empty after normalisation.
   std::optional<std::string> KeyOf(size_t source_index, const nlohmann::json& fields) const;
+  // The same from the fields' JSON text (a stored record), reading only the key fields.
+  std::optional<std::string> KeyOfText(size_t source_index, std::string_view fields_text) const;
   // One key field's value after the normalisers (nullopt: no usable value).
   std::optional<std::string> Normalize(size_t key_index, const nlohmann::json& value) const;
 

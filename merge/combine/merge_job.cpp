@@ -1,20 +1,12 @@
 #include "merge/combine/merge_job.hpp"
 
+#include "common/json_text.hpp"
+#include "common/packed_text.hpp"
 #include "merge/combine/record_diff.hpp"
 #include "merge/combine/view_merger.hpp"
 
 namespace tributary::merge::combine {
 namespace {
-
-void AppendJsonString(std::string& out, const std::string& text) {
-  out += nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
-nlohmann::json ConflictsJson(const MergedRecord& r) {
-  nlohmann::json out = nlohmann::json::array();
-  for (const auto& c : r.conflicts) out.push_back(ToJson(c));
-  return out;
-}
 
 // Provenance without its times: per field, the source taken and the sources that contributed.
 nlohmann::json ProvenanceSources(const nlohmann::json& provenance) {
@@ -27,114 +19,183 @@ nlohmann::json ProvenanceSources(const nlohmann::json& provenance) {
   return out;
 }
 
+// {name: {"after": …, "before": …}} for each field that differs (DiffFields).
+std::string FieldDiffText(const nlohmann::json& before, const nlohmann::json& after) {
+  std::string out;
+  JsonTextWriter w(out);
+  w.Char('{');
+  bool first = true;
+  auto member = [&](const std::string& name, const nlohmann::json& a, const nlohmann::json& b) {
+    if (!first) w.Char(',');
+    first = false;
+    w.Name(name);
+    w.Raw("{\"after\":");
+    w.Value(a);
+    w.Raw(",\"before\":");
+    w.Value(b);
+    w.Char('}');
+  };
+  if (before.is_null() && after.is_object()) {
+    // An added record: every field with a value, in name order, as DiffFields lists them;
+    // without copying each value into a FieldChange first (a full merge adds every key).
+    static const nlohmann::json kNull;
+    for (auto it = after.begin(); it != after.end(); ++it) {
+      if (!it->is_null()) member(it.key(), *it, kNull);
+    }
+  } else {
+    for (const auto& f : DiffFields(before, after)) member(f.field, f.after, f.before);
+  }
+  w.Char('}');
+  return out;
+}
+
+const std::string kNullText = "null";
+
+void WriteResult(PackedWriter& out, std::string_view op, const std::string& key,
+                 const MergedRecordText* record, const std::string& before,
+                 const std::string& after, const std::string& diff) {
+  out.Text(op);
+  out.Text(key);
+  out.Text(record != nullptr ? std::string_view(record->fields) : std::string_view());
+  out.Text(record != nullptr ? std::string_view(record->sources) : std::string_view());
+  out.Text(record != nullptr ? std::string_view(record->provenance) : std::string_view());
+  out.Text(record != nullptr ? std::string_view(record->conflicts) : std::string_view());
+  out.Int(record != nullptr && record->has_conflicts ? 1 : 0);
+  out.Text(before);
+  out.Text(after);
+  out.Text(diff);
+}
+
+// One item: merges it and writes its result, unless the key is unchanged. False when the
+// stored record (`before`) is not a JSON object.
+bool MergeOne(const ViewMerger& merger, const std::string& key, std::string_view before_text,
+              std::vector<SourceRecordRef> refs, PackedWriter& out, size_t& results) {
+  const auto merged = merger.Merge(key, std::move(refs));
+  const bool had = !before_text.empty();
+  if (!merged && !had) return true;
+  std::optional<MergedRecordText> text;
+  if (merged) {
+    text = RenderText(*merged);
+    // The same bytes, provenance times included: nothing to tell (the common case when a
+    // fetch confirms what a full recompute merges again).
+    if (had && before_text == text->Whole()) return true;
+  }
+  nlohmann::json before;
+  if (had) {
+    before = nlohmann::json::parse(before_text, nullptr, false);
+    if (!before.is_object()) return false;
+  }
+  const nlohmann::json before_fields =
+      had ? before.value("fields", nlohmann::json::object()) : nlohmann::json();
+  const std::string before_fields_text = had ? CanonicalJson(before_fields) : kNullText;
+  ++results;
+  if (!merged) {
+    WriteResult(out, "removed", key, nullptr, before_fields_text, kNullText,
+                FieldDiffText(before_fields, nlohmann::json()));
+    return true;
+  }
+  if (had && before_fields == merged->fields &&
+      CanonicalJson(before.value("sources", nlohmann::json::array())) == text->sources &&
+      CanonicalJson(before.value("conflicts", nlohmann::json::array())) == text->conflicts) {
+    if (ProvenanceSources(before.value("provenance", nlohmann::json())) ==
+        ProvenanceSources(ProvenanceToJson(merged->provenance))) {
+      --results;
+      return true;  // unchanged: provenance times alone are no change (see the header)
+    }
+    WriteResult(out, "provenance", key, &*text, before_fields_text, text->fields, "{}");
+    return true;
+  }
+  WriteResult(out, had ? "changed" : "added", key, &*text, before_fields_text, text->fields,
+              FieldDiffText(before_fields, merged->fields));
+  return true;
+}
+
 }  // namespace
 
 void AppendMergeItem(std::string& body, const MergeItem& item) {
-  body += body.empty() ? "[" : ",";
-  body += "{\"key\":";
-  AppendJsonString(body, item.key);
-  body += ",\"before\":";
-  body += item.before != nullptr ? *item.before : "null";
-  body += ",\"records\":[";
-  for (size_t i = 0; i < item.records.size(); ++i) {
-    const auto& r = item.records[i];
-    if (i > 0) body += ',';
-    body += "{\"s\":" + std::to_string(r.source_index) + ",\"at\":" + std::to_string(r.fetched_ms) +
-            ",\"f\":" + *r.fields + "}";
+  PackedWriter out(body);
+  out.Text(item.key);
+  out.Text(item.before != nullptr ? std::string_view(*item.before) : std::string_view());
+  out.Int(static_cast<int64_t>(item.records.size()));
+  for (const auto& r : item.records) {
+    out.Int(static_cast<int64_t>(r.source_index));
+    out.Int(r.fetched_ms);
+    out.Text(*r.fields);
   }
-  body += "]}";
 }
 
-void FinishMergeBody(std::string& body) { body += body.empty() ? "[]" : "]"; }
-
-Result<nlohmann::json> RunMergeJob(const config::ViewConfig& view, std::string_view body) {
-  auto items = nlohmann::json::parse(body, nullptr, false);
-  if (items.is_discarded() || !items.is_array()) {
-    return Error::Permanent("merge job: the body is not a JSON array");
-  }
+Result<MergeJobReply> RunMergeJob(const config::ViewConfig& view, std::string_view body) {
   const ViewMerger merger(view);
-  nlohmann::json results = nlohmann::json::array();
-  for (const auto& item : items) {
-    if (!item.is_object() || !item.contains("key") || !item["key"].is_string()) {
-      return Error::Permanent("merge job: an item has no key");
+  MergeJobReply reply;
+  // Results are about three times the size of the items (record, after fields and diff).
+  reply.body.reserve(body.size() * 3);
+  PackedWriter out(reply.body);
+  PackedReader in(body);
+  std::vector<nlohmann::json> fields;
+  while (!in.done()) {
+    std::string_view key, before;
+    int64_t count = 0;
+    if (!in.Text(key) || !in.Text(before) || !in.Int(count) || count < 0) {
+      return Error::Permanent("merge job: malformed item");
     }
-    const std::string key = item["key"].get<std::string>();
+    fields.clear();
     std::vector<SourceRecordRef> refs;
-    if (auto it = item.find("records"); it != item.end() && it->is_array()) {
-      for (const auto& r : *it) {
-        const auto& f = r.find("f");
-        if (f == r.end()) continue;
-        refs.push_back(SourceRecordRef{r.value("s", size_t{0}),
-                                       FromUnixMillis(r.value("at", int64_t{0})), &*f});
+    std::vector<std::pair<size_t, int64_t>> origins;
+    for (int64_t i = 0; i < count; ++i) {
+      int64_t source = 0, at = 0;
+      std::string_view text;
+      if (!in.Int(source) || !in.Int(at) || !in.Text(text) || source < 0) {
+        return Error::Permanent("merge job: malformed record of key " + std::string(key));
       }
+      fields.push_back(nlohmann::json::parse(text, nullptr, false));
+      origins.emplace_back(static_cast<size_t>(source), at);
     }
-    const auto merged = merger.Merge(key, std::move(refs));
-    const auto& before = item.contains("before") ? item["before"] : nlohmann::json();
-    const bool had = before.is_object();
-    if (!merged && !had) continue;
-    nlohmann::json result = {{"key", key}};
-    const nlohmann::json before_fields =
-        had ? before.value("fields", nlohmann::json::object()) : nlohmann::json();
-    if (!merged) {
-      result["op"] = "removed";
-      result["before"] = before_fields;
-      result["after"] = nullptr;
-    } else {
-      nlohmann::json record = ToJson(*merged);
-      const bool same_values =
-          had && before_fields == merged->fields &&
-          before.value("sources", nlohmann::json::array()) == record["sources"] &&
-          before.value("conflicts", nlohmann::json::array()) == ConflictsJson(*merged);
-      if (same_values) {
-        if (ProvenanceSources(before.value("provenance", nlohmann::json())) ==
-            ProvenanceSources(record["provenance"])) {
-          continue;  // unchanged: provenance times alone are no change (see the header)
-        }
-        results.push_back({{"key", key},
-                           {"op", "provenance"},
-                           {"before", before_fields},
-                           {"after", merged->fields},
-                           {"fields", nlohmann::json::object()},
-                           {"record", std::move(record)}});
-        continue;
-      }
-      result["op"] = had ? "changed" : "added";
-      result["before"] = before_fields;
-      result["after"] = merged->fields;
-      result["record"] = std::move(record);
+    // Pointers into `fields` only once it stops growing.
+    for (size_t i = 0; i < fields.size(); ++i) {
+      if (fields[i].is_discarded()) continue;
+      refs.push_back(SourceRecordRef{origins[i].first, FromUnixMillis(origins[i].second),
+                                     &fields[i]});
     }
-    nlohmann::json fields = nlohmann::json::object();
-    for (const auto& f : DiffFields(result["before"], result["after"])) {
-      fields[f.field] = {{"before", f.before}, {"after", f.after}};
+    if (!MergeOne(merger, std::string(key), before, std::move(refs), out, reply.results)) {
+      return Error::Permanent("merge job: the stored record of key " + std::string(key) +
+                              " is not a JSON object");
     }
-    result["fields"] = std::move(fields);
-    results.push_back(std::move(result));
   }
-  return nlohmann::json{{"ok", true}, {"results", std::move(results)}};
+  return reply;
 }
 
-Result<std::vector<MergeResult>> ParseMergeResults(const nlohmann::json& reply) {
+Result<std::vector<MergeResult>> ParseMergeResults(std::string_view reply_body) {
   std::vector<MergeResult> out;
-  auto it = reply.find("results");
-  if (it == reply.end() || !it->is_array()) {
-    return Error::Permanent("merge job: the reply has no results");
-  }
-  for (const auto& r : *it) {
+  PackedReader in(reply_body);
+  while (!in.done()) {
+    std::string_view op, key, fields, sources, provenance, conflicts, before, after, diff;
+    int64_t has_conflicts = 0;
+    if (!in.Text(op) || !in.Text(key) || !in.Text(fields) || !in.Text(sources) ||
+        !in.Text(provenance) || !in.Text(conflicts) || !in.Int(has_conflicts) ||
+        !in.Text(before) || !in.Text(after) || !in.Text(diff)) {
+      return Error::Permanent("merge job: malformed result");
+    }
     MergeResult m;
-    m.key = r.value("key", "");
-    m.op = r.value("op", "");
+    m.key = key;
+    m.op = op;
     if (m.key.empty() ||
         (m.op != "added" && m.op != "removed" && m.op != "changed" && m.op != "provenance")) {
       return Error::Permanent("merge job: malformed result");
     }
-    if (auto rec = r.find("record"); rec != r.end() && rec->is_object()) {
-      m.record = MergedRecordFromJson(*rec);
-    } else if (m.op != "removed") {
-      return Error::Permanent("merge job: result for " + m.key + " has no record");
+    if (m.op != "removed") {
+      if (fields.empty() || sources.empty() || provenance.empty() || conflicts.empty()) {
+        return Error::Permanent("merge job: result for " + m.key + " has no record");
+      }
+      m.record = MergedRecordText{m.key,
+                                  std::string(fields),
+                                  std::string(sources),
+                                  std::string(provenance),
+                                  std::string(conflicts),
+                                  has_conflicts != 0};
     }
-    m.before = r.value("before", nlohmann::json());
-    m.after = r.value("after", nlohmann::json());
-    m.fields = r.value("fields", nlohmann::json::object());
+    m.before = before;
+    m.after = after;
+    m.fields = diff;
     out.push_back(std::move(m));
   }
   return out;

@@ -1,24 +1,27 @@
 #pragma once
 // The "merge_keys" job: merge a batch of view keys and compare each result with what the view
 // held before. The daemon keeps the key index and sends, per key, each source's record and the
-// stored merged record; the worker process returns only what changed. Inputs travel as one JSON
-// array in the frame body (text the daemon already holds, never re-encoded), and the daemon
+// stored merged record; the worker process returns only what changed. Both directions are
+// packed texts (common/packed_text.hpp): the JSON inside is text the daemon already holds or
+// will store as it is, so neither side builds a JSON tree only to re-encode it. The daemon
 // splits large merges into several jobs so that a frame stays far below the frame cap.
 //
-//   body: [{"key": k, "before": <merged record JSON or null>,
-//           "records": [{"s": <source index>, "at": <fetched ms>, "f": <fields>}, …]}, …]
-//   reply: {"ok": true, "results": [{"key": k, "op": "added"|"removed"|"changed"|"provenance",
-//           "record": <merged record> (unless removed), "before": <fields before or null>,
-//           "after": <fields after or null>, "fields": {name: {"before", "after"}}}, …]}
-//   "at" is the time of the source's latest fetch (its provenance time, and what the `latest`
-//   strategy compares). Unchanged keys are left out of the results. Provenance times alone are
-//   no change: they move with every fetch, and the store reports each source's latest fetch
-//   time on read, so rewriting every record a fetch confirms would buy nothing. A record whose
-//   fields, sources and conflicts are the same but whose values now come from another source
-//   is op "provenance": the record is stored again, without a change row (no value changed).
+//   body, per item:    key, before (the stored merged record's whole text, "" for none),
+//                      the record count n, then n times: source index, fetched ms, fields
+//   reply body, per result (meta {"ok": true, "results": count}):
+//                      op ("added"|"removed"|"changed"|"provenance"), key, the merged record's
+//                      fields, sources, provenance and conflicts texts ("" when removed),
+//                      has_conflicts (0/1), before fields, after fields ("null" when absent),
+//                      the field-level diff {name: {"after", "before"}}
+//   "fetched ms" is the time of the source's latest fetch (its provenance time, and what the
+//   `latest` strategy compares). Unchanged keys are left out of the results. Provenance times
+//   alone are no change: they move with every fetch, and the store reports each source's latest
+//   fetch time on read, so rewriting every record a fetch confirms would buy nothing. A record
+//   whose fields, sources and conflicts are the same but whose values now come from another
+//   source is op "provenance": the record is stored again, without a change row.
 // Pure: no I/O. Thread safety: reentrant.
 
-#include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,26 +40,30 @@ struct MergeItemRecord {
 };
 struct MergeItem {
   std::string key;
-  const std::string* before = nullptr;  // the stored merged record (JSON text), if any
+  const std::string* before = nullptr;  // the stored merged record (whole text), if any
   std::vector<MergeItemRecord> records;
 };
 
-// Appends `item` to a body under construction ("" → "[item"; call FinishMergeBody at the end).
+// Appends `item` to a body under construction.
 void AppendMergeItem(std::string& body, const MergeItem& item);
-void FinishMergeBody(std::string& body);
 
-// Worker side: runs the job. Errors (malformed body) are kPermanent.
-Result<nlohmann::json> RunMergeJob(const config::ViewConfig& view, std::string_view body);
+// Worker side: runs the job and returns the reply body. Errors (malformed body) are
+// kPermanent.
+struct MergeJobReply {
+  size_t results = 0;
+  std::string body;
+};
+Result<MergeJobReply> RunMergeJob(const config::ViewConfig& view, std::string_view body);
 
 struct MergeResult {
   std::string key;
-  std::string op;                      // added, removed, changed, provenance
-  std::optional<MergedRecord> record;  // unless removed
-  nlohmann::json before;               // fields before (null when added)
-  nlohmann::json after;                // fields after (null when removed)
-  nlohmann::json fields;               // field-level diff
+  std::string op;                          // added, removed, changed, provenance
+  std::optional<MergedRecordText> record;  // unless removed
+  std::string before = "null";             // fields before (JSON text; null when added)
+  std::string after = "null";              // fields after (null when removed)
+  std::string fields = "{}";               // field-level diff (JSON text)
 };
-// Daemon side: reads a reply's results.
-Result<std::vector<MergeResult>> ParseMergeResults(const nlohmann::json& reply);
+// Daemon side: reads a reply body's results.
+Result<std::vector<MergeResult>> ParseMergeResults(std::string_view reply_body);
 
 }  // namespace tributary::merge::combine

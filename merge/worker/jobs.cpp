@@ -78,7 +78,7 @@ JobReply MergeKeys(const nlohmann::json& meta, std::string_view body) {
   if (!view) return ErrorReply("source_broken", "invalid view definition: " + Joined(errors));
   auto reply = combine::RunMergeJob(*view, body);
   if (!reply) return ErrorReply(ErrorClassName(reply.error().error_class), reply.error().message);
-  return JobReply{std::move(reply).value(), {}};
+  return JobReply{{{"ok", true}, {"results", reply->results}}, std::move(reply->body)};
 }
 
 Error ReplyError(const nlohmann::json& reply) {

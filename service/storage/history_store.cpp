@@ -36,8 +36,6 @@ std::vector<std::string> StringsOf(const nlohmann::json& j) {
   return out;
 }
 
-nlohmann::json MergedJson(const merge::MergedRecord& r) { return merge::ToJson(r); }
-
 // Columns: seq, time_ms, view_id, source_id, key, op, before_json, after_json, fields_json.
 Change ChangeFromRow(const SqliteStatement& row) {
   Change c;
@@ -73,15 +71,13 @@ Result<CommitReceipt> SqliteStore::CommitIngest(const IngestBatch& batch) {
     }
     if (batch.source) {
       if (Status s = ApplySourceUpdate(*batch.source, op); !s) return s.error();
-      if (Status s = InsertChanges(batch.source->changes, batch.time, nullptr, op, receipt); !s) {
+      if (Status s = InsertChanges({}, {}, batch.source->changes, batch.time, op, receipt); !s) {
         return s.error();
       }
     }
     for (const ViewUpdate& view : batch.views) {
       if (Status s = ApplyViewUpdate(view, batch.time, op); !s) return s.error();
-      std::map<std::string, const merge::MergedRecord*> by_key;
-      for (const auto& r : view.upserts) by_key[r.key] = &r;
-      if (Status s = InsertChanges(view.changes, batch.time, &by_key, op, receipt); !s) {
+      if (Status s = InsertChanges(view.view_id, view.changes, {}, batch.time, op, receipt); !s) {
         return s.error();
       }
     }
@@ -197,15 +193,14 @@ Status SqliteStore::ApplyViewUpdate(const ViewUpdate& update, SystemTime time,
         op);
     if (!insert.ok()) return insert.error();
     for (const auto& r : update.upserts) {
-      const nlohmann::json j = MergedJson(r);
       insert->Reset();
       insert->Bind(1, update.view_id);
       insert->Bind(2, r.key);
-      insert->Bind(3, Dump(j["fields"]));
-      insert->Bind(4, Dump(j["sources"]));
-      insert->Bind(5, Dump(j["provenance"]));
-      insert->Bind(6, Dump(j["conflicts"]));
-      insert->Bind(7, static_cast<int64_t>(r.conflicts.empty() ? 0 : 1));
+      insert->Bind(3, r.fields);
+      insert->Bind(4, r.sources);
+      insert->Bind(5, r.provenance);
+      insert->Bind(6, r.conflicts);
+      insert->Bind(7, static_cast<int64_t>(r.has_conflicts ? 1 : 0));
       if (Status s = insert->Run(op); !s) return s;
     }
   }
@@ -244,38 +239,54 @@ Status SqliteStore::ApplyViewUpdate(const ViewUpdate& update, SystemTime time,
   return Status::Ok();
 }
 
-Status SqliteStore::InsertChanges(const std::vector<Change>& changes, SystemTime time,
-                                  const std::map<std::string, const merge::MergedRecord*>* records,
+Status SqliteStore::InsertChanges(const std::string& view_id,
+                                  const std::vector<ViewChange>& view_changes,
+                                  const std::vector<Change>& source_changes, SystemTime time,
                                   const std::string& op, CommitReceipt& receipt) {
-  if (changes.empty()) return Status::Ok();
+  if (view_changes.empty() && source_changes.empty()) return Status::Ok();
   auto insert = writer_->Prepare(
       "INSERT INTO changes (time_ms, view_id, source_id, key, op, before_json, after_json, "
       "fields_json, record_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
       op);
   if (!insert.ok()) return insert.error();
-  for (const Change& c : changes) {
+  // `record`: the whole merged record after a view's change (as-of reads); null otherwise.
+  auto row = [&](const std::string& view, const std::string& source, const std::string& key,
+                 const std::string& change_op, std::string_view before, std::string_view after,
+                 std::string_view fields, std::string_view record) -> Status {
     insert->Reset();
     insert->Bind(1, ToUnixMillis(time));
-    insert->Bind(2, c.view_id);
-    insert->Bind(3, c.source_id);
-    insert->Bind(4, c.key);
-    insert->Bind(5, c.op);
-    insert->Bind(6, Dump(c.before));
-    insert->Bind(7, Dump(c.after));
-    insert->Bind(8, Dump(c.fields));
-    const merge::MergedRecord* record = nullptr;
-    if (records != nullptr && c.op != "removed") {
-      if (auto it = records->find(c.key); it != records->end()) record = it->second;
-    }
-    if (record != nullptr) {
-      insert->Bind(9, Dump(MergedJson(*record)));
-    } else {
+    insert->Bind(2, view);
+    insert->Bind(3, source);
+    insert->Bind(4, key);
+    insert->Bind(5, change_op);
+    insert->Bind(6, before);
+    insert->Bind(7, after);
+    insert->Bind(8, fields);
+    if (record.empty()) {
       insert->BindNull(9);
+    } else {
+      insert->Bind(9, record);
     }
     if (Status s = insert->Run(op); !s) return s;
     const int64_t seq = sqlite3_last_insert_rowid(writer_->handle());
     if (receipt.first_seq == 0) receipt.first_seq = seq;
     receipt.last_seq = seq;
+    return Status::Ok();
+  };
+  for (const Change& c : source_changes) {
+    if (Status s = row(c.view_id, c.source_id, c.key, c.op, Dump(c.before), Dump(c.after),
+                       Dump(c.fields), {});
+        !s) {
+      return s;
+    }
+  }
+  const std::string no_source;
+  for (const ViewChange& c : view_changes) {
+    const std::string_view record = c.op == "removed" ? std::string_view() : c.record;
+    if (Status s = row(view_id, no_source, c.key, c.op, c.before, c.after, c.fields, record);
+        !s) {
+      return s;
+    }
   }
   return Status::Ok();
 }

@@ -107,9 +107,9 @@ class SqliteStore final : public Store {
   // Steps of CommitIngest (history_store.cpp), inside its transaction.
   Status ApplySourceUpdate(const SourceUpdate& update, const std::string& op);
   Status ApplyViewUpdate(const ViewUpdate& update, SystemTime time, const std::string& op);
-  // `records`: for view changes, the merged records after the change by key (as-of reads).
-  Status InsertChanges(const std::vector<Change>& changes, SystemTime time,
-                       const std::map<std::string, const merge::MergedRecord*>* records,
+  // The changes of one view (`view_id`, `view_changes`) or of a source (`source_changes`).
+  Status InsertChanges(const std::string& view_id, const std::vector<ViewChange>& view_changes,
+                       const std::vector<Change>& source_changes, SystemTime time,
                        const std::string& op, CommitReceipt& receipt);
 
   // Constant after construction.

@@ -67,6 +67,16 @@ struct Change {
   nlohmann::json fields = nlohmann::json::object();
 };
 
+// A change of a view's record as the merge job renders it: its JSON already text, written as is.
+struct ViewChange {
+  std::string key;
+  std::string op;               // "added", "removed" or "changed"
+  std::string before = "null";  // the fields before
+  std::string after = "null";   // the fields after
+  std::string fields = "{}";    // field-level diff, as Change::fields
+  std::string record;           // the whole merged record after the change ("" when removed)
+};
+
 // Which changes a reader wants: of these views or these sources (both empty: all). A change
 // matches when its view is in `views` or its source is in `sources`.
 struct ChangeFilter {
@@ -121,13 +131,13 @@ struct ViewUpdate {
   std::optional<std::string> definition;  // the definition these records were merged with
   // Merged records stored again: with changes (see `changes`), or where only their provenance
   // moved to another source (no change row).
-  std::vector<merge::MergedRecord> upserts;
+  std::vector<merge::MergedRecordText> upserts;
   std::vector<std::string> removed;  // keys no longer in the view
   std::vector<ViewKey> key_upserts;
   std::vector<std::string> key_removed;
   std::vector<KeylessRecord> keyless_upserts;
   std::vector<KeylessRecord> keyless_removed;
-  std::vector<Change> changes;
+  std::vector<ViewChange> changes;
 };
 
 // A new snapshot of a source, as the difference to the stored one.

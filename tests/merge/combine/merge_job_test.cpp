@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "common/packed_text.hpp"
+
 #include "tests/merge/combine/combine_test_util.hpp"
 
 namespace tributary::merge::combine {
@@ -44,22 +46,41 @@ std::string Body(const std::vector<Item>& items) {
     for (const auto& r : it.records) item.records.push_back({r.source, r.at, &r.fields});
     AppendMergeItem(body, item);
   }
-  FinishMergeBody(body);
   return body;
 }
 
-std::vector<MergeResult> RunJob(const std::vector<Item>& items,
-                                const config::ViewConfig& view = TwoSources()) {
+// A result as the daemon reads it, its texts parsed back for the assertions.
+struct Outcome {
+  std::string key;
+  std::string op;
+  std::optional<MergedRecord> record;
+  std::string stored;  // the whole record text the daemon keeps and sends back as "before"
+  json before, after, fields;
+};
+
+std::vector<Outcome> RunJob(const std::vector<Item>& items,
+                            const config::ViewConfig& view = TwoSources()) {
   auto reply = RunMergeJob(view, Body(items));
   EXPECT_TRUE(reply.ok()) << reply.error().message;
   if (!reply.ok()) return {};
-  auto results = ParseMergeResults(*reply);
+  auto results = ParseMergeResults(reply->body);
   EXPECT_TRUE(results.ok()) << results.error().message;
-  return results.ok() ? *results : std::vector<MergeResult>{};
+  if (!results.ok()) return {};
+  EXPECT_EQ(results->size(), reply->results);
+  std::vector<Outcome> out;
+  for (const auto& r : *results) {
+    Outcome o{r.key, r.op, std::nullopt, "", json::parse(r.before), json::parse(r.after),
+              json::parse(r.fields)};
+    if (r.record) {
+      o.stored = r.record->Whole();
+      o.record = MergedRecordFromJson(json::parse(o.stored));
+    }
+    out.push_back(std::move(o));
+  }
+  return out;
 }
 
-// The stored form of a job's merged record (what the daemon keeps and sends back as "before").
-std::string Stored(const MergeResult& r) { return ToJson(*r.record).dump(); }
+std::string Stored(const Outcome& r) { return r.stored; }
 
 TEST(MergeJob, AddsChangesAndRemovesWithFieldLevelDiffs) {
   auto added = RunJob({{"k", "", {{0, kEarly, R"({"id":"k","name":"Dune","price":10})"}}}});
@@ -166,15 +187,35 @@ TEST(MergeJob, ConflictsAndJoinDecideTheResult) {
 }
 
 TEST(MergeJob, MalformedInputIsAPermanentError) {
-  for (const char* body : {"", "{}", "[1]", R"([{"before": null}])", "[{"}) {
+  // Truncated texts, a count that promises records that are not there, a negative count, and
+  // a stored record that is not a JSON object.
+  for (const char* body :
+       {"{}", "[1]", "1:k", "1:k0:", "1:k0:1:1", "1:k0:2:-1", "1:k0:1:11:01:0", "1:k2:[]1:0"}) {
     auto reply = RunMergeJob(TwoSources(), body);
     ASSERT_FALSE(reply.ok()) << body;
     EXPECT_EQ(reply.error().error_class, ErrorClass::kPermanent) << body;
   }
-  EXPECT_FALSE(ParseMergeResults(json{{"ok", true}}).ok());
-  EXPECT_FALSE(ParseMergeResults(json{{"results", {{{"key", "k"}, {"op", "moved"}}}}}).ok());
+  EXPECT_TRUE(RunMergeJob(TwoSources(), "").ok());  // no items, no results
+
+  auto result = [](std::string_view op, std::string_view fields) {
+    std::string body;
+    PackedWriter out(body);
+    out.Text(op);
+    out.Text("k");
+    for (int i = 0; i < 4; ++i) out.Text(fields);
+    out.Int(0);
+    for (int i = 0; i < 3; ++i) out.Text("null");
+    return body;
+  };
+  EXPECT_TRUE(ParseMergeResults(result("added", "{}")).ok());
+  EXPECT_FALSE(ParseMergeResults(result("moved", "{}")).ok());
   // Anything but a removal needs its record.
-  EXPECT_FALSE(ParseMergeResults(json{{"results", {{{"key", "k"}, {"op", "provenance"}}}}}).ok());
+  EXPECT_FALSE(ParseMergeResults(result("provenance", "")).ok());
+  // Cut anywhere, a reply is refused rather than half read.
+  const std::string whole = result("added", "{}");
+  for (size_t cut = 1; cut < whole.size(); ++cut) {
+    EXPECT_FALSE(ParseMergeResults(std::string_view(whole).substr(0, cut)).ok()) << cut;
+  }
 }
 
 }  // namespace

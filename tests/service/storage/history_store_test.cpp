@@ -39,6 +39,18 @@ merge::MergedRecord Merged(const std::string& key, json fields,
   return r;
 }
 
+// A view's change as the merge job renders it; `record`: the merged record after it.
+ViewChange MakeViewChange(const std::string& key, const std::string& op, const json& before,
+                          const json& after, const merge::MergedRecord* record) {
+  ViewChange c;
+  c.key = key;
+  c.op = op;
+  c.before = before.dump();
+  c.after = after.dump();
+  if (record != nullptr) c.record = merge::RenderText(*record).Whole();
+  return c;
+}
+
 // One ingest: source "a" now has `key` with `name`, and view "v" merged it.
 IngestBatch Batch(const std::string& key, const std::string& name, int64_t time_ms,
                   const std::string& op = "added", json before = nullptr) {
@@ -55,9 +67,10 @@ IngestBatch Batch(const std::string& key, const std::string& name, int64_t time_
   ViewUpdate v;
   v.view_id = "v";
   v.definition = R"({"id":"v"})";
-  v.upserts.push_back(Merged(key, {{"name", name}}));
+  const merge::MergedRecord merged = Merged(key, {{"name", name}});
+  v.upserts.push_back(merge::RenderText(merged));
   v.key_upserts.push_back({key, {"a"}, {}});
-  v.changes.push_back(MakeChange("v", "", key, op, before, {{"name", name}}));
+  v.changes.push_back(MakeViewChange(key, op, before, {{"name", name}}, &merged));
   b.views.push_back(std::move(v));
   return b;
 }
@@ -149,7 +162,7 @@ TEST_F(StorageHistory, AsOfReadsAndRecordHistory) {
   v.view_id = "v";
   v.removed.push_back("TR");
   v.key_removed.push_back("TR");
-  v.changes.push_back(MakeChange("v", "", "TR", "removed", {{"name", "Türkiye"}}, nullptr));
+  v.changes.push_back(MakeViewChange("TR", "removed", {{"name", "Türkiye"}}, nullptr, nullptr));
   removal.views.push_back(v);
   ASSERT_TRUE(store_->CommitIngest(removal).ok());
   EXPECT_EQ(at(4000), "Türkiye");
@@ -162,9 +175,10 @@ TEST_F(StorageHistory, CoverageAndConflicts) {
   b.time = FromUnixMillis(1000);
   ViewUpdate v;
   v.view_id = "v";
-  v.upserts.push_back(Merged("CI", {{"name", "Ivory Coast"}},
-                             {{"name", {{"a", "Ivory Coast"}, {"b", "Côte d'Ivoire"}}}}));
-  v.upserts.push_back(Merged("FR", {{"name", "France"}}));
+  v.upserts.push_back(merge::RenderText(
+      Merged("CI", {{"name", "Ivory Coast"}},
+             {{"name", {{"a", "Ivory Coast"}, {"b", "Côte d'Ivoire"}}}})));
+  v.upserts.push_back(merge::RenderText(Merged("FR", {{"name", "France"}})));
   v.key_upserts = {
       {"CI", {"a", "b"}, {}}, {"FR", {"a", "b"}, {}}, {"XK", {"a"}, {{"a", {"XK", "xk"}}}}};
   b.views.push_back(v);

@@ -45,9 +45,9 @@ class StorageViewReads : public ::testing::Test {
     r.provenance["price"] = {"a", FromUnixMillis(1000), {"a", "b"}};
     r.provenance["note"] = {"gone", FromUnixMillis(500), {}};
     r.conflicts = {{"price", {{"a", 10}, {"b", 12}}}};
-    v.upserts.push_back(r);
+    v.upserts.push_back(merge::RenderText(r));
     v.key_upserts.push_back({"k", {"a", "b"}, {}});
-    v.changes.push_back({0, {}, "v", "", "k", "added", nullptr, r.fields, {}});
+    v.changes.push_back({"k", "added", "null", r.fields.dump(), "{}", merge::RenderText(r).Whole()});
     c.views.push_back(v);
     ASSERT_TRUE(store_->CommitIngest(c).ok());
   }

@@ -1,0 +1,126 @@
+#include "common/json_text.hpp"
+
+namespace tributary {
+
+JsonTextWriter::JsonTextWriter(std::string& out)
+    : out_(out),
+      serializer_(nlohmann::detail::output_adapter<char>(out), ' ',
+                  nlohmann::json::error_handler_t::replace) {}
+
+JsonTextWriter::~JsonTextWriter() = default;
+
+void JsonTextWriter::Value(const nlohmann::json& value) {
+  serializer_.dump(value, false, false, 0);
+}
+
+void JsonTextWriter::String(const std::string& text) {
+  // Printable ASCII without quote or backslash is written as it is; anything else (escapes,
+  // UTF-8 to validate or replace) goes through the serializer, so the bytes stay nlohmann's.
+  for (const char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u >= 0x80 || c == '"' || c == '\\') {
+      serializer_.dump(nlohmann::json(text), false, false, 0);
+      return;
+    }
+  }
+  out_.push_back('"');
+  out_.append(text);
+  out_.push_back('"');
+}
+
+void JsonTextWriter::Name(const std::string& name) {
+  String(name);
+  out_.push_back(':');
+}
+
+namespace {
+
+void SkipSpace(std::string_view text, size_t& i) {
+  while (i < text.size() && (text[i] == ' ' || text[i] == '\n' || text[i] == '\r' || text[i] == '\t')) {
+    ++i;
+  }
+}
+
+// At an opening quote: moves past the closing one. False when unterminated.
+bool SkipString(std::string_view text, size_t& i, bool* escaped = nullptr) {
+  for (++i; i < text.size(); ++i) {
+    if (text[i] == '\\') {
+      if (escaped != nullptr) *escaped = true;
+      ++i;
+    } else if (text[i] == '"') {
+      ++i;
+      return true;
+    }
+  }
+  return false;
+}
+
+// Moves past one value (string, object, array, number or literal). False when malformed.
+bool SkipValue(std::string_view text, size_t& i) {
+  if (i >= text.size()) return false;
+  if (text[i] == '"') return SkipString(text, i);
+  if (text[i] == '{' || text[i] == '[') {
+    int depth = 0;
+    while (i < text.size()) {
+      const char c = text[i];
+      if (c == '"') {
+        if (!SkipString(text, i)) return false;
+        continue;
+      }
+      if (c == '{' || c == '[') ++depth;
+      if (c == '}' || c == ']') --depth;
+      ++i;
+      if (depth == 0) return true;
+    }
+    return false;
+  }
+  const size_t start = i;
+  while (i < text.size() && text[i] != ',' && text[i] != '}' && text[i] != ']' &&
+         text[i] != ' ' && text[i] != '\n' && text[i] != '\r' && text[i] != '\t') {
+    ++i;
+  }
+  return i > start;
+}
+
+}  // namespace
+
+MemberScan FindMember(std::string_view text, std::string_view name, std::string_view& value) {
+  size_t i = 0;
+  SkipSpace(text, i);
+  if (i >= text.size() || text[i] != '{') return MemberScan::kUnsure;
+  ++i;
+  SkipSpace(text, i);
+  if (i < text.size() && text[i] == '}') return MemberScan::kMissing;
+  while (i < text.size()) {
+    if (text[i] != '"') return MemberScan::kUnsure;
+    const size_t name_start = i + 1;
+    bool escaped = false;
+    if (!SkipString(text, i, &escaped) || escaped) return MemberScan::kUnsure;
+    const std::string_view member = text.substr(name_start, i - 1 - name_start);
+    SkipSpace(text, i);
+    if (i >= text.size() || text[i] != ':') return MemberScan::kUnsure;
+    ++i;
+    SkipSpace(text, i);
+    const size_t value_start = i;
+    if (!SkipValue(text, i)) return MemberScan::kUnsure;
+    if (member == name) {
+      value = text.substr(value_start, i - value_start);
+      return MemberScan::kFound;
+    }
+    SkipSpace(text, i);
+    if (i < text.size() && text[i] == ',') {
+      ++i;
+      SkipSpace(text, i);
+      continue;
+    }
+    if (i < text.size() && text[i] == '}') return MemberScan::kMissing;
+    return MemberScan::kUnsure;
+  }
+  return MemberScan::kUnsure;
+}
+
+std::string CanonicalJson(const nlohmann::json& j) {
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+}  // namespace tributary

@@ -1,0 +1,45 @@
+#pragma once
+// Canonical JSON text written directly, for the hot paths that would otherwise build an
+// nlohmann tree only to dump it (the merged records of a view: millions on a full merge).
+// The bytes are exactly those of nlohmann's dump(-1, ' ', false, replace) — what the store and
+// the pipeline call canonical JSON — because the same serializer writes every value and string:
+// objects must be written with their names in ascending byte order, as nlohmann's std::map
+// keeps them. Invalid UTF-8 is replaced (U+FFFD), never thrown.
+// Thread safety: one writer per thread.
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+
+namespace tributary {
+
+class JsonTextWriter {
+ public:
+  // Appends to `out`, which must outlive the writer.
+  explicit JsonTextWriter(std::string& out);
+  ~JsonTextWriter();
+  JsonTextWriter(const JsonTextWriter&) = delete;
+  JsonTextWriter& operator=(const JsonTextWriter&) = delete;
+
+  void Value(const nlohmann::json& value);  // any JSON value, as dump() writes it
+  void String(const std::string& text);     // a JSON string (quoted, escaped)
+  void Name(const std::string& name);       // "name": — the caller writes ',' between members
+  void Raw(std::string_view text) { out_.append(text); }
+  void Char(char c) { out_.push_back(c); }
+
+ private:
+  std::string& out_;
+  nlohmann::detail::serializer<nlohmann::json> serializer_;
+};
+
+// Canonical JSON text of any value (the same bytes as JsonTextWriter::Value).
+std::string CanonicalJson(const nlohmann::json& j);
+
+// Finds a top-level member of a JSON object's text without parsing the rest (the key fields of
+// millions of stored records). kUnsure when the text is not a plain object this scan can read
+// with certainty (a name with escapes, malformed text): the caller parses it instead.
+enum class MemberScan { kFound, kMissing, kUnsure };
+MemberScan FindMember(std::string_view object_text, std::string_view name,
+                      std::string_view& value_text);
+
+}  // namespace tributary

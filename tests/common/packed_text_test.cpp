@@ -1,0 +1,51 @@
+// PackedWriter/PackedReader: texts and integers round-trip, whatever bytes they hold, and a
+// truncated or corrupt sequence is refused.
+#include "common/packed_text.hpp"
+
+#include <gtest/gtest.h>
+
+namespace tributary {
+namespace {
+
+TEST(PackedText, RoundTripsTextsAndIntegers) {
+  std::string packed;
+  PackedWriter out(packed);
+  const std::string binary("a:\0b\n12:", 8);
+  out.Text("");
+  out.Text(binary);
+  out.Int(-42);
+  out.Int(INT64_MAX);
+  out.Text("{\"k\":1}");
+
+  PackedReader in(packed);
+  std::string_view text;
+  int64_t n = 0;
+  ASSERT_TRUE(in.Text(text));
+  EXPECT_EQ(text, "");
+  ASSERT_TRUE(in.Text(text));
+  EXPECT_EQ(text, binary);
+  ASSERT_TRUE(in.Int(n));
+  EXPECT_EQ(n, -42);
+  ASSERT_TRUE(in.Int(n));
+  EXPECT_EQ(n, INT64_MAX);
+  ASSERT_TRUE(in.Text(text));
+  EXPECT_EQ(text, "{\"k\":1}");
+  EXPECT_TRUE(in.done());
+  EXPECT_FALSE(in.Text(text));  // exhausted
+}
+
+TEST(PackedText, RefusesCorruptInputAndStaysFailed) {
+  std::string_view text;
+  int64_t n = 0;
+  for (const char* bad : {"5:abc", "x:abc", "3abc", ":", "-1:a", "99999999999999999999999:a"}) {
+    PackedReader in(bad);
+    EXPECT_FALSE(in.Text(text)) << bad;
+    EXPECT_TRUE(in.failed()) << bad;
+  }
+  PackedReader not_a_number("2:1x1:5");
+  EXPECT_FALSE(not_a_number.Int(n));
+  EXPECT_FALSE(not_a_number.Int(n));  // stays failed, the next field is not read
+}
+
+}  // namespace
+}  // namespace tributary
