@@ -120,7 +120,13 @@ MemberScan FindMember(std::string_view text, std::string_view name, std::string_
 }
 
 std::string CanonicalJson(const nlohmann::json& j) {
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  // dump() builds a serializer per call (a locale query and a 512-byte indent buffer); the
+  // pipeline dumps millions of small records, so each thread keeps one.
+  thread_local std::string scratch;
+  thread_local JsonTextWriter writer(scratch);
+  scratch.clear();
+  writer.Value(j);
+  return scratch;
 }
 
 }  // namespace tributary

@@ -35,9 +35,12 @@ SourceRecords::Diff SourceRecords::Compare(const merge::SourceSnapshot& snapshot
   u.fetched_at = snapshot.fetched_at;
   std::unordered_set<std::string_view> seen;
   seen.reserve(snapshot.records.size());
+  std::string text;
+  JsonTextWriter writer(text);
   for (const auto& r : snapshot.records) {
     if (!seen.insert(r.key).second) continue;
-    std::string text = CanonicalJson(r.fields);
+    text.clear();
+    writer.Value(r.fields);
     auto it = records_.find(r.key);
     if (it != records_.end() && it->second.fields == text) continue;
     storage::Change c;

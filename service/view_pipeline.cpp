@@ -1,5 +1,6 @@
 #include "service/view_pipeline.hpp"
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 #include <chrono>
 
@@ -251,8 +252,17 @@ void ViewPipeline::StartRecompute(Task& task) {
   ViewWork work;
   work.view_id = id;
   work.recompute = true;
-  for (const auto& key : index->Keys()) work.touched.insert(key);
-  for (const auto& [key, text] : index->merged()) work.touched.insert(key);
+  // Sorted first, so that each insertion is at the end of the set (amortised constant, not a
+  // tree search per key: a full merge touches every key).
+  std::vector<std::string> keys = index->Keys();
+  keys.reserve(keys.size() + index->merged().size());
+  for (const auto& [key, text] : index->merged()) keys.push_back(key);
+  std::sort(keys.begin(), keys.end());
+  for (auto& key : keys) {
+    if (work.touched.empty() || *work.touched.rbegin() != key) {
+      work.touched.insert(work.touched.end(), std::move(key));
+    }
+  }
   work.update.definition = index->definition();
   for (size_t i = 0; i < view->sources.size(); ++i) {
     for (const auto& key : index->Keyless(i)) {
@@ -282,6 +292,9 @@ void ViewPipeline::SubmitMerges(const std::shared_ptr<Update>& update) {
     }
     std::string body;
     if (work.touched.size() > 1000) body.reserve(kMaxJobBody + kMaxJobBody / 8);
+    // The view's sources by position, looked up once rather than per record.
+    std::vector<const SourceRecords*> view_sources;
+    for (const auto& ref : index.view().sources) view_sources.push_back(&sources_[ref.id]);
     for (; work.next_key != work.touched.end() && body.size() < kMaxJobBody; ++work.next_key) {
       const std::string& key = *work.next_key;
       const ViewIndex::Entry* entry = index.Find(key);
@@ -296,7 +309,7 @@ void ViewPipeline::SubmitMerges(const std::shared_ptr<Update>& update) {
       if (entry != nullptr) {
         for (size_t i = 0; i < entry->members.size(); ++i) {
           if (entry->members[i].empty()) continue;
-          const auto& source = sources_[index.view().sources[i].id];
+          const SourceRecords& source = *view_sources[i];
           const SourceRecordState* state = source.Find(entry->members[i].front());
           if (state == nullptr) continue;
           item.records.push_back({i, ToUnixMillis(source.fetched_at()), &state->fields});
