@@ -7,6 +7,7 @@
 
 #include "config/extract_definitions.hpp"
 #include "config/fetch_definitions.hpp"
+#include "config/url_range.hpp"
 #include "config/view_definitions.hpp"
 
 namespace tributary::config {
@@ -331,6 +332,8 @@ std::optional<SourceConfig> ParseSourceWith(const json& definition, const std::s
       if (!url) continue;
       if (auto problem = UrlProblem(*url)) {
         r.Error(p, "invalid URL " + r.Shown(p, *url) + ": " + *problem);
+      } else if (auto range = ExpandUrlRange(*url); range && !range->error.empty()) {
+        r.Error(p, "invalid URL range in " + r.Shown(p, *url) + ": " + range->error);
       } else {
         s.url = *url;
       }

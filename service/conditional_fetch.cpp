@@ -7,7 +7,7 @@
 #include <chrono>
 #include <cstdio>
 
-#include "service/page_run.hpp"
+#include "config/url_range.hpp"
 
 namespace tributary::service {
 namespace {
@@ -61,8 +61,7 @@ ConditionalFetch::ConditionalFetch(const config::SourceConfig& source, const std
 
 bool ConditionalFetch::Eligible(const config::SourceConfig& source) {
   if (source.extraction.pagination.enabled()) return false;
-  auto range = PageRun::ExpandRange(source.url, 2);
-  return range && range->size() == 1;
+  return !config::ExpandUrlRange(source.url, 2).has_value();  // one URL, no range
 }
 
 std::string ConditionalFetch::BodyHash(std::string_view body) { return Hex128(body); }

@@ -1,11 +1,10 @@
 #include "service/page_run.hpp"
 
+#include "config/url_range.hpp"
 #include "merge/extract/url_resolver.hpp"
 
 namespace tributary::service {
 namespace {
-
-constexpr size_t kMaxRangeUrls = 10'000;
 
 std::string Lower(std::string s) {
   for (char& c : s) {
@@ -54,9 +53,10 @@ bool RelIsNext(std::string_view params) {
 PageRun::PageRun(const config::SourceConfig& source)
     : link_header_(source.extraction.pagination.link_header),
       max_pages_(source.extraction.pagination.page_limit()) {
-  auto range = ExpandRange(source.url, kMaxRangeUrls);
-  if (range && range->size() > 1) {
-    range_ = std::move(*range);
+  // The config loader refused malformed ranges; a range of one page is that page.
+  auto range = config::ExpandUrlRange(source.url);
+  if (range && range->error.empty() && !range->urls.empty()) {
+    range_ = std::move(range->urls);
     // A range alone pages through the whole range (within max_pages when it was set).
     if (source.extraction.pagination.max_pages == 0) max_pages_ = static_cast<int>(range_.size());
   }
@@ -106,42 +106,6 @@ void PageRun::AddStats(const nlohmann::json& stats) {
       }
     }
   }
-}
-
-Result<std::vector<std::string>> PageRun::ExpandRange(const std::string& url, size_t max) {
-  const size_t open = url.find('{');
-  if (open == std::string::npos) return std::vector<std::string>{url};
-  const size_t close = url.find('}', open);
-  const size_t dots = url.find("..", open);
-  if (close == std::string::npos || dots == std::string::npos || dots > close) {
-    return Error::Permanent("invalid URL range in \"" + url + "\"; expected {first..last}");
-  }
-  const std::string first = url.substr(open + 1, dots - open - 1);
-  const std::string last = url.substr(dots + 2, close - dots - 2);
-  auto number = [](const std::string& s) -> std::optional<long long> {
-    if (s.empty() || s.size() > 12 || s.find_first_not_of("0123456789") != std::string::npos) {
-      return std::nullopt;
-    }
-    return std::stoll(s);
-  };
-  const auto a = number(first);
-  const auto b = number(last);
-  if (!a || !b || *a > *b) {
-    return Error::Permanent("invalid URL range in \"" + url + "\"; expected {first..last}");
-  }
-  if (static_cast<unsigned long long>(*b - *a) + 1 > max) {
-    return Error::Permanent("URL range in \"" + url + "\" has more than " + std::to_string(max) +
-                            " pages");
-  }
-  // Zero-padded ranges ({01..12}) keep their width.
-  const size_t width = first.size() > 1 && first[0] == '0' ? first.size() : 0;
-  std::vector<std::string> out;
-  for (long long n = *a; n <= *b; ++n) {
-    std::string digits = std::to_string(n);
-    if (digits.size() < width) digits.insert(0, width - digits.size(), '0');
-    out.push_back(url.substr(0, open) + digits + url.substr(close + 1));
-  }
-  return out;
 }
 
 std::optional<std::string> PageRun::NextFromLink(const fetchers::Headers& headers,

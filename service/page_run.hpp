@@ -46,9 +46,6 @@ class PageRun {
   // True when max_pages ended the run while pages remained.
   bool truncated() const { return truncated_; }
 
-  // "http://x/page-{1..3}.html" -> the three URLs; the text itself when it has no range;
-  // an error for a malformed or reversed range or more than `max` URLs.
-  static Result<std::vector<std::string>> ExpandRange(const std::string& url, size_t max);
   // The rel="next" target of Link header values (RFC 8288), resolved against `base`.
   static std::optional<std::string> NextFromLink(const fetchers::Headers& headers,
                                                  const std::string& base);

@@ -1,5 +1,6 @@
 // Source definitions: ids, URLs, request options, fields, keys, and ParseSource on a definition.
 #include "config/loader.hpp"
+#include "config/url_range.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -191,6 +192,44 @@ TEST(ConfigSource, Urls) {
                            "file:///srv/data.json", "file://localhost/srv/x.csv"}) {
     EXPECT_THAT(Errors(R"("url": ")" + std::string(good) + "\""), IsEmpty()) << good;
   }
+}
+
+TEST(ConfigSource, UrlRangesAreCheckedAtLoad) {
+  // A malformed, reversed or too long range is refused where it is written (a run would
+  // otherwise fetch the braces verbatim).
+  EXPECT_THAT(Errors(R"("url": "http://h/p{5..1}")"),
+              ElementsAre("sources[0].url: invalid URL range in \"http://h/p{5..1}\": expected "
+                          "{first..last} with whole numbers, first <= last"));
+  for (const char* bad : {"http://h/p{1...5}", "http://h/p{a..z}", "http://h/p{1..}",
+                          "http://h/p{1..5"}) {
+    EXPECT_THAT(Errors(R"("url": ")" + std::string(bad) + "\""),
+                ElementsAre(HasSubstr("expected {first..last}")))
+        << bad;
+  }
+  EXPECT_THAT(Errors(R"("url": "http://h/p{1..20000}")"),
+              ElementsAre(HasSubstr(": 20000 pages; at most 10000")));
+  // Ranges, and braces that hold no range, are fine.
+  for (const char* good : {"http://h/p{1..50}.html", "http://h/{01..12}", "http://h/p{3..3}",
+                           "http://h/q?f={x}"}) {
+    EXPECT_THAT(Errors(R"("url": ")" + std::string(good) + "\""), IsEmpty()) << good;
+  }
+}
+
+TEST(ConfigSource, UrlRangesExpandInOrder) {
+  auto urls = [](const std::string& url) {
+    auto range = ExpandUrlRange(url, 100);
+    return range ? range->urls : std::vector<std::string>{"<no range>"};
+  };
+  EXPECT_EQ(urls("http://x/page-{1..3}.html"),
+            (std::vector<std::string>{"http://x/page-1.html", "http://x/page-2.html",
+                                      "http://x/page-3.html"}));
+  EXPECT_EQ(urls("http://x/{08..10}"),
+            (std::vector<std::string>{"http://x/08", "http://x/09", "http://x/10"}));
+  EXPECT_EQ(urls("http://x/plain"), (std::vector<std::string>{"<no range>"}));
+  EXPECT_EQ(urls("http://x/{a,b}"), (std::vector<std::string>{"<no range>"}));
+  EXPECT_FALSE(ExpandUrlRange("http://x/{3..1}", 100)->error.empty());
+  EXPECT_FALSE(ExpandUrlRange("http://x/{1..1000}", 100)->error.empty());
+  EXPECT_TRUE(ExpandUrlRange("http://x/{1..1000}", 100)->urls.empty());
 }
 
 TEST(ConfigSource, Headers) {

@@ -18,18 +18,10 @@ config::SourceConfig Source(std::string url) {
   return s;
 }
 
-TEST(PageRunTest, ExpandsUrlRanges) {
-  auto urls = PageRun::ExpandRange("http://x/page-{1..3}.html", 100);
-  ASSERT_TRUE(urls.ok());
-  EXPECT_EQ(*urls, (std::vector<std::string>{"http://x/page-1.html", "http://x/page-2.html",
-                                             "http://x/page-3.html"}));
-  EXPECT_EQ(*PageRun::ExpandRange("http://x/{08..10}", 100),
-            (std::vector<std::string>{"http://x/08", "http://x/09", "http://x/10"}));
-  EXPECT_EQ(*PageRun::ExpandRange("http://x/plain", 100),
-            (std::vector<std::string>{"http://x/plain"}));
-  EXPECT_FALSE(PageRun::ExpandRange("http://x/{3..1}", 100).ok());
-  EXPECT_FALSE(PageRun::ExpandRange("http://x/{a..b}", 100).ok());
-  EXPECT_FALSE(PageRun::ExpandRange("http://x/{1..1000}", 100).ok());
+TEST(PageRunTest, ARangeOfOnePageIsThatPage) {
+  PageRun run(Source("http://x/p{7..7}"));
+  EXPECT_EQ(run.first_url(), "http://x/p7");
+  EXPECT_EQ(run.AddPage({R("a")}, "", {}), std::nullopt);
 }
 
 TEST(PageRunTest, RangePagesInOrderAndDropsRepeatedKeys) {
