@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/post.hpp>
@@ -30,6 +31,9 @@ struct WorkerPool::Pending {
   std::shared_ptr<const std::string> body;
   std::shared_ptr<const SharedBody> shared;  // the body as a memfd, made on the first send
   int attempts = 0;
+  // After a lost attempt: the retry runs only on a worker that has run nothing before (the
+  // replacement), never on a sibling whose state the same document may have worn down too.
+  bool needs_fresh_worker = false;
   std::string last_loss;
   std::vector<FailureCause> losses;
 };
@@ -44,6 +48,7 @@ struct WorkerPool::Worker {
   bool alive = true;            // still counted in the pool (not yet reaped)
   bool closing = false;         // its connection dropped; waiting for its exit
   std::optional<Pending> job;   // the job it is running
+  uint64_t jobs_taken = 0;      // jobs sent to it so far
   uint64_t request_id = 0;
   bool writing = false;  // the request is still being written
   std::string out;       // header + meta of the request being written
@@ -183,8 +188,13 @@ void WorkerPool::Dispatch() {
   for (const auto& w : std::vector<std::shared_ptr<Worker>>(state_->workers)) {
     if (state_->queue.empty()) break;
     if (!w->alive || w->closing || w->job) continue;
-    w->job = std::move(state_->queue.front());
-    state_->queue.pop_front();
+    // The first job in line this worker may take: a retry waits for a fresh worker.
+    auto next = std::find_if(state_->queue.begin(), state_->queue.end(), [&w](const Pending& p) {
+      return !p.needs_fresh_worker || w->jobs_taken == 0;
+    });
+    if (next == state_->queue.end()) continue;
+    w->job = std::move(*next);
+    state_->queue.erase(next);
     DoSend(w);
   }
   UpdateStats();
@@ -193,6 +203,7 @@ void WorkerPool::Dispatch() {
 void WorkerPool::DoSend(const std::shared_ptr<Worker>& w) {
   Pending& p = *w->job;
   ++p.attempts;
+  ++w->jobs_taken;
   if (!p.shared && p.body->size() >= options_.shared_body_threshold) {
     if (auto shared = SharedBody::Create(*p.body)) {
       p.shared = std::move(shared.value());
@@ -406,6 +417,7 @@ void WorkerPool::LoseWorker(const std::shared_ptr<Worker>& w, std::optional<Fail
                 description, p.job.label, p.attempts);
     if (p.attempts < options_.max_attempts && !state_->stopped) {
       p.last_loss = description;
+      p.needs_fresh_worker = true;
       ++state_->counters.jobs_retried;
       state_->queue.push_front(std::move(p));
     } else {

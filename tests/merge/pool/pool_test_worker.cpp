@@ -4,12 +4,14 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <memory>
 #include <new>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "merge/worker/worker_loop.hpp"
@@ -41,6 +43,10 @@ JobReply Handle(const nlohmann::json& meta, std::string_view body) {
     uint64_t sum = 0;
     for (unsigned char c : body) sum += c;
     return JobReply{{{"ok", true}, {"sum", sum}, {"open_fds", OpenFdCount()}}, {}};
+  }
+  if (job == "sleep") {  // keeps its worker busy, so that the next job goes to another one
+    std::this_thread::sleep_for(std::chrono::milliseconds(meta.value("ms", 0)));
+    return JobReply{{{"ok", true}, {"pid", getpid()}}, {}};
   }
   if (job == "crash") {
     signal(SIGSEGV, SIG_DFL);  // die by the signal even under AddressSanitizer

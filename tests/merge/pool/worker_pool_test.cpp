@@ -127,6 +127,37 @@ TEST_F(PoolFixture, RetrySucceedsOnAFreshWorker) {
   rmdir(dir);
 }
 
+TEST_F(PoolFixture, RetryWaitsForAWorkerThatRanNothingBefore) {
+  StartPool(2);
+  // Both workers run a job first (two at once, until two processes answered).
+  std::set<int> used;
+  for (int round = 0; round < 20 && used.size() < 2; ++round) {
+    std::promise<JobOutcome> a, b;
+    pool_->Submit(Job{"test", {{"job", "sleep"}, {"ms", 100}}, {}},
+                  [&a](JobOutcome o) { a.set_value(std::move(o)); });
+    pool_->Submit(Job{"test", {{"job", "sleep"}, {"ms", 100}}, {}},
+                  [&b](JobOutcome o) { b.set_value(std::move(o)); });
+    for (auto* p : {&a, &b}) {
+      auto o = p->get_future().get();
+      ASSERT_TRUE(o.reply);
+      used.insert((*o.reply)["pid"].get<int>());
+    }
+  }
+  ASSERT_EQ(used.size(), 2u);
+  // The job crashes one of them. Its sibling is idle at once, but has run a job: the retry
+  // waits for the replacement process.
+  char dir[] = "/tmp/pooltestXXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  const std::string marker = std::string(dir) + "/marker";
+  auto out = Run({{"job", "crash_once"}, {"marker", marker}});
+  ASSERT_TRUE(out.reply) << (out.failure ? out.failure->message : "");
+  EXPECT_EQ(out.attempts, 2);
+  EXPECT_EQ(used.count((*out.reply)["pid"].get<int>()), 0u)
+      << "the retry ran on a worker that had run jobs before";
+  unlink(marker.c_str());
+  rmdir(dir);
+}
+
 TEST_F(PoolFixture, HungJobIsKilledAtTheDeadline) {
   StartPool(1, std::chrono::milliseconds(300));
   const auto start = std::chrono::steady_clock::now();
