@@ -406,7 +406,7 @@ Status CheckRecords(size_t count, const config::ExtractLimits& limits) {
 
 Result<ParsedFeed> ParseXmlFeed(std::string_view utf8, const std::string& url,
                                 const config::ExtractLimits& limits) {
-  auto document = XmlDocument::Parse(utf8, url);
+  auto document = XmlDocument::Parse(utf8, url, &limits);
   if (!document) return document.error();
   if (Status bounds = CheckTreeBounds(document->doc(), limits); !bounds) return bounds.error();
   const xmlNode* root = document->root();

@@ -3,10 +3,16 @@
 #include <libxml/HTMLparser.h>
 #include <libxml/encoding.h>
 #include <libxml/parser.h>
+#include <libxml/parserInternals.h>
 
+#include <cctype>
 #include <climits>
+#include <cstring>
+#include <memory>
+#include <optional>
 #include <string>
 
+#include "merge/extract/parse_guard.hpp"
 #include "merge/extract/xml_error_capture.hpp"
 
 namespace tributary::merge::extract {
@@ -28,6 +34,12 @@ std::string UsableCharset(std::string_view body, std::string_view charset) {
   return name;
 }
 
+bool IsUtf8Name(const std::string& name) {
+  std::string lower;
+  for (char c : name) lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  return lower == "utf-8" || lower == "utf8";
+}
+
 bool IsBlank(std::string_view body) {
   for (char c : body) {
     if (c != ' ' && c != '\t' && c != '\n' && c != '\r' && c != '\f') return false;
@@ -38,7 +50,8 @@ bool IsBlank(std::string_view body) {
 }  // namespace
 
 Result<HtmlDocument> HtmlDocument::Parse(std::string_view body, std::string_view charset,
-                                         bool ignore_declared_encoding) {
+                                         bool ignore_declared_encoding,
+                                         const config::ExtractLimits* limits) {
   if (IsBlank(body)) return Error::SourceBroken("the HTML document is empty");
   if (body.size() > static_cast<size_t>(INT_MAX)) {
     return Error::SourceBroken("the HTML document is too large to parse");
@@ -50,9 +63,37 @@ Result<HtmlDocument> HtmlDocument::Parse(std::string_view body, std::string_view
   constexpr int kOptions = HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
                            HTML_PARSE_NONET | HTML_PARSE_COMPACT | XML_PARSE_HUGE;
   XmlErrorCapture quiet;
-  xmlDoc* doc = htmlReadMemory(body.data(), static_cast<int>(body.size()), nullptr,
-                               encoding.empty() ? nullptr : encoding.c_str(),
-                               kOptions | (ignore_declared_encoding ? HTML_PARSE_IGNORE_ENC : 0));
+  // htmlReadMemory, step by step (libxml2 2.9's htmlDoRead), for two reasons: a UTF-8 body is
+  // read as it is (htmlReadMemory runs even UTF-8 through a converter, a copy of every byte),
+  // and the SAX guard can stop a document that is too large while it is being parsed.
+  std::unique_ptr<xmlParserCtxt, void (*)(xmlParserCtxt*)> ctxt(
+      xmlCreateMemoryParserCtxt(body.data(), static_cast<int>(body.size())), xmlFreeParserCtxt);
+  if (ctxt == nullptr) return Error::SourceBroken("out of memory creating the HTML parser");
+  htmlDefaultSAXHandlerInit();
+  if (ctxt->sax != nullptr) std::memcpy(ctxt->sax, &htmlDefaultSAXHandler, sizeof(xmlSAXHandlerV1));
+  htmlCtxtUseOptions(ctxt.get(),
+                     kOptions | (ignore_declared_encoding ? HTML_PARSE_IGNORE_ENC : 0));
+  ctxt->html = 1;
+  if (!encoding.empty()) {
+    if (ignore_declared_encoding && IsUtf8Name(encoding)) {
+      xmlSwitchEncoding(ctxt.get(), XML_CHAR_ENCODING_UTF8);  // no conversion
+    } else if (xmlCharEncodingHandlerPtr handler = xmlFindCharEncodingHandler(encoding.c_str())) {
+      xmlSwitchToEncoding(ctxt.get(), handler);
+      if (ctxt->input->encoding != nullptr) xmlFree(const_cast<xmlChar*>(ctxt->input->encoding));
+      ctxt->input->encoding = xmlStrdup(reinterpret_cast<const xmlChar*>(encoding.c_str()));
+    }
+  }
+  std::optional<ParseGuard> guard;
+  if (limits != nullptr && ctxt->sax != nullptr) guard.emplace(ctxt.get(), *limits);
+  htmlParseDocument(ctxt.get());
+  xmlDoc* doc = ctxt->myDoc;
+  ctxt->myDoc = nullptr;
+  // The document keeps the parser's dictionary (its element names live there).
+  if (ctxt->dictNames && doc != nullptr && doc->dict == ctxt->dict) ctxt->dict = nullptr;
+  if (guard && guard->error()) {
+    if (doc != nullptr) xmlFreeDoc(doc);
+    return *guard->error();
+  }
   if (doc == nullptr) return Error::SourceBroken("the document could not be parsed as HTML");
   return HtmlDocument(doc);
 }

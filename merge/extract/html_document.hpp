@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "common/result.hpp"
+#include "config/extraction.hpp"
 
 namespace tributary::merge::extract {
 
@@ -19,8 +20,12 @@ class HtmlDocument {
   // kSourceBroken for an empty body or one libxml2 cannot turn into a document.
   // ignore_declared_encoding: the body was already converted (charset.hpp); <meta charset>
   // must not switch the parser to another encoding.
+  // limits: when given, parsing stops as soon as the document has more elements than
+  // limits->max_nodes or nests deeper than limits->max_depth (the bounds error, before a
+  // hostile document has built its whole tree); the full count is CheckTreeBounds' job.
   static Result<HtmlDocument> Parse(std::string_view body, std::string_view charset,
-                                    bool ignore_declared_encoding = false);
+                                    bool ignore_declared_encoding = false,
+                                    const config::ExtractLimits* limits = nullptr);
 
   xmlDoc* doc() const { return doc_.get(); }
   // The document element (<html>); nullptr when the document has none.

@@ -79,11 +79,12 @@ Status MarkupExtractor::Run(std::string_view utf8, const ExtractInput& input,
                             RecordAssembler& records, std::string& next) const {
   Parsed parsed;
   if (markup_ == Markup::kXml) {
-    auto document = XmlDocument::Parse(utf8);
+    auto document = XmlDocument::Parse(utf8, {}, &limits_);
     if (!document) return document.error();
     parsed.xml.emplace(std::move(*document));
   } else {
-    auto document = HtmlDocument::Parse(utf8, "UTF-8", /*ignore_declared_encoding=*/true);
+    auto document =
+        HtmlDocument::Parse(utf8, "UTF-8", /*ignore_declared_encoding=*/true, &limits_);
     if (!document) return document.error();
     parsed.html.emplace(std::move(*document));
   }

@@ -1,15 +1,20 @@
 #include "merge/extract/xml_document.hpp"
 
 #include <libxml/parser.h>
+#include <libxml/parserInternals.h>
 
 #include <climits>
+#include <memory>
+#include <optional>
 #include <string>
 
+#include "merge/extract/parse_guard.hpp"
 #include "merge/extract/xml_error_capture.hpp"
 
 namespace tributary::merge::extract {
 
-Result<XmlDocument> XmlDocument::Parse(std::string_view utf8, const std::string& url) {
+Result<XmlDocument> XmlDocument::Parse(std::string_view utf8, const std::string& url,
+                                       const config::ExtractLimits* limits) {
   if (utf8.size() > static_cast<size_t>(INT_MAX)) {
     return Error::SourceBroken("the XML document is too large to parse");
   }
@@ -20,8 +25,33 @@ Result<XmlDocument> XmlDocument::Parse(std::string_view utf8, const std::string&
                            XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_IGNORE_ENC |
                            XML_PARSE_COMPACT;
   XmlErrorCapture errors;
-  xmlDoc* doc = xmlReadMemory(utf8.data(), static_cast<int>(utf8.size()),
-                              url.empty() ? nullptr : url.c_str(), "UTF-8", kOptions);
+  // xmlReadMemory step by step (libxml2 2.9's xmlDoRead), so that the guard can stop a
+  // document past its bounds while it is being parsed.
+  std::unique_ptr<xmlParserCtxt, void (*)(xmlParserCtxt*)> ctxt(
+      xmlCreateMemoryParserCtxt(utf8.data(), static_cast<int>(utf8.size())), xmlFreeParserCtxt);
+  if (ctxt == nullptr) return Error::SourceBroken("out of memory creating the XML parser");
+  xmlCtxtUseOptions(ctxt.get(), kOptions);
+  if (xmlCharEncodingHandlerPtr handler = xmlFindCharEncodingHandler("UTF-8")) {
+    xmlSwitchToEncoding(ctxt.get(), handler);
+  }
+  if (!url.empty() && ctxt->input != nullptr && ctxt->input->filename == nullptr) {
+    ctxt->input->filename = reinterpret_cast<char*>(xmlStrdup(BAD_CAST url.c_str()));
+  }
+  std::optional<ParseGuard> guard;
+  if (limits != nullptr && ctxt->sax != nullptr) guard.emplace(ctxt.get(), *limits);
+  xmlParseDocument(ctxt.get());
+  xmlDoc* doc = ctxt->myDoc;
+  ctxt->myDoc = nullptr;
+  if (doc != nullptr && !ctxt->wellFormed && !ctxt->recovery) {
+    xmlFreeDoc(doc);
+    doc = nullptr;
+  }
+  // The document keeps the parser's dictionary (its element names live there).
+  if (ctxt->dictNames && doc != nullptr && doc->dict == ctxt->dict) ctxt->dict = nullptr;
+  if (guard && guard->error()) {
+    if (doc != nullptr) xmlFreeDoc(doc);
+    return *guard->error();
+  }
   if (doc == nullptr || xmlDocGetRootElement(doc) == nullptr) {
     if (doc != nullptr) xmlFreeDoc(doc);
     std::string why = errors.message().empty() ? "no root element" : errors.message();

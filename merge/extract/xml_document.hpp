@@ -11,13 +11,16 @@
 #include <string_view>
 
 #include "common/result.hpp"
+#include "config/extraction.hpp"
 
 namespace tributary::merge::extract {
 
 class XmlDocument {
  public:
   // `url`: the document's URL, the base of relative references (with xml:base on top).
-  static Result<XmlDocument> Parse(std::string_view utf8, const std::string& url = {});
+  // `limits`: as for HtmlDocument::Parse, the parse stops early past the element bounds.
+  static Result<XmlDocument> Parse(std::string_view utf8, const std::string& url = {},
+                                   const config::ExtractLimits* limits = nullptr);
 
   xmlDoc* doc() const { return doc_.get(); }
   xmlNode* root() const { return xmlDocGetRootElement(doc_.get()); }
