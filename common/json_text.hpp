@@ -4,7 +4,9 @@
 // The bytes are exactly those of nlohmann's dump(-1, ' ', false, replace) — what the store and
 // the pipeline call canonical JSON — because the same serializer writes every value and string:
 // objects must be written with their names in ascending byte order, as nlohmann's std::map
-// keeps them. Invalid UTF-8 is replaced (U+FFFD), never thrown.
+// keeps them. Invalid UTF-8 is replaced (U+FFFD), never thrown. The serializer is nlohmann's
+// own (detail::serializer, as dump() uses it); Debian 12 ships nlohmann-json 3.11.2, and the
+// json_text tests compare every kind of value with dump() so that a change would show.
 // Thread safety: one writer per thread.
 
 #include <nlohmann/json.hpp>

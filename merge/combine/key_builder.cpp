@@ -123,18 +123,28 @@ std::optional<std::string> KeyBuilder::Normalize(size_t key_index,
   return text;
 }
 
-std::optional<std::string> KeyBuilder::KeyOf(size_t source_index,
-                                             const nlohmann::json& fields) const {
+template <class ValueOf>
+std::optional<std::string> KeyBuilder::Assemble(size_t source_index, ValueOf&& value_of,
+                                                bool& unsure) const {
   if (key_.empty() || source_index >= mappings_.size()) return std::nullopt;
   const FieldMapping& mapping = mappings_[source_index];
   std::vector<std::string> parts;
   parts.reserve(key_.size());
+  nlohmann::json storage;
   for (size_t i = 0; i < key_.size(); ++i) {
     const std::string* source_field = mapping.SourceFieldFor(key_[i]);
     if (source_field == nullptr) return std::nullopt;
-    auto it = fields.find(*source_field);
-    if (it == fields.end()) return std::nullopt;
-    auto part = Normalize(i, *it);
+    const nlohmann::json* value = nullptr;
+    switch (value_of(*source_field, value, storage)) {
+      case MemberScan::kMissing:
+        return std::nullopt;
+      case MemberScan::kUnsure:
+        unsure = true;
+        return std::nullopt;
+      case MemberScan::kFound:
+        break;
+    }
+    auto part = Normalize(i, *value);
     if (!part) return std::nullopt;
     parts.push_back(std::move(*part));
   }
@@ -142,41 +152,46 @@ std::optional<std::string> KeyBuilder::KeyOf(size_t source_index,
   return nlohmann::json(parts).dump();
 }
 
+std::optional<std::string> KeyBuilder::KeyOf(size_t source_index,
+                                             const nlohmann::json& fields) const {
+  bool unsure = false;
+  return Assemble(
+      source_index,
+      [&fields](const std::string& name, const nlohmann::json*& value, nlohmann::json&) {
+        auto it = fields.find(name);
+        if (it == fields.end()) return MemberScan::kMissing;
+        value = &*it;
+        return MemberScan::kFound;
+      },
+      unsure);
+}
+
 std::optional<std::string> KeyBuilder::KeyOfText(size_t source_index,
                                                  std::string_view fields_text) const {
-  if (key_.empty() || source_index >= mappings_.size()) return std::nullopt;
-  const FieldMapping& mapping = mappings_[source_index];
-  std::vector<std::string> parts;
-  parts.reserve(key_.size());
-  for (size_t i = 0; i < key_.size(); ++i) {
-    const std::string* source_field = mapping.SourceFieldFor(key_[i]);
-    if (source_field == nullptr) return std::nullopt;
-    std::string_view raw;
-    switch (FindMember(fields_text, *source_field, raw)) {
-      case MemberScan::kMissing:
-        return std::nullopt;
-      case MemberScan::kUnsure: {
-        const auto fields = nlohmann::json::parse(fields_text, nullptr, false);
-        if (!fields.is_object()) return std::nullopt;
-        return KeyOf(source_index, fields);
-      }
-      case MemberScan::kFound:
-        break;
-    }
-    // A plain string is taken as it is; anything else (escapes, numbers) is parsed.
-    nlohmann::json value;
-    if (raw.size() >= 2 && raw.front() == '"' && raw.find('\\') == std::string_view::npos) {
-      value = std::string(raw.substr(1, raw.size() - 2));
-    } else {
-      value = nlohmann::json::parse(raw, nullptr, false);
-      if (value.is_discarded()) return std::nullopt;
-    }
-    auto part = Normalize(i, value);
-    if (!part) return std::nullopt;
-    parts.push_back(std::move(*part));
-  }
-  if (parts.size() == 1) return std::move(parts.front());
-  return nlohmann::json(parts).dump();
+  bool unsure = false;
+  auto key = Assemble(
+      source_index,
+      [fields_text](const std::string& name, const nlohmann::json*& value,
+                    nlohmann::json& storage) {
+        std::string_view raw;
+        const MemberScan scan = FindMember(fields_text, name, raw);
+        if (scan != MemberScan::kFound) return scan;
+        // A plain string is taken as it is; anything else (escapes, numbers) is parsed.
+        if (raw.size() >= 2 && raw.front() == '"' && raw.find('\\') == std::string_view::npos) {
+          storage = std::string(raw.substr(1, raw.size() - 2));
+        } else {
+          storage = nlohmann::json::parse(raw, nullptr, false);
+          if (storage.is_discarded()) return MemberScan::kUnsure;
+        }
+        value = &storage;
+        return MemberScan::kFound;
+      },
+      unsure);
+  if (!unsure) return key;
+  // Text the scan could not read with certainty: parse it whole.
+  const auto fields = nlohmann::json::parse(fields_text, nullptr, false);
+  if (!fields.is_object()) return std::nullopt;
+  return KeyOf(source_index, fields);
 }
 
 }  // namespace tributary::merge::combine

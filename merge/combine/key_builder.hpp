@@ -65,6 +65,12 @@ class KeyBuilder {
 
  private:
   struct Step;
+  // The key from each key field's value, which `value_of` finds (kFound, kMissing, or
+  // kUnsure: `unsure` is set and the key is nullopt).
+  template <class ValueOf>
+  std::optional<std::string> Assemble(size_t source_index, ValueOf&& value_of,
+                                      bool& unsure) const;
+
   std::vector<std::string> key_;
   std::vector<std::vector<Step>> steps_;  // per key field
   std::vector<FieldMapping> mappings_;    // per view source

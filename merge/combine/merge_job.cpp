@@ -51,9 +51,17 @@ std::string FieldDiffText(const nlohmann::json& before, const nlohmann::json& af
 
 const std::string kNullText = "null";
 
-void WriteResult(PackedWriter& out, std::string_view op, const std::string& key,
+// The results of a job as they are written, and how many.
+struct ResultWriter {
+  PackedWriter out;
+  size_t count = 0;
+};
+
+void WriteResult(ResultWriter& results, std::string_view op, const std::string& key,
                  const MergedRecordText* record, const std::string& before,
                  const std::string& after, const std::string& diff) {
+  ++results.count;
+  PackedWriter& out = results.out;
   out.Text(op);
   out.Text(key);
   out.Text(record != nullptr ? std::string_view(record->fields) : std::string_view());
@@ -69,7 +77,7 @@ void WriteResult(PackedWriter& out, std::string_view op, const std::string& key,
 // One item: merges it and writes its result, unless the key is unchanged. False when the
 // stored record (`before`) is not a JSON object.
 bool MergeOne(const ViewMerger& merger, const std::string& key, std::string_view before_text,
-              std::vector<SourceRecordRef> refs, PackedWriter& out, size_t& results) {
+              std::vector<SourceRecordRef> refs, ResultWriter& out) {
   const auto merged = merger.Merge(key, std::move(refs));
   const bool had = !before_text.empty();
   if (!merged && !had) return true;
@@ -88,7 +96,6 @@ bool MergeOne(const ViewMerger& merger, const std::string& key, std::string_view
   const nlohmann::json before_fields =
       had ? before.value("fields", nlohmann::json::object()) : nlohmann::json();
   const std::string before_fields_text = had ? CanonicalJson(before_fields) : kNullText;
-  ++results;
   if (!merged) {
     WriteResult(out, "removed", key, nullptr, before_fields_text, kNullText,
                 FieldDiffText(before_fields, nlohmann::json()));
@@ -99,7 +106,6 @@ bool MergeOne(const ViewMerger& merger, const std::string& key, std::string_view
       CanonicalJson(before.value("conflicts", nlohmann::json::array())) == text->conflicts) {
     if (ProvenanceSources(before.value("provenance", nlohmann::json())) ==
         ProvenanceSources(ProvenanceToJson(merged->provenance))) {
-      --results;
       return true;  // unchanged: provenance times alone are no change (see the header)
     }
     WriteResult(out, "provenance", key, &*text, before_fields_text, text->fields, "{}");
@@ -129,7 +135,7 @@ Result<MergeJobReply> RunMergeJob(const config::ViewConfig& view, std::string_vi
   MergeJobReply reply;
   // Results are about three times the size of the items (record, after fields and diff).
   reply.body.reserve(body.size() * 3);
-  PackedWriter out(reply.body);
+  ResultWriter out{PackedWriter(reply.body)};
   PackedReader in(body);
   std::vector<nlohmann::json> fields;
   while (!in.done()) {
@@ -156,11 +162,12 @@ Result<MergeJobReply> RunMergeJob(const config::ViewConfig& view, std::string_vi
       refs.push_back(SourceRecordRef{origins[i].first, FromUnixMillis(origins[i].second),
                                      &fields[i]});
     }
-    if (!MergeOne(merger, std::string(key), before, std::move(refs), out, reply.results)) {
+    if (!MergeOne(merger, std::string(key), before, std::move(refs), out)) {
       return Error::Permanent("merge job: the stored record of key " + std::string(key) +
                               " is not a JSON object");
     }
   }
+  reply.results = out.count;
   return reply;
 }
 

@@ -13,6 +13,25 @@
 namespace tributary::merge::pool {
 namespace {
 
+// The marker file of a "crash_once" job (the job crashes unless it exists), in a directory of
+// its own that is removed with it.
+class CrashOnceMarker {
+ public:
+  CrashOnceMarker() {
+    char dir[] = "/tmp/pooltestXXXXXX";
+    if (mkdtemp(dir) != nullptr) dir_ = dir;
+  }
+  ~CrashOnceMarker() {
+    unlink(path().c_str());
+    rmdir(dir_.c_str());
+  }
+  bool ok() const { return !dir_.empty(); }
+  std::string path() const { return dir_ + "/marker"; }
+
+ private:
+  std::string dir_;
+};
+
 // A pool of test workers (pool_test_worker) on its own io thread.
 class PoolFixture : public ::testing::Test {
  protected:
@@ -42,6 +61,13 @@ class PoolFixture : public ::testing::Test {
                   [&p](JobOutcome o) { p.set_value(std::move(o)); });
     EXPECT_EQ(f.wait_for(std::chrono::seconds(30)), std::future_status::ready);
     return f.get();
+  }
+
+  // A "crash_once" job: its first attempt crashes its worker, the retry succeeds.
+  JobOutcome RunCrashOnce(std::string body = {}) {
+    CrashOnceMarker marker;
+    EXPECT_TRUE(marker.ok());
+    return Run({{"job", "crash_once"}, {"marker", marker.path()}}, std::move(body));
   }
 
   static bool WaitFor(const std::function<bool()>& condition) {
@@ -116,15 +142,10 @@ TEST_F(PoolFixture, CrashingJobIsRetriedOnceThenFailsWithCause) {
 
 TEST_F(PoolFixture, RetrySucceedsOnAFreshWorker) {
   StartPool(1);
-  char dir[] = "/tmp/pooltestXXXXXX";
-  ASSERT_NE(mkdtemp(dir), nullptr);
-  const std::string marker = std::string(dir) + "/marker";
-  auto out = Run({{"job", "crash_once"}, {"marker", marker}});
+  auto out = RunCrashOnce();
   ASSERT_TRUE(out.reply) << (out.failure ? out.failure->message : "");
   EXPECT_EQ(out.attempts, 2);
   EXPECT_EQ(out.losses, std::vector<FailureCause>{FailureCause::kCrash});
-  unlink(marker.c_str());
-  rmdir(dir);
 }
 
 TEST_F(PoolFixture, RetryWaitsForAWorkerThatRanNothingBefore) {
@@ -146,16 +167,11 @@ TEST_F(PoolFixture, RetryWaitsForAWorkerThatRanNothingBefore) {
   ASSERT_EQ(used.size(), 2u);
   // The job crashes one of them. Its sibling is idle at once, but has run a job: the retry
   // waits for the replacement process.
-  char dir[] = "/tmp/pooltestXXXXXX";
-  ASSERT_NE(mkdtemp(dir), nullptr);
-  const std::string marker = std::string(dir) + "/marker";
-  auto out = Run({{"job", "crash_once"}, {"marker", marker}});
+  auto out = RunCrashOnce();
   ASSERT_TRUE(out.reply) << (out.failure ? out.failure->message : "");
   EXPECT_EQ(out.attempts, 2);
   EXPECT_EQ(used.count((*out.reply)["pid"].get<int>()), 0u)
       << "the retry ran on a worker that had run jobs before";
-  unlink(marker.c_str());
-  rmdir(dir);
 }
 
 TEST_F(PoolFixture, HungJobIsKilledAtTheDeadline) {
@@ -236,15 +252,10 @@ TEST_F(PoolFixture, LargeBodiesTravelAsASealedMemfd) {
 
 TEST_F(PoolFixture, SharedBodySurvivesTheRetry) {
   StartPool(1);
-  char dir[] = "/tmp/pooltestXXXXXX";
-  ASSERT_NE(mkdtemp(dir), nullptr);
-  const std::string marker = std::string(dir) + "/marker";
-  auto out = Run({{"job", "crash_once"}, {"marker", marker}}, std::string(1 << 20, 'b'));
+  auto out = RunCrashOnce(std::string(1 << 20, 'b'));
   ASSERT_TRUE(out.reply) << (out.failure ? out.failure->message : "");
   EXPECT_EQ(out.attempts, 2);
   EXPECT_EQ(pool_->Stats().shared_bodies, 2u);  // the same memfd, sent twice
-  unlink(marker.c_str());
-  rmdir(dir);
 }
 
 TEST_F(PoolFixture, DocumentOverTheFrameCapFailsWithoutAWorker) {
