@@ -88,8 +88,8 @@ Result<HtmlDocument> HtmlDocument::Parse(std::string_view body, std::string_view
   htmlParseDocument(ctxt.get());
   xmlDoc* doc = ctxt->myDoc;
   ctxt->myDoc = nullptr;
-  // The document keeps the parser's dictionary (its element names live there).
-  if (ctxt->dictNames && doc != nullptr && doc->dict == ctxt->dict) ctxt->dict = nullptr;
+  // The document holds its own reference to the parser's dictionary (xmlSAX2StartDocument
+  // takes one): freeing the context and, later, the document releases both.
   if (guard && guard->error()) {
     if (doc != nullptr) xmlFreeDoc(doc);
     return *guard->error();

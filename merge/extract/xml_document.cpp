@@ -46,8 +46,8 @@ Result<XmlDocument> XmlDocument::Parse(std::string_view utf8, const std::string&
     xmlFreeDoc(doc);
     doc = nullptr;
   }
-  // The document keeps the parser's dictionary (its element names live there).
-  if (ctxt->dictNames && doc != nullptr && doc->dict == ctxt->dict) ctxt->dict = nullptr;
+  // The document holds its own reference to the parser's dictionary (xmlSAX2StartDocument
+  // takes one): freeing the context and, later, the document releases both.
   if (guard && guard->error()) {
     if (doc != nullptr) xmlFreeDoc(doc);
     return *guard->error();

@@ -43,7 +43,8 @@ nlohmann::json ToJson(const PoolStats& s) {
            {{"active", s.brake_active},
             {"respawn_delay_ms", s.respawn_delay_ms},
             {"engagements", s.brake_engagements}}},
-          {"shared_bodies", s.shared_bodies}};
+          {"shared_bodies", s.shared_bodies},
+          {"queued_ahead", s.queued_ahead}};
 }
 
 }  // namespace tributary::merge::pool

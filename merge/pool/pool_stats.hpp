@@ -29,7 +29,7 @@ struct PoolStats {
   int configured = 0;            // workers.processes
   int processes = 0;             // live worker processes
   int busy = 0;                  // of which running a job
-  size_t queued = 0;             // jobs waiting for a worker
+  size_t queued = 0;             // jobs waiting for a worker (or queued ahead on a busy one)
   bool brake_active = false;     // respawns are being delayed by the crash-loop brake
   int64_t respawn_delay_ms = 0;  // the brake's current delay (0 when inactive)
 
@@ -45,6 +45,7 @@ struct PoolStats {
   uint64_t spawn_failures = 0;                        // posix_spawn (or socketpair) failed
   uint64_t brake_engagements = 0;  // times the crash-loop brake delayed a respawn
   uint64_t shared_bodies = 0;      // request bodies passed as a sealed memfd
+  uint64_t queued_ahead = 0;       // requests written to a worker still running another job
 
   uint64_t Losses(FailureCause cause) const { return losses[static_cast<size_t>(cause)]; }
   uint64_t TotalLosses() const;

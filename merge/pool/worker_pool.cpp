@@ -48,9 +48,14 @@ struct WorkerPool::Worker {
   bool alive = true;            // still counted in the pool (not yet reaped)
   bool closing = false;         // its connection dropped; waiting for its exit
   std::optional<Pending> job;   // the job it is running
+  // A job whose request was sent while `job` runs: the worker reads it as soon as it replies,
+  // instead of waiting for the daemon to read the reply and send the next request. Not
+  // started, so not charged if the worker is lost (it goes back to the queue).
+  std::optional<Pending> ahead;
   uint64_t jobs_taken = 0;      // jobs sent to it so far
-  uint64_t request_id = 0;
-  bool writing = false;  // the request is still being written
+  uint64_t request_id = 0;        // of `job`
+  uint64_t ahead_request_id = 0;  // of `ahead`
+  bool writing = false;  // a request (of `ahead` when set, else of `job`) is still being written
   std::string out;       // header + meta of the request being written
   std::array<char, kFrameHeaderSize> header{};
   FrameHeader decoded;
@@ -197,11 +202,26 @@ void WorkerPool::Dispatch() {
     state_->queue.erase(next);
     DoSend(w);
   }
+  // Jobs still waiting: one more request to each busy worker, written while it works.
+  for (const auto& w : std::vector<std::shared_ptr<Worker>>(state_->workers)) {
+    if (state_->queue.empty() || !options_.queue_ahead) break;
+    if (!w->alive || w->closing || !w->job || w->ahead || w->writing) continue;
+    auto next = std::find_if(state_->queue.begin(), state_->queue.end(),
+                             [](const Pending& p) { return !p.needs_fresh_worker; });
+    if (next == state_->queue.end()) break;
+    w->ahead = std::move(*next);
+    state_->queue.erase(next);
+    ++state_->counters.queued_ahead;
+    DoSend(w);
+  }
   UpdateStats();
 }
 
+// Sends the request of w->ahead when set, else of w->job.
 void WorkerPool::DoSend(const std::shared_ptr<Worker>& w) {
-  Pending& p = *w->job;
+  const bool ahead = w->ahead.has_value();
+  std::optional<Pending>& slot = ahead ? w->ahead : w->job;
+  Pending& p = *slot;
   ++p.attempts;
   ++w->jobs_taken;
   if (!p.shared && p.body->size() >= options_.shared_body_threshold) {
@@ -217,8 +237,8 @@ void WorkerPool::DoSend(const std::shared_ptr<Worker>& w) {
       p.job.meta.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   const size_t body_size = p.shared ? p.shared->size() : p.body->size();
   if (meta.size() + uint64_t{body_size} > options_.max_frame) {
-    Pending failed = std::move(*w->job);
-    w->job.reset();
+    Pending failed = std::move(*slot);
+    slot.reset();
     ++state_->counters.jobs_failed;
     JobOutcome out;
     out.failure = Error::Permanent("the document of " + std::to_string(body_size) +
@@ -228,16 +248,28 @@ void WorkerPool::DoSend(const std::shared_ptr<Worker>& w) {
     Finish(std::move(failed), std::move(out));
     return;
   }
-  w->request_id = state_->next_request_id++;
+  const uint64_t request_id = state_->next_request_id++;
+  (ahead ? w->ahead_request_id : w->request_id) = request_id;
   FrameHeader header;
   header.type = FrameType::kRequest;
-  header.request_id = w->request_id;
+  header.request_id = request_id;
   header.meta_length = static_cast<uint32_t>(meta.size());
   header.body_length = static_cast<uint32_t>(body_size);
   header.flags = p.shared ? kFrameBodyInFd : 0;
   w->out = EncodeHeader(header) + meta;
   w->writing = true;
 
+  if (!ahead) StartJob(w);
+  if (p.shared) {
+    ++state_->counters.shared_bodies;
+    DoSendWithFd(w);
+  } else {
+    DoWrite(w, 0);
+  }
+}
+
+// w->job starts running in the worker: its deadline, and the read of its reply.
+void WorkerPool::StartJob(const std::shared_ptr<Worker>& w) {
   w->deadline.expires_after(options_.job_timeout);
   w->deadline.async_wait([this, w](const boost::system::error_code& ec) {
     if (ec || !w->alive || w->closing || !w->job) return;
@@ -245,12 +277,6 @@ void WorkerPool::DoSend(const std::shared_ptr<Worker>& w) {
                "timed out after " + std::to_string(options_.job_timeout.count()) + " ms",
                std::nullopt);
   });
-  if (p.shared) {
-    ++state_->counters.shared_bodies;
-    DoSendWithFd(w);
-  } else {
-    DoWrite(w, 0);
-  }
   DoReadHeader(w);
 }
 
@@ -258,8 +284,9 @@ void WorkerPool::DoSend(const std::shared_ptr<Worker>& w) {
 // non-blocking sendmsg on the native socket, waiting for writability if the buffer is full.
 void WorkerPool::DoSendWithFd(const std::shared_ptr<Worker>& w) {
   if (!w->alive || w->closing || !w->job) return;
+  const Pending& p = w->ahead ? *w->ahead : *w->job;
   const ssize_t n = SendWithFd(w->socket.native_handle(), w->out.data(), w->out.size(),
-                               w->job->shared->fd(), /*nonblocking=*/true);
+                               p.shared->fd(), /*nonblocking=*/true);
   if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
     w->socket.async_wait(asio::socket_base::wait_write,
                          [this, w](const boost::system::error_code& ec) {
@@ -276,14 +303,16 @@ void WorkerPool::DoSendWithFd(const std::shared_ptr<Worker>& w) {
 // Writes the rest of the request from `offset` of w->out, then the inline body (if any). The
 // handler holds the body, so a worker lost mid-write cannot leave the write a dangling buffer.
 void WorkerPool::DoWrite(const std::shared_ptr<Worker>& w, size_t offset) {
-  auto body = w->job->body;
+  auto body = (w->ahead ? *w->ahead : *w->job).body;
   std::array<asio::const_buffer, 2> buffers{asio::buffer(w->out) + offset, asio::buffer(*body)};
   asio::async_write(w->socket, buffers,
                     [this, w, body](const boost::system::error_code& ec, size_t) {
                       w->writing = false;
                       w->out.clear();
                       w->out.shrink_to_fit();
-                      if (ec && w->alive) OnConnectionLost(w);
+                      if (ec && w->alive) return OnConnectionLost(w);
+                      // Free to write again: a job may wait to be queued ahead.
+                      if (w->alive && !w->closing && !state_->queue.empty()) Dispatch();
                     });
 }
 
@@ -333,7 +362,7 @@ void WorkerPool::OnPayload(const std::shared_ptr<Worker>& w) {
                       std::nullopt);
   }
   w->deadline.cancel();
-  if (!w->job || w->writing) {
+  if (!w->job || (w->writing && !w->ahead)) {
     // Replying before the whole request was read means the worker is not running our loop.
     return LoseWorker(w, FailureCause::kProtocol, "replied before reading its request",
                       std::nullopt);
@@ -343,6 +372,13 @@ void WorkerPool::OnPayload(const std::shared_ptr<Worker>& w) {
   w->payload.shrink_to_fit();
   Pending p = std::move(*w->job);
   w->job.reset();
+  if (w->ahead) {
+    // The worker reads the request queued ahead next: it is running now.
+    w->job = std::move(w->ahead);
+    w->ahead.reset();
+    w->request_id = w->ahead_request_id;
+    StartJob(w);
+  }
   outcome.attempts = p.attempts;
   outcome.losses = std::move(p.losses);
   ++state_->counters.jobs_completed;
@@ -408,6 +444,13 @@ void WorkerPool::LoseWorker(const std::shared_ptr<Worker>& w, std::optional<Fail
     description = loss.description;
   }
   std::erase(state_->workers, w);
+  if (w->ahead) {
+    // Never started: back to the front of the queue, uncharged.
+    Pending p = std::move(*w->ahead);
+    w->ahead.reset();
+    --p.attempts;
+    state_->queue.push_front(std::move(p));
+  }
   if (w->job) {
     ++state_->counters.losses[static_cast<size_t>(*cause)];
     Pending p = std::move(*w->job);
@@ -504,9 +547,10 @@ void WorkerPool::DoStop() {
       }
       ::usleep(5000);  // polling a process exit: there is no fd to wait on
     }
-    if (w->job) {
-      Pending p = std::move(*w->job);
-      w->job.reset();
+    for (auto* slot : {&w->job, &w->ahead}) {
+      if (!*slot) continue;
+      Pending p = std::move(**slot);
+      slot->reset();
       const int attempts = p.attempts;
       ++state_->counters.jobs_failed;
       Finish(std::move(p), stopped(attempts));
@@ -525,6 +569,7 @@ void WorkerPool::UpdateStats() {
     if (w->job) ++s.busy;
   }
   s.queued = state_->queue.size();
+  for (const auto& w : state_->workers) s.queued += w->alive && w->ahead ? 1 : 0;
   s.brake_active = state_->respawn_backoff.count() > 0;
   s.respawn_delay_ms = state_->respawn_backoff.count();
   std::lock_guard lock(stats_mu_);

@@ -44,6 +44,11 @@ struct PoolOptions {
   // After a worker's connection drops, how long to wait for it to exit by itself (so its real
   // exit status is known) before it is killed.
   std::chrono::milliseconds exit_grace{500};
+  // While jobs wait, each busy worker gets the next request written ahead, so that it starts
+  // that job as soon as it replies (not after the daemon has read the reply and written the
+  // next request). A request queued ahead is not started, so a worker lost with one does not
+  // charge it: it goes back to the front of the queue.
+  bool queue_ahead = true;
 };
 
 struct Job {
@@ -92,6 +97,7 @@ class WorkerPool {
   void ScheduleRespawn();
   void Dispatch();
   void DoSend(const std::shared_ptr<Worker>& w);
+  void StartJob(const std::shared_ptr<Worker>& w);
   void DoSendWithFd(const std::shared_ptr<Worker>& w);
   void DoWrite(const std::shared_ptr<Worker>& w, size_t offset);
   void DoReadHeader(const std::shared_ptr<Worker>& w);

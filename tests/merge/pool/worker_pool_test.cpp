@@ -174,6 +174,56 @@ TEST_F(PoolFixture, RetryWaitsForAWorkerThatRanNothingBefore) {
       << "the retry ran on a worker that had run jobs before";
 }
 
+// Submits every job at once and waits for all of them, in order.
+std::vector<JobOutcome> RunAll(WorkerPool& pool, const std::vector<nlohmann::json>& metas) {
+  std::vector<std::promise<JobOutcome>> done(metas.size());
+  for (size_t i = 0; i < metas.size(); ++i) {
+    pool.Submit(Job{"test", metas[i], {}},
+                [&done, i](JobOutcome o) { done[i].set_value(std::move(o)); });
+  }
+  std::vector<JobOutcome> out;
+  for (auto& d : done) {
+    auto f = d.get_future();
+    EXPECT_EQ(f.wait_for(std::chrono::seconds(30)), std::future_status::ready);
+    out.push_back(f.get());
+  }
+  return out;
+}
+
+TEST_F(PoolFixture, NextRequestIsQueuedAheadOnABusyWorker) {
+  StartPool(1);
+  auto out = RunAll(*pool_, {{{"job", "sleep"}, {"ms", 200}}, {{"job", "echo"}, {"value", 7}}});
+  ASSERT_TRUE(out[0].reply && out[1].reply);
+  EXPECT_EQ((*out[1].reply)["echo"], 7);
+  EXPECT_EQ(out[1].attempts, 1);
+  // The echo's request was written while the worker slept.
+  EXPECT_EQ(pool_->Stats().queued_ahead, 1u);
+}
+
+TEST_F(PoolFixture, QueuedAheadJobGetsItsWholeDeadline) {
+  // The deadline runs from when the worker starts a job, not from when its request was written
+  // ahead: the second sleep would otherwise be killed after 1000 - 600 ms.
+  StartPool(1, std::chrono::milliseconds(1000));
+  auto out = RunAll(*pool_, {{{"job", "sleep"}, {"ms", 600}}, {{"job", "sleep"}, {"ms", 600}}});
+  for (const auto& o : out) {
+    ASSERT_TRUE(o.reply) << (o.failure ? o.failure->message : "");
+    EXPECT_EQ(o.attempts, 1);
+  }
+  EXPECT_EQ(pool_->Stats().TotalLosses(), 0u);
+}
+
+TEST_F(PoolFixture, JobQueuedAheadOfACrashIsNotCharged) {
+  StartPool(1);
+  // The crash kills its worker (twice: the retry too); the echo behind it, whether it was
+  // queued ahead or still waiting, never ran on a lost worker's behalf.
+  auto out = RunAll(*pool_, {{{"job", "crash"}}, {{"job", "echo"}, {"value", 1}}});
+  EXPECT_FALSE(out[0].reply.has_value());
+  EXPECT_EQ(out[0].attempts, 2);
+  ASSERT_TRUE(out[1].reply) << (out[1].failure ? out[1].failure->message : "");
+  EXPECT_EQ(out[1].attempts, 1);
+  EXPECT_TRUE(out[1].losses.empty());
+}
+
 TEST_F(PoolFixture, HungJobIsKilledAtTheDeadline) {
   StartPool(1, std::chrono::milliseconds(300));
   const auto start = std::chrono::steady_clock::now();
