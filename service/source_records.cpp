@@ -37,11 +37,13 @@ SourceRecords::Diff SourceRecords::Compare(const merge::SourceSnapshot& snapshot
   seen.reserve(snapshot.records.size());
   std::string text;
   JsonTextWriter writer(text);
+  size_t kept = 0;  // stored keys the snapshot still has
   for (const auto& r : snapshot.records) {
     if (!seen.insert(r.key).second) continue;
     text.clear();
     writer.Value(r.fields);
     auto it = records_.find(r.key);
+    if (it != records_.end()) ++kept;
     if (it != records_.end() && it->second.fields == text) continue;
     storage::Change c;
     c.source_id = snapshot.source_id;
@@ -61,7 +63,10 @@ SourceRecords::Diff SourceRecords::Compare(const merge::SourceSnapshot& snapshot
     diff.touched.push_back(r.key);
     diff.new_fields[r.key] = &r.fields;
   }
-  for (const auto& [key, state] : records_) {
+  // Every stored key seen again (the usual case): nothing was removed, no need to look.
+  for (auto it = kept < records_.size() ? records_.begin() : records_.end(); it != records_.end();
+       ++it) {
+    const auto& [key, state] = *it;
     if (seen.count(key)) continue;
     storage::Change c;
     c.source_id = snapshot.source_id;

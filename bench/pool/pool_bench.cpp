@@ -62,6 +62,10 @@ nlohmann::json RunPool(const std::string& binary, const std::vector<std::string>
   options.job_timeout = std::chrono::seconds(60);
   options.limits.address_space = 1ull << 30;
   options.limits.cpu_seconds_per_job = 61;
+  // POOL_BENCH_QUEUE_AHEAD=0: one request per worker at a time (for the comparison).
+  if (const char* v = std::getenv("POOL_BENCH_QUEUE_AHEAD"); v != nullptr && *v == '0') {
+    options.queue_ahead = false;
+  }
   WorkerPool pool(io, options);
   pool.Start();
   const nlohmann::json meta = {{"job", "extract"},
