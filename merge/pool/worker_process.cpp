@@ -56,8 +56,18 @@ Result<SpawnedProcess> SpawnWorkerProcess(const std::string& exe,
   for (auto& s : storage) argv.push_back(s.data());
   argv.push_back(nullptr);
 
+  std::vector<char*> envp;
+  bool has_tunables = false;
+  for (char** e = environ; *e != nullptr; ++e) {
+    has_tunables = has_tunables || std::strncmp(*e, "GLIBC_TUNABLES=", 15) == 0;
+    envp.push_back(*e);
+  }
+  std::string tunables = std::string("GLIBC_TUNABLES=") + kWorkerMallocTunables;
+  if (!has_tunables) envp.push_back(tunables.data());
+  envp.push_back(nullptr);
+
   pid_t pid = -1;
-  const int rc = ::posix_spawn(&pid, exe.c_str(), &actions, &attr, argv.data(), environ);
+  const int rc = ::posix_spawn(&pid, exe.c_str(), &actions, &attr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
   ::close(child_fd);

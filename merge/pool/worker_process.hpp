@@ -19,8 +19,16 @@ struct SpawnedProcess {
   int socket_fd = -1;  // the daemon's end of the socketpair (close-on-exec)
 };
 
+// glibc's malloc tunables for workers, unless the daemon's environment sets GLIBC_TUNABLES
+// itself. libxml2 allocates every node of a document and frees the whole tree at once; with
+// glibc's default of 7 cached chunks per size, most of those frees go back to the arena (and
+// malloc_consolidate) only for the next document to allocate them again. A deeper per-thread
+// cache keeps them for the next document (bench/README.md, extract, has the figures).
+inline constexpr const char* kWorkerMallocTunables = "glibc.malloc.tcache_count=4000";
+
 // Spawns `exe args...` with the child's end of a socketpair on fd 3, default signal dispositions
 // and an empty signal mask (the daemon blocks and handles signals; workers must not inherit that).
+// The environment is the daemon's, plus kWorkerMallocTunables.
 Result<SpawnedProcess> SpawnWorkerProcess(const std::string& exe,
                                           const std::vector<std::string>& args);
 

@@ -44,6 +44,10 @@ JobReply Handle(const nlohmann::json& meta, std::string_view body) {
     for (unsigned char c : body) sum += c;
     return JobReply{{{"ok", true}, {"sum", sum}, {"open_fds", OpenFdCount()}}, {}};
   }
+  if (job == "env") {  // one variable of the worker's environment
+    const char* value = std::getenv(meta.value("name", "").c_str());
+    return JobReply{{{"ok", true}, {"value", value != nullptr ? value : ""}}, {}};
+  }
   if (job == "sleep") {  // keeps its worker busy, so that the next job goes to another one
     std::this_thread::sleep_for(std::chrono::milliseconds(meta.value("ms", 0)));
     return JobReply{{{"ok", true}, {"pid", getpid()}}, {}};

@@ -1,10 +1,12 @@
 #include "merge/pool/worker_pool.hpp"
+#include "merge/pool/worker_process.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <cstdlib>
 #include <functional>
 #include <future>
 #include <set>
@@ -222,6 +224,27 @@ TEST_F(PoolFixture, JobQueuedAheadOfACrashIsNotCharged) {
   ASSERT_TRUE(out[1].reply) << (out[1].failure ? out[1].failure->message : "");
   EXPECT_EQ(out[1].attempts, 1);
   EXPECT_TRUE(out[1].losses.empty());
+}
+
+TEST_F(PoolFixture, WorkersGetTheMallocTunablesUnlessTheDaemonSetsItsOwn) {
+  const char* before = std::getenv("GLIBC_TUNABLES");
+  const std::string saved = before != nullptr ? before : "";
+  ::unsetenv("GLIBC_TUNABLES");
+  StartPool(1);
+  auto out = Run({{"job", "env"}, {"name", "GLIBC_TUNABLES"}});
+  ASSERT_TRUE(out.reply);
+  EXPECT_EQ((*out.reply)["value"], kWorkerMallocTunables);
+  // The daemon's own setting wins (a replacement worker is spawned with it).
+  ::setenv("GLIBC_TUNABLES", "glibc.malloc.tcache_count=9", 1);
+  ASSERT_FALSE(Run({{"job", "crash"}}).reply);
+  out = Run({{"job", "env"}, {"name", "GLIBC_TUNABLES"}});
+  if (saved.empty()) {
+    ::unsetenv("GLIBC_TUNABLES");
+  } else {
+    ::setenv("GLIBC_TUNABLES", saved.c_str(), 1);
+  }
+  ASSERT_TRUE(out.reply);
+  EXPECT_EQ((*out.reply)["value"], "glibc.malloc.tcache_count=9");
 }
 
 TEST_F(PoolFixture, HungJobIsKilledAtTheDeadline) {
