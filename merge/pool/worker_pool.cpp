@@ -34,6 +34,10 @@ struct WorkerPool::Pending {
   // After a lost attempt: the retry runs only on a worker that has run nothing before (the
   // replacement), never on a sibling whose state the same document may have worn down too.
   bool needs_fresh_worker = false;
+  // It was queued ahead on a worker that was lost: it may have been what killed it (the worker
+  // runs it as soon as it has written the reply before it, which the daemon may not have read
+  // yet). It runs with nothing queued around it from now on, so that a loss is its own.
+  bool run_alone = false;
   std::string last_loss;
   std::vector<FailureCause> losses;
 };
@@ -206,8 +210,11 @@ void WorkerPool::Dispatch() {
   for (const auto& w : std::vector<std::shared_ptr<Worker>>(state_->workers)) {
     if (state_->queue.empty() || !options_.queue_ahead) break;
     if (!w->alive || w->closing || !w->job || w->ahead || w->writing) continue;
-    auto next = std::find_if(state_->queue.begin(), state_->queue.end(),
-                             [](const Pending& p) { return !p.needs_fresh_worker; });
+    // Nothing behind a retry or a job that must run alone: its outcome must be its own.
+    if (w->job->needs_fresh_worker || w->job->run_alone) continue;
+    auto next = std::find_if(state_->queue.begin(), state_->queue.end(), [](const Pending& p) {
+      return !p.needs_fresh_worker && !p.run_alone;
+    });
     if (next == state_->queue.end()) break;
     w->ahead = std::move(*next);
     state_->queue.erase(next);
@@ -271,8 +278,10 @@ void WorkerPool::DoSend(const std::shared_ptr<Worker>& w) {
 // w->job starts running in the worker: its deadline, and the read of its reply.
 void WorkerPool::StartJob(const std::shared_ptr<Worker>& w) {
   w->deadline.expires_after(options_.job_timeout);
-  w->deadline.async_wait([this, w](const boost::system::error_code& ec) {
-    if (ec || !w->alive || w->closing || !w->job) return;
+  // The request id tells a late handler of an earlier job (its reply arrived as the timer fired)
+  // from this job's.
+  w->deadline.async_wait([this, w, id = w->request_id](const boost::system::error_code& ec) {
+    if (ec || !w->alive || w->closing || !w->job || w->request_id != id) return;
     LoseWorker(w, FailureCause::kTimeout,
                "timed out after " + std::to_string(options_.job_timeout.count()) + " ms",
                std::nullopt);
@@ -445,10 +454,11 @@ void WorkerPool::LoseWorker(const std::shared_ptr<Worker>& w, std::optional<Fail
   }
   std::erase(state_->workers, w);
   if (w->ahead) {
-    // Never started: back to the front of the queue, uncharged.
+    // Not charged (it may never have started), but it runs alone from now on (see run_alone).
     Pending p = std::move(*w->ahead);
     w->ahead.reset();
     --p.attempts;
+    p.run_alone = true;
     state_->queue.push_front(std::move(p));
   }
   if (w->job) {
@@ -481,7 +491,10 @@ void WorkerPool::LoseWorker(const std::shared_ptr<Worker>& w, std::optional<Fail
     ++state_->counters.idle_losses;
     Log()->warn("idle worker {} (pid {}) {}", w->serial, w->pid, description);
   }
-  if (!state_->stopped) ScheduleRespawn();
+  if (!state_->stopped) {
+    ScheduleRespawn();
+    Dispatch();  // a job put back may have an idle worker now, not only the replacement
+  }
   UpdateStats();
 }
 

@@ -46,8 +46,10 @@ struct PoolOptions {
   std::chrono::milliseconds exit_grace{500};
   // While jobs wait, each busy worker gets the next request written ahead, so that it starts
   // that job as soon as it replies (not after the daemon has read the reply and written the
-  // next request). A request queued ahead is not started, so a worker lost with one does not
-  // charge it: it goes back to the front of the queue.
+  // next request). A worker lost with a request queued ahead does not charge it (it goes back
+  // to the queue), but as the worker may have started it already (right after writing the
+  // reply before it), that job then runs alone; nothing is ever queued behind a retry either,
+  // so the loss that can fail a job is always its own.
   bool queue_ahead = true;
 };
 
