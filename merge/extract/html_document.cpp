@@ -5,14 +5,13 @@
 #include <libxml/parser.h>
 #include <libxml/parserInternals.h>
 
-#include <cctype>
 #include <climits>
 #include <cstring>
 #include <memory>
-#include <optional>
 #include <string>
 
 #include "merge/extract/parse_guard.hpp"
+#include "merge/extract/text_util.hpp"
 #include "merge/extract/xml_error_capture.hpp"
 
 namespace tributary::merge::extract {
@@ -35,8 +34,7 @@ std::string UsableCharset(std::string_view body, std::string_view charset) {
 }
 
 bool IsUtf8Name(const std::string& name) {
-  std::string lower;
-  for (char c : name) lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  const std::string lower = ToLower(name);
   return lower == "utf-8" || lower == "utf8";
 }
 
@@ -83,17 +81,9 @@ Result<HtmlDocument> HtmlDocument::Parse(std::string_view body, std::string_view
       ctxt->input->encoding = xmlStrdup(reinterpret_cast<const xmlChar*>(encoding.c_str()));
     }
   }
-  std::optional<ParseGuard> guard;
-  if (limits != nullptr && ctxt->sax != nullptr) guard.emplace(ctxt.get(), *limits);
-  htmlParseDocument(ctxt.get());
-  xmlDoc* doc = ctxt->myDoc;
-  ctxt->myDoc = nullptr;
-  // The document holds its own reference to the parser's dictionary (xmlSAX2StartDocument
-  // takes one): freeing the context and, later, the document releases both.
-  if (guard && guard->error()) {
-    if (doc != nullptr) xmlFreeDoc(doc);
-    return *guard->error();
-  }
+  auto parsed = ParseGuarded(ctxt.get(), limits, htmlParseDocument);
+  if (!parsed) return parsed.error();
+  xmlDoc* doc = *parsed;
   if (doc == nullptr) return Error::SourceBroken("the document could not be parsed as HTML");
   return HtmlDocument(doc);
 }

@@ -67,4 +67,20 @@ void ParseGuard::EndElementNs(void* ctx, const xmlChar* local, const xmlChar* pr
   g.end_ns_(ctx, local, prefix, uri);
 }
 
+Result<xmlDoc*> ParseGuarded(xmlParserCtxt* ctxt, const config::ExtractLimits* limits,
+                             int (*parse)(xmlParserCtxt*)) {
+  std::optional<ParseGuard> guard;
+  if (limits != nullptr && ctxt->sax != nullptr) guard.emplace(ctxt, *limits);
+  parse(ctxt);
+  // The document holds its own reference to the parser's dictionary (xmlSAX2StartDocument
+  // takes one): freeing the context and, later, the document releases both.
+  xmlDoc* doc = ctxt->myDoc;
+  ctxt->myDoc = nullptr;
+  if (guard && guard->error()) {
+    if (doc != nullptr) xmlFreeDoc(doc);
+    return *guard->error();
+  }
+  return doc;
+}
+
 }  // namespace tributary::merge::extract

@@ -49,4 +49,10 @@ class ParseGuard {
   std::optional<Error> error_;
 };
 
+// Runs `parse` (htmlParseDocument or xmlParseDocument) on `ctxt`, under a guard when `limits`
+// is given, and takes the document it built: the bounds error when the guard stopped the parse
+// (the partial document freed), else the document (nullptr when none was built).
+Result<xmlDoc*> ParseGuarded(xmlParserCtxt* ctxt, const config::ExtractLimits* limits,
+                             int (*parse)(xmlParserCtxt*));
+
 }  // namespace tributary::merge::extract

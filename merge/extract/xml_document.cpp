@@ -5,7 +5,6 @@
 
 #include <climits>
 #include <memory>
-#include <optional>
 #include <string>
 
 #include "merge/extract/parse_guard.hpp"
@@ -37,21 +36,9 @@ Result<XmlDocument> XmlDocument::Parse(std::string_view utf8, const std::string&
   if (!url.empty() && ctxt->input != nullptr && ctxt->input->filename == nullptr) {
     ctxt->input->filename = reinterpret_cast<char*>(xmlStrdup(BAD_CAST url.c_str()));
   }
-  std::optional<ParseGuard> guard;
-  if (limits != nullptr && ctxt->sax != nullptr) guard.emplace(ctxt.get(), *limits);
-  xmlParseDocument(ctxt.get());
-  xmlDoc* doc = ctxt->myDoc;
-  ctxt->myDoc = nullptr;
-  if (doc != nullptr && !ctxt->wellFormed && !ctxt->recovery) {
-    xmlFreeDoc(doc);
-    doc = nullptr;
-  }
-  // The document holds its own reference to the parser's dictionary (xmlSAX2StartDocument
-  // takes one): freeing the context and, later, the document releases both.
-  if (guard && guard->error()) {
-    if (doc != nullptr) xmlFreeDoc(doc);
-    return *guard->error();
-  }
+  auto parsed = ParseGuarded(ctxt.get(), limits, xmlParseDocument);
+  if (!parsed) return parsed.error();
+  xmlDoc* doc = *parsed;  // kept even when not well-formed: XML_PARSE_RECOVER
   if (doc == nullptr || xmlDocGetRootElement(doc) == nullptr) {
     if (doc != nullptr) xmlFreeDoc(doc);
     std::string why = errors.message().empty() ? "no root element" : errors.message();
