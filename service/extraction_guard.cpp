@@ -117,7 +117,7 @@ void ExtractionGuard::OnOutcome(const std::string& source_id, const std::string&
     s.entries.push_back(e);
     if (s.entries.size() > kMaxEntriesPerSource) {
       evicted = std::move(s.entries.front());
-      s.entries.pop_front();
+      s.entries.erase(s.entries.begin());
     }
     ++s.stats.quarantines;
     s.stats.current = e;

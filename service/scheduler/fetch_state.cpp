@@ -92,9 +92,9 @@ void FetchStateRegistry::Record(const std::string& id, const fetchers::FetchResu
                                 uint64_t bytes_saved) {
   fetchers::FetchResult kept = result;
   auto hint = use == Use::kFailed ? std::nullopt : ServerHint(result);
-  kept.body.clear();
-  kept.body.shrink_to_fit();
-  kept.headers.clear();
+  // Assigned empty, not clear()ed: clear() keeps the buffers, kept for every source.
+  kept.body = std::string();
+  kept.headers = fetchers::Headers();
   std::lock_guard lock(mu_);
   State& s = states_[id];
   s.last = std::move(kept);

@@ -115,7 +115,7 @@ void Scheduler::SetSources(const std::vector<config::SourceConfig>& sources,
       if (!next.count(id)) e->timer.cancel();
     }
     entries_ = std::move(next);
-    Publish();
+    PublishAll();
   });
 }
 
@@ -163,7 +163,7 @@ void Scheduler::Fire(const std::shared_ptr<Entry>& e) {
     e->last_started = now;
     due_(e->id);
   }
-  Publish();
+  Publish(*e);
 }
 
 bool Scheduler::Trigger(const std::string& id) {
@@ -185,7 +185,7 @@ bool Scheduler::Trigger(const std::string& id) {
       e->reason = "manual";
       due_(id);
     }
-    Publish();
+    Publish(*e);
     known.set_value(true);
   });
   return result.get();
@@ -204,7 +204,7 @@ void Scheduler::Completed(const std::string& id, const Completion& c) {
       e->manual_run = true;
       e->last_started = std::chrono::system_clock::now();
       due_(id);
-      Publish();
+      Publish(*e);
       return;
     }
     // Never earlier than the regular slot (planned at Fire, or now for a manual run); later
@@ -237,7 +237,7 @@ void Scheduler::Completed(const std::string& id, const Completion& c) {
     if (c.robots_disallowed && why != "retry-after" && why != "circuit open") why = "robots";
     if (when < now) when = now;
     if (when != e->next_due || why != e->reason) Arm(e, when, why);
-    Publish();
+    Publish(*e);
   });
 }
 
@@ -248,19 +248,29 @@ void Scheduler::Stop() {
     stopped_ = true;
     for (auto& [id, e] : entries_) e->timer.cancel();
     entries_.clear();
-    Publish();
+    PublishAll();
     done.set_value();
   });
   f.wait();
 }
 
-void Scheduler::Publish() {
+void Scheduler::PublishAll() {
   std::map<std::string, SourceSchedule> out;
   for (const auto& [id, e] : entries_) {
     out.emplace(id, SourceSchedule{id, e->next_due, e->reason, e->in_flight, e->failures});
   }
   std::lock_guard lock(mu_);
   published_ = std::move(out);
+}
+
+void Scheduler::Publish(const Entry& e) {
+  std::lock_guard lock(mu_);
+  auto it = published_.find(e.id);
+  if (it == published_.end()) return;  // removed: PublishAll said so already
+  it->second.next_due = e.next_due;
+  it->second.reason = e.reason;
+  it->second.in_flight = e.in_flight;
+  it->second.consecutive_failures = e.failures;
 }
 
 std::vector<SourceSchedule> Scheduler::Snapshot() const {
