@@ -63,7 +63,7 @@ ExtractionHealth::Verdict ExtractionHealth::Evaluate(const config::SourceConfig&
               : std::round(1000.0 * count.get<double>() / static_cast<double>(records)) / 1000.0;
     }
   }
-  state.last_run = {{"at", FormatRfc3339(at)},
+  const nlohmann::json last_run = {{"at", FormatRfc3339(at)},
                     {"records", records},
                     {"pages", pages},
                     {"truncated_at_max_pages", truncated},
@@ -73,6 +73,7 @@ ExtractionHealth::Verdict ExtractionHealth::Evaluate(const config::SourceConfig&
                     {"duplicate_keys", counts.value("duplicate_keys", 0)},
                     {"flagged", verdict.flagged},
                     {"reason", verdict.flagged ? nlohmann::json(verdict.reason) : nullptr}};
+  state.last_run = last_run.dump();
   if (!verdict.keep_previous) {
     state.last_good = records;
     state.last_good_at = at;
@@ -91,7 +92,9 @@ nlohmann::json ExtractionHealth::SourceJson(const std::string& source_id) const 
             {"at", state.last_good_at ? nlohmann::json(FormatRfc3339(*state.last_good_at))
                                       : nlohmann::json(nullptr)}};
   }
-  return {{"last_run", state.last_run}, {"last_good", std::move(good)}};
+  return {{"last_run", state.last_run.empty() ? nlohmann::json(nullptr)
+                                              : nlohmann::json::parse(state.last_run)},
+          {"last_good", std::move(good)}};
 }
 
 }  // namespace tributary::service

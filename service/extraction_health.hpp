@@ -42,7 +42,9 @@ class ExtractionHealth {
   struct State {
     std::optional<uint64_t> last_good;
     std::optional<SystemTime> last_good_at;
-    nlohmann::json last_run;  // null before the first run
+    // As JSON text, empty before the first run: one allocation per source, where the tree
+    // took twenty (read only by GET /api/v1/sources/{id}).
+    std::string last_run;
   };
 
   mutable std::mutex mu_;

@@ -63,14 +63,18 @@ bool ValidName(const std::string& name) {
 }  // namespace
 
 Histogram::Histogram(std::vector<double> bounds)
+    : Histogram(std::make_shared<const std::vector<double>>(std::move(bounds))) {}
+
+Histogram::Histogram(std::shared_ptr<const std::vector<double>> bounds)
     : bounds_(std::move(bounds)),
-      counts_(std::make_unique<std::atomic<uint64_t>[]>(bounds_.size() + 1)) {
-  for (size_t i = 0; i <= bounds_.size(); ++i) counts_[i].store(0, std::memory_order_relaxed);
+      counts_(std::make_unique<std::atomic<uint64_t>[]>(bounds_->size() + 1)) {
+  for (size_t i = 0; i <= bounds_->size(); ++i) counts_[i].store(0, std::memory_order_relaxed);
 }
 
 void Histogram::Observe(double value) {
   size_t i = 0;
-  while (i < bounds_.size() && value > bounds_[i]) ++i;
+  const std::vector<double>& bounds = *bounds_;
+  while (i < bounds.size() && value > bounds[i]) ++i;
   counts_[i].fetch_add(1, std::memory_order_relaxed);
   sum_.fetch_add(value, std::memory_order_relaxed);
 }
@@ -78,7 +82,7 @@ void Histogram::Observe(double value) {
 Histogram::Snapshot Histogram::Read() const {
   Snapshot s;
   uint64_t running = 0;
-  for (size_t i = 0; i <= bounds_.size(); ++i) {
+  for (size_t i = 0; i <= bounds_->size(); ++i) {
     running += counts_[i].load(std::memory_order_relaxed);
     s.cumulative.push_back(running);
   }
@@ -104,15 +108,12 @@ Cell& Family<Cell>::With(const LabelValues& values) {
                            " label values, got " + std::to_string(values.size()));
   }
   std::lock_guard lock(mu_);
-  auto& slot = children_[values];
-  if (!slot) {
-    if constexpr (std::is_same_v<Cell, Histogram>) {
-      slot = std::make_unique<Histogram>(bounds_);
-    } else {
-      slot = std::make_unique<Cell>();
-    }
+  if (auto it = children_.find(values); it != children_.end()) return it->second;
+  if constexpr (std::is_same_v<Cell, Histogram>) {
+    return children_.try_emplace(values, bounds_).first->second;
+  } else {
+    return children_.try_emplace(values).first->second;
   }
-  return *slot;
 }
 
 template <class Cell>
@@ -130,7 +131,7 @@ void Family<Cell>::Clear() {
 template <class Cell>
 void Family<Cell>::ForEach(const std::function<void(const LabelValues&, const Cell&)>& f) const {
   std::lock_guard lock(mu_);
-  for (const auto& [values, cell] : children_) f(values, *cell);
+  for (const auto& [values, cell] : children_) f(values, cell);
 }
 
 template class Family<Counter>;

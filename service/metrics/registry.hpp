@@ -48,6 +48,8 @@ class Histogram {
  public:
   // `bounds`: the upper bounds of the buckets, strictly increasing (+Inf is implicit).
   explicit Histogram(std::vector<double> bounds);
+  // Shares the bounds (a family's children all have the same).
+  explicit Histogram(std::shared_ptr<const std::vector<double>> bounds);
   void Observe(double value);
 
   struct Snapshot {
@@ -56,10 +58,10 @@ class Histogram {
     uint64_t count = 0;
   };
   Snapshot Read() const;
-  const std::vector<double>& bounds() const { return bounds_; }
+  const std::vector<double>& bounds() const { return *bounds_; }
 
  private:
-  const std::vector<double> bounds_;
+  const std::shared_ptr<const std::vector<double>> bounds_;
   std::unique_ptr<std::atomic<uint64_t>[]> counts_;  // bounds_.size() + 1 (the +Inf bucket)
   std::atomic<double> sum_{0};
 };
@@ -76,7 +78,8 @@ template <class Cell>
 class Family {
  public:
   Family(std::vector<std::string> label_names, std::vector<double> bounds = {})
-      : label_names_(std::move(label_names)), bounds_(std::move(bounds)) {}
+      : label_names_(std::move(label_names)),
+        bounds_(std::make_shared<const std::vector<double>>(std::move(bounds))) {}
 
   // The child for `values` (one per label name, in order), created on first use.
   Cell& With(const LabelValues& values);
@@ -91,9 +94,11 @@ class Family {
 
  private:
   const std::vector<std::string> label_names_;
-  const std::vector<double> bounds_;  // histograms only
+  const std::shared_ptr<const std::vector<double>> bounds_;  // histograms only
   mutable std::mutex mu_;
-  std::map<LabelValues, std::unique_ptr<Cell>> children_;  // Guarded by mu_.
+  // Cells in the nodes (a map never moves them): with a series per source, thousands of
+  // children, each one allocation fewer.
+  std::map<LabelValues, Cell> children_;  // Guarded by mu_.
 };
 
 class Registry {

@@ -90,11 +90,11 @@ const char* FetchStateRegistry::UseName(Use use) {
 
 void FetchStateRegistry::Record(const std::string& id, const fetchers::FetchResult& result, Use use,
                                 uint64_t bytes_saved) {
-  fetchers::FetchResult kept = result;
+  LastFetch kept{result.started,  result.final_url, result.status,   result.bytes,
+                 result.wire_bytes, result.duration, result.attempts, result.not_sent,
+                 result.error,   result.group,     result.robots,   result.retry_after,
+                 result.circuit_open_until};
   auto hint = use == Use::kFailed ? std::nullopt : ServerHint(result);
-  // Assigned empty, not clear()ed: clear() keeps the buffers, kept for every source.
-  kept.body = std::string();
-  kept.headers = fetchers::Headers();
   std::lock_guard lock(mu_);
   State& s = states_[id];
   s.last = std::move(kept);

@@ -47,8 +47,25 @@ class FetchStateRegistry {
   std::string GroupOf(const std::string& id) const;
 
  private:
+  // What the API shows of the last fetch: a FetchResult without its request, headers and body
+  // (kept for every source, so only what is read).
+  struct LastFetch {
+    SystemTime started;
+    std::string final_url;
+    long status = 0;
+    uint64_t bytes = 0;
+    uint64_t wire_bytes = 0;
+    std::chrono::milliseconds duration{0};
+    int attempts = 0;
+    bool not_sent = false;
+    std::optional<Error> error;
+    std::string group;
+    fetchers::RobotsVerdict robots = fetchers::RobotsVerdict::kNotChecked;
+    std::optional<SystemTime> retry_after;
+    std::optional<SystemTime> circuit_open_until;
+  };
   struct State {
-    std::optional<fetchers::FetchResult> last;  // body dropped
+    std::optional<LastFetch> last;
     Use last_use = Use::kFailed;
     uint64_t fetches = 0;
     uint64_t not_modified = 0;
