@@ -59,14 +59,20 @@ struct SourceConfig {
   std::vector<FieldSpec> fields;  // in configuration order
   SourceExtraction extraction;    // extraction.hpp
   SourceFetch fetch;              // fetch_config.hpp
-  // The source object as loaded (after ${ENV} substitution). Sent to worker processes, which
-  // parse it again with ParseSource, so both sides share one definition. The loader adds
-  // "field_order" (the field names in file order), since nlohmann::json sorts object keys.
-  // It holds substituted secrets (headers): never log it.
-  nlohmann::json definition;
+  // The source object as loaded (after ${ENV} substitution), as canonical JSON text (keys in
+  // order; DefinitionText). Sent to worker processes, which parse it again with ParseSource, so
+  // both sides share one definition. The loader adds "field_order" (the field names in file
+  // order), since nlohmann::json sorts object keys. Text, not a tree: one allocation per source
+  // where the tree took dozens, for thousands of sources. It holds substituted secrets
+  // (headers): never log it.
+  std::string definition;
 
   friend bool operator==(const SourceConfig&, const SourceConfig&) = default;
 };
+
+// The canonical text of a source definition (SourceConfig::definition): compact, keys in order
+// (nlohmann::json objects are sorted), invalid UTF-8 replaced.
+std::string DefinitionText(const nlohmann::json& definition);
 
 // A source as a view sees it; `fields` renames: view field name -> source field name.
 struct ViewSourceRef {

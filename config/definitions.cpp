@@ -307,12 +307,16 @@ std::optional<std::string> UrlProblem(const std::string& url) {
   return std::nullopt;
 }
 
+std::string DefinitionText(const json& definition) {
+  return definition.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
 std::optional<SourceConfig> ParseSourceWith(const json& definition, const std::string& path,
                                             JsonReader& r) {
   if (!r.ExpectObject(definition, path)) return std::nullopt;
   const size_t before = r.error_count();
   SourceConfig s;
-  s.definition = definition;
+  s.definition = DefinitionText(definition);
   const json* key = nullptr;
   const json* fields = nullptr;
   const json* order = nullptr;
@@ -395,7 +399,7 @@ std::optional<SourceConfig> ParseSourceWith(const json& definition, const std::s
   } else {
     CheckKey(*key, JoinKey(path, "key"), names, r, s);
   }
-  FinishExtraction(path, fields != nullptr, key != nullptr, r, s);
+  FinishExtraction(path, fields, key != nullptr, r, s);
   if (r.error_count() != before) return std::nullopt;
   return s;
 }

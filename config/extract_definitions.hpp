@@ -34,8 +34,9 @@ bool FieldsOptional(Format format);
 std::optional<std::vector<std::string>> SourceFieldNames(const SourceConfig& source);
 
 // Fills the defaults that depend on several keys and checks their combinations (a cursor
-// needs a cursor_url, split and join with multiple, ...). `fields_given`: "fields" was present.
-void FinishExtraction(const std::string& path, bool fields_given, bool key_given,
+// needs a cursor_url, split and join with multiple, ...). `fields`: the definition's "fields"
+// member, nullptr when absent.
+void FinishExtraction(const std::string& path, const nlohmann::json* fields, bool key_given,
                       JsonReader& reader, SourceConfig& source);
 
 }  // namespace tributary::config

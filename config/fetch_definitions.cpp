@@ -445,7 +445,7 @@ void CheckFetchReferences(const Config& cfg, JsonReader& r) {
       r.Error(JoinKey(path, "group"), "unknown group " + Quote(s.fetch.group) +
                                           Suggest(s.fetch.group, names, "the groups are"));
     }
-    if (!s.fetch.cron.empty() && s.definition.contains("every")) {
+    if (!s.fetch.cron.empty() && json::parse(s.definition).contains("every")) {
       r.Error(JoinKey(path, "cron"), "use either \"every\" or \"cron\", not both");
     }
     if (!s.fetch.timezone.empty() && s.fetch.cron.empty()) {

@@ -67,8 +67,9 @@ bool ConditionalFetch::Eligible(const config::SourceConfig& source) {
 std::string ConditionalFetch::BodyHash(std::string_view body) { return Hex128(body); }
 
 std::string ConditionalFetch::DefinitionHash(const config::SourceConfig& source) {
-  // nlohmann::json objects are ordered by key, so the dump is canonical.
-  return Hex128(source.definition.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  // The definition is canonical text (config::DefinitionText): the same bytes as the dump of
+  // the tree it once was, so stored hashes stay valid.
+  return Hex128(source.definition);
 }
 
 void ConditionalFetch::AddHeaders(fetchers::FetchRequest& request) {

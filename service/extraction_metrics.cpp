@@ -47,9 +47,12 @@ int AddExtractionCollector(metrics::Registry& r, std::function<merge::pool::Pool
       jobs.With({id, "completed"}).SetTotal(static_cast<double>(x.completed));
       jobs.With({id, "failed"}).SetTotal(static_cast<double>(x.failed));
       jobs.With({id, "retried"}).SetTotal(static_cast<double>(x.retried));
+      // From a source's first loss of that cause on: four zero series per source would be
+      // 40,000 series for 10,000 sources; pool_worker_losses_total has every cause from start.
       for (FailureCause c : kFailureCauses) {
-        source_losses.With({id, FailureCauseName(c)})
-            .SetTotal(static_cast<double>(x.losses[static_cast<size_t>(c)]));
+        const uint64_t lost = x.losses[static_cast<size_t>(c)];
+        if (lost == 0) continue;
+        source_losses.With({id, FailureCauseName(c)}).SetTotal(static_cast<double>(lost));
       }
       quarantined.With({id}).Set(x.current ? 1 : 0);
       quarantines.With({id}).SetTotal(static_cast<double>(x.quarantines));

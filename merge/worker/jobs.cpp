@@ -104,7 +104,7 @@ JobReply HandleJob(const nlohmann::json& meta, std::string_view body) {
 nlohmann::json MakeExtractRequest(const config::SourceConfig& source,
                                   const std::string& content_type, const std::string& final_url) {
   return {{"job", "extract"},
-          {"source", source.definition},
+          {"source", nlohmann::json::parse(source.definition)},
           {"content_type", content_type},
           {"final_url", final_url}};
 }

@@ -83,7 +83,7 @@ json FillCounts(const merge::SourceSnapshot& snapshot, const config::SourceConfi
 
 json ExplainSource(const config::SourceConfig& s, const ApiContext& ctx) {
   json j = SourceJson(s, *ctx.store);
-  j["definition"] = RedactedDefinition(s.definition);
+  j["definition"] = RedactedDefinition(json::parse(s.definition));
   json fetches = json::array();
   json errors = json::array();
   if (auto recent = ctx.store->RecentFetches(s.id, kExplainedFetches)) {

@@ -362,7 +362,7 @@ TEST(ConfigLoaderEnv, SubstitutesInAnyString) {
   EXPECT_EQ(c.sources[0].fields[0].select, "h1");
   EXPECT_EQ(c.sources[0].fields[0].default_value, nlohmann::json("none"));
   // The definition a worker receives is the substituted one.
-  EXPECT_EQ(c.sources[0].definition["headers"]["Authorization"], "Bearer t0k");
+  EXPECT_EQ(nlohmann::json::parse(c.sources[0].definition)["headers"]["Authorization"], "Bearer t0k");
 }
 
 TEST(ConfigLoaderEnv, UnsetVariableIsAnErrorAtTheValuesPath) {

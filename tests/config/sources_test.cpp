@@ -78,7 +78,7 @@ TEST(ConfigSource, FieldsKeepConfigurationOrder) {
   std::vector<std::string> names;
   for (const auto& f : result.config->sources[0].fields) names.push_back(f.name);
   EXPECT_THAT(names, ElementsAre("zeta", "alpha", "mid", "beta"));
-  EXPECT_EQ(result.config->sources[0].definition["field_order"],
+  EXPECT_EQ(json::parse(result.config->sources[0].definition)["field_order"],
             json::array({"zeta", "alpha", "mid", "beta"}));
 }
 
@@ -337,11 +337,12 @@ TEST(ConfigSource, ParseSourceRoundTripsTheDefinition) {
   ASSERT_THAT(Messages(result), IsEmpty());
   const SourceConfig& loaded = result.config->sources[0];
   std::vector<ConfigError> errors;
-  const auto again = ParseSource(loaded.definition, "source", errors);
+  const auto again = ParseSource(json::parse(loaded.definition), "source", errors);
   ASSERT_THAT(Messages(errors), IsEmpty());
   EXPECT_EQ(*again, loaded);
-  // Through the wire, as a worker receives it.
-  const auto wired = ParseSource(json::parse(loaded.definition.dump()), "source", errors);
+  // Through the wire, as a worker receives it (the extract request carries the tree).
+  const auto wired =
+      ParseSource(json::parse(json::parse(loaded.definition).dump()), "source", errors);
   ASSERT_TRUE(wired.has_value());
   EXPECT_EQ(*wired, loaded);
   EXPECT_EQ(wired->fields[2].name, "author");
@@ -365,7 +366,8 @@ TEST(ConfigSource, ParseSourceWithoutFieldOrderUsesTheObjectsOrder) {
   const auto s = ParseSource(def, "source", errors);
   ASSERT_TRUE(s.has_value());
   EXPECT_EQ(s->fields[0].name, "a");  // nlohmann::json sorts keys
-  EXPECT_EQ(s->definition, def);
+  EXPECT_EQ(json::parse(s->definition), def);
+  EXPECT_EQ(s->definition, def.dump()) << "canonical text: compact, keys in order";
 }
 
 TEST(ConfigSource, FieldOrderMustListEveryField) {

@@ -157,6 +157,14 @@ TEST_F(PoolIsolationTest, CrashingDocumentIsQuarantinedWhileOtherSourcesGoOn) {
   EXPECT_EQ(At(hostile, "/last_fetch/error"),
             "quarantined: worker killed by signal 11 (Segmentation fault) twice");
   EXPECT_EQ(At(hostile, "/last_fetch/error_class"), "source_broken");
+  // Its losses by cause in /metrics, from its first loss on; none for the healthy source.
+  const std::string scrape = d->Get("/metrics").body;
+  EXPECT_NE(scrape.find("tributary_extraction_worker_losses_total{source=\"hostile\","
+                        "cause=\"crash\"} 2\n"),
+            std::string::npos)
+      << scrape;
+  EXPECT_EQ(scrape.find("tributary_extraction_worker_losses_total{source=\"good\""),
+            std::string::npos);
 
   // The same document is fetched again and again but never given to a worker again.
   ASSERT_TRUE(hostile_origin_.WaitForHits("/page.html", 3, std::chrono::seconds(20)));

@@ -11,7 +11,7 @@ config::SourceConfig Source(std::string url = "http://x/feed.xml") {
   config::SourceConfig s;
   s.id = "feed";
   s.url = std::move(url);
-  s.definition = {{"id", "feed"}, {"url", s.url}, {"records", "item"}};
+  s.definition = config::DefinitionText({{"id", "feed"}, {"url", s.url}, {"records", "item"}});
   return s;
 }
 
@@ -111,7 +111,8 @@ TEST(ConditionalFetchTest, AnotherDefinitionOrUrlIgnoresTheStoredValidators) {
   auto source = Source();
   const auto stored = After(source, Ok("<rss/>", {{"etag", "\"e1\""}}));
   auto changed = source;
-  changed.definition["records"] = "entry";
+  changed.definition =
+      config::DefinitionText({{"id", "feed"}, {"url", source.url}, {"records", "entry"}});
   ConditionalFetch c(changed, changed.url, stored);
   fetchers::FetchRequest request;
   c.AddHeaders(request);
