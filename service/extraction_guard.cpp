@@ -57,11 +57,11 @@ Status ExtractionGuard::Load() {
   return Status::Ok();
 }
 
-void ExtractionGuard::Extract(const std::string& source_id, const nlohmann::json& definition,
+void ExtractionGuard::Extract(const std::string& source_id, std::string_view definition,
                               merge::pool::Job job, Callback done) {
   std::string content_hash = Hash(job.body);
-  std::string definition_hash =
-      Hash(definition.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  // The canonical text (config::DefinitionText): the bytes quarantines were always keyed by.
+  std::string definition_hash = Hash(definition);
   {
     std::unique_lock lock(mu_);
     SourceState& s = sources_[source_id];

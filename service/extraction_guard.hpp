@@ -60,7 +60,7 @@ class ExtractionGuard {
   // "quarantined: <reason>" (class source_broken, with the original cause) and no worker sees
   // the document. A job lost on every attempt quarantines its document, and its failure
   // message becomes "quarantined: <the pool's message>".
-  void Extract(const std::string& source_id, const nlohmann::json& definition, merge::pool::Job job,
+  void Extract(const std::string& source_id, std::string_view definition, merge::pool::Job job,
                Callback done);
 
   SourceExtractionStats SourceStats(const std::string& source_id) const;

@@ -73,7 +73,7 @@ ExtractionHealth::Verdict ExtractionHealth::Evaluate(const config::SourceConfig&
                     {"duplicate_keys", counts.value("duplicate_keys", 0)},
                     {"flagged", verdict.flagged},
                     {"reason", verdict.flagged ? nlohmann::json(verdict.reason) : nullptr}};
-  state.last_run = last_run.dump();
+  state.last_run = last_run.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   if (!verdict.keep_previous) {
     state.last_good = records;
     state.last_good_at = at;
