@@ -22,6 +22,7 @@ namespace tributary::testing {
 namespace {
 
 using nlohmann::json;
+using test_support::Response;
 
 const std::string kRead = "read-token-0123456789abcdef";
 const std::string kAdmin = "admin-token-0123456789abcdef";
@@ -259,15 +260,26 @@ TEST_F(ApiLimitsTest, ConnectionsBeyondTheLimitGet503) {
 }
 
 // A file-size limit on the running daemon (what a full disk or quota looks like to SQLite):
-// every write fails until it is lifted.
+// every write fails until it is lifted. Meanwhile /readyz says so, a source whose results cannot
+// be stored says why, the records stored before stay as they were; once lifted, the next fetch
+// stores the change.
 TEST_F(ApiLimitsTest, ReadyzFailsWhileTheStoreCannotWrite) {
   // Writes past the limit fail with EFBIG instead of killing the daemon (the disposition is
   // inherited by the daemon).
   ::signal(SIGXFSZ, SIG_IGN);
-  auto d = Start(Config());
+  auto d = Start(TokenConfig());
   ASSERT_TRUE(d);
-  WaitForBooks(*d);
+  WaitForBooks(*d, Bearer(kRead));
   ASSERT_EQ(d->Get("/readyz").status, 200);
+  const auto admin = Bearer(kAdmin);
+  const auto stock = [&]() -> json {
+    const auto reply = Call(*d, "GET", "/api/v1/views/books/records/Paper%20Boats", {}, admin);
+    return reply.status == 200 ? reply.Json()["fields"]["stock"] : json();
+  };
+  const auto warehouse = [&] {
+    return Call(*d, "GET", "/api/v1/sources/warehouse", {}, admin).Json();
+  };
+  ASSERT_EQ(stock(), 12);
   rlimit limit{};
   ASSERT_EQ(::prlimit(d->pid(), RLIMIT_FSIZE, nullptr, &limit), 0);
   const rlimit tiny{1, limit.rlim_max};
@@ -283,9 +295,32 @@ TEST_F(ApiLimitsTest, ReadyzFailsWhileTheStoreCannotWrite) {
   EXPECT_NE(ready.body.find("the store cannot write"), std::string::npos) << ready.body;
   // Reads still work, and /healthz stays up: the daemon lives, it is just not ready.
   EXPECT_EQ(d->Get("/healthz").status, 200);
-  EXPECT_EQ(d->Get("/api/v1/views/books/records").status, 200);
+  EXPECT_EQ(Call(*d, "GET", "/api/v1/views/books/records", {}, admin).status, 200);
 
+  // The warehouse's stock changes and it is fetched now: the result cannot be stored.
+  std::ifstream in(SourceDir() + "/examples/site/api/inventory.json");
+  std::string inventory((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const size_t at = inventory.find("\"stock\": 12");
+  ASSERT_NE(at, std::string::npos);
+  inventory.replace(at, 12, "\"stock\": 7,");
+  origin_.Route("/api/inventory.json",
+                Response{200, {{"Content-Type", "application/json"}}, inventory});
+  ASSERT_EQ(Call(*d, "POST", "/api/v1/sources/warehouse/refresh", {}, admin).status, 202);
+  json source;
+  EXPECT_TRUE(WaitUntil([&] {
+    source = warehouse();
+    return source.contains("store_error");
+  })) << source.dump();
+  EXPECT_EQ(stock(), 12) << "what was stored before stays";
+  EXPECT_NE(d->Get("/readyz").body.find("warehouse"), std::string::npos)
+      << "/readyz names the source whose results are not stored";
+
+  // Lifted: the next fetch stores the change; the source's error is gone, and the daemon is
+  // ready again (it stays not ready while a source's latest results are not stored).
   ASSERT_EQ(::prlimit(d->pid(), RLIMIT_FSIZE, &limit, nullptr), 0);
+  ASSERT_EQ(Call(*d, "POST", "/api/v1/sources/warehouse/refresh", {}, admin).status, 202);
+  EXPECT_TRUE(WaitUntil([&] { return stock() == 7; })) << d->Log();
+  EXPECT_FALSE(warehouse().contains("store_error")) << warehouse().dump();
   EXPECT_TRUE(WaitUntil([&] { return d->Get("/readyz").status == 200; })) << d->Log();
 }
 
