@@ -83,7 +83,11 @@ Status App::Start() {
   sources_ = std::make_unique<SourcePipeline>(
       ctx, [this](const std::string& id, const std::shared_ptr<const config::Config>&,
                   std::optional<merge::SourceSnapshot>) {
-        scheduler_->Completed(id, fetch_state_.CompletionOf(id));
+        auto completion = fetch_state_.CompletionOf(id);
+        // Fetched again soon (the scheduler's store retry): the store error holds /readyz at
+        // 503 until a commit of the source succeeds.
+        completion.store_failed = views_->StoreErrors().count(id) != 0;
+        scheduler_->Completed(id, completion);
       });
   scheduler_ = std::make_unique<scheduler::Scheduler>(
       pipeline_->io(),

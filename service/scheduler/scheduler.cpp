@@ -59,11 +59,13 @@ struct Scheduler::Entry {
   SystemTime regular_due;
   std::string regular_reason;
   SystemTime last_started{};
-  int failures = 0;  // consecutive failed runs
+  int failures = 0;        // consecutive failed runs
+  int store_failures = 0;  // consecutive runs whose results could not be stored
 };
 
-Scheduler::Scheduler(asio::io_context& io, DueCallback due, milliseconds startup_spread)
-    : io_(io), due_(std::move(due)), startup_spread_(startup_spread) {}
+Scheduler::Scheduler(asio::io_context& io, DueCallback due, milliseconds startup_spread,
+                     milliseconds store_retry)
+    : io_(io), due_(std::move(due)), startup_spread_(startup_spread), store_retry_(store_retry) {}
 
 Scheduler::~Scheduler() = default;
 
@@ -221,6 +223,15 @@ void Scheduler::Completed(const std::string& id, const Completion& c) {
       }
     };
     const auto now = std::chrono::system_clock::now();
+    e->store_failures = c.store_failed ? e->store_failures + 1 : 0;
+    if (c.store_failed) {
+      milliseconds delay = store_retry_;
+      for (int i = 1; i < e->store_failures && delay < e->plan.every; ++i) delay *= 2;
+      if (now + delay < when) {
+        when = now + delay;
+        why = "store retry";
+      }
+    }
     if (e->failures >= 2 && !e->cron) {
       // Doubling from the interval after the second failed run in a row, capped.
       const milliseconds cap = std::max(e->plan.every, e->plan.hints_max);
@@ -230,7 +241,7 @@ void Scheduler::Completed(const std::string& id, const Completion& c) {
     }
     if (c.retry_after) later(*c.retry_after, "retry-after");
     if (c.circuit_open_until) later(*c.circuit_open_until, "circuit open");
-    if (!c.failed && c.hint && e->plan.hints && !e->cron) {
+    if (!c.failed && !c.store_failed && c.hint && e->plan.hints && !e->cron) {
       const milliseconds bound = std::max(e->plan.every, e->plan.hints_max);
       later(e->last_started + std::min(*c.hint, bound), "server hint");
     }

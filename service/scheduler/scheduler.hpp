@@ -9,7 +9,11 @@
 // After a run the next time may move later, never earlier than the regular slot: to the end of a
 // Retry-After or of an open circuit, by a backoff after consecutive failed runs (doubling from
 // the interval, capped), or by a server hint (Cache-Control max-age, Expires, RSS <ttl>) within
-// the configured bound. SourceSchedule::reason names the rule that decided.
+// the configured bound. The one exception: a run whose results could not be stored is fetched
+// again after `store_retry`, doubling with each such run in a row, while that is sooner than the
+// regular slot (Retry-After and circuits still hold): the store may be back long before the
+// next slot, and a disk that stays full does not turn every source into a fetch every 30 s.
+// SourceSchedule::reason names the rule that decided.
 // Thread safety: all public methods may be called from any thread; the work runs on the
 // io_context given at construction (one thread).
 
@@ -40,7 +44,7 @@ struct SourceSchedule {
   std::string id;
   SystemTime next_due;
   // "startup", "interval", "cron", "manual", "backoff", "retry-after", "circuit open",
-  // "robots", "server hint"
+  // "robots", "server hint", "store retry"
   std::string reason;
   bool in_flight = false;
   int consecutive_failures = 0;
@@ -53,6 +57,9 @@ struct Completion {
   std::optional<SystemTime> circuit_open_until;
   bool robots_disallowed = false;
   std::optional<std::chrono::milliseconds> hint;  // server's freshness hint, on success
+  // The run's results could not be stored (disk full, I/O error): fetched again sooner than
+  // the regular slot (Scheduler's store_retry, doubling while it keeps failing).
+  bool store_failed = false;
 };
 
 class Scheduler {
@@ -60,7 +67,8 @@ class Scheduler {
   using DueCallback = std::function<void(const std::string& source_id)>;
 
   Scheduler(boost::asio::io_context& io, DueCallback due,
-            std::chrono::milliseconds startup_spread = std::chrono::seconds(3));
+            std::chrono::milliseconds startup_spread = std::chrono::seconds(3),
+            std::chrono::milliseconds store_retry = std::chrono::seconds(30));
   ~Scheduler();
 
   // Adds new sources (due promptly), removes missing ones, and re-plans changed schedules.
@@ -92,6 +100,7 @@ class Scheduler {
   boost::asio::io_context& io_;
   DueCallback due_;
   const std::chrono::milliseconds startup_spread_;
+  const std::chrono::milliseconds store_retry_;
   std::map<std::string, std::shared_ptr<Entry>> entries_;  // owned by the io thread
   bool stopped_ = false;                                   // owned by the io thread
   std::mt19937_64 rng_{std::random_device{}()};            // owned by the io thread

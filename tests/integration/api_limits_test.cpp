@@ -261,8 +261,8 @@ TEST_F(ApiLimitsTest, ConnectionsBeyondTheLimitGet503) {
 
 // A file-size limit on the running daemon (what a full disk or quota looks like to SQLite):
 // every write fails until it is lifted. Meanwhile /readyz says so, a source whose results cannot
-// be stored says why, the records stored before stay as they were; once lifted, the next fetch
-// stores the change.
+// be stored says why and is fetched again soon, the records stored before stay as they were;
+// once lifted, that retry stores the change.
 TEST_F(ApiLimitsTest, ReadyzFailsWhileTheStoreCannotWrite) {
   // Writes past the limit fail with EFBIG instead of killing the daemon (the disposition is
   // inherited by the daemon).
@@ -314,12 +314,15 @@ TEST_F(ApiLimitsTest, ReadyzFailsWhileTheStoreCannotWrite) {
   EXPECT_EQ(stock(), 12) << "what was stored before stays";
   EXPECT_NE(d->Get("/readyz").body.find("warehouse"), std::string::npos)
       << "/readyz names the source whose results are not stored";
+  // Fetched again soon (30 s), not a whole interval (5 min) later.
+  EXPECT_TRUE(WaitUntil([&] {
+    return warehouse().dump().find("store retry") != std::string::npos;
+  })) << warehouse().dump();
 
-  // Lifted: the next fetch stores the change; the source's error is gone, and the daemon is
+  // Lifted: the store retry stores the change; the source's error is gone, and the daemon is
   // ready again (it stays not ready while a source's latest results are not stored).
   ASSERT_EQ(::prlimit(d->pid(), RLIMIT_FSIZE, &limit, nullptr), 0);
-  ASSERT_EQ(Call(*d, "POST", "/api/v1/sources/warehouse/refresh", {}, admin).status, 202);
-  EXPECT_TRUE(WaitUntil([&] { return stock() == 7; })) << d->Log();
+  EXPECT_TRUE(WaitUntil([&] { return stock() == 7; }, std::chrono::seconds(60))) << d->Log();
   EXPECT_FALSE(warehouse().contains("store_error")) << warehouse().dump();
   EXPECT_TRUE(WaitUntil([&] { return d->Get("/readyz").status == 200; })) << d->Log();
 }

@@ -68,9 +68,10 @@ config::SourceConfig Source(std::string id, milliseconds every) {
 
 class SchedulerTest : public ::testing::Test {
  protected:
+  static constexpr milliseconds kStoreRetry{200};
   void SetUp() override {
     scheduler_ = std::make_unique<Scheduler>(
-        io_, [this](const std::string& id) { rec_.Due(id); }, milliseconds(50));
+        io_, [this](const std::string& id) { rec_.Due(id); }, milliseconds(50), kStoreRetry);
     thread_ = std::thread([this] { io_.run(); });
   }
   void TearDown() override {
@@ -163,6 +164,42 @@ TEST_F(SchedulerTest, RetryAfterAndCircuitPushTheNextRunLaterAndSayWhy) {
   EXPECT_EQ(scheduler_->Find("a")->next_due, *limited.retry_after);
   EXPECT_EQ(scheduler_->Find("b")->next_due, *open.circuit_open_until);
   EXPECT_EQ(scheduler_->Find("a")->consecutive_failures, 1);
+}
+
+// A run whose results could not be stored is fetched again soon, not a whole interval later,
+// the delay doubling while it keeps failing; a Retry-After still holds it back.
+TEST_F(SchedulerTest, AStoreRetryComesSoonerDoublesAndYieldsToRetryAfter) {
+  scheduler_->SetSources({Source("a", milliseconds(3600000)), Source("b", milliseconds(3600000))});
+  ASSERT_EQ(rec_.WaitFor(2).size(), 2u);
+  Completion unstored;
+  unstored.store_failed = true;
+  unstored.hint = std::chrono::hours(5);  // a server hint does not lengthen a store retry
+  Completion held = unstored;
+  held.retry_after = std::chrono::system_clock::now() + std::chrono::hours(2);
+  scheduler_->Completed("b", held);
+  ASSERT_TRUE(WaitForReason("b", "retry-after"));
+  EXPECT_EQ(scheduler_->Find("b")->next_due, *held.retry_after);
+
+  // "a": due one store retry after its completion, and fetched again then.
+  auto before = std::chrono::system_clock::now();
+  scheduler_->Completed("a", unstored);
+  ASSERT_TRUE(WaitForReason("a", "store retry"));
+  auto after = std::chrono::system_clock::now();
+  EXPECT_GE(scheduler_->Find("a")->next_due, before + kStoreRetry);
+  EXPECT_LE(scheduler_->Find("a")->next_due, after + kStoreRetry);
+  ASSERT_EQ(rec_.WaitFor(3).size(), 3u);
+  EXPECT_EQ(rec_.WaitFor(3).back(), "a");
+  // Failing again: twice the delay.
+  before = std::chrono::system_clock::now();
+  scheduler_->Completed("a", unstored);
+  ASSERT_TRUE(WaitForReason("a", "store retry"));
+  after = std::chrono::system_clock::now();
+  EXPECT_GE(scheduler_->Find("a")->next_due, before + 2 * kStoreRetry);
+  EXPECT_LE(scheduler_->Find("a")->next_due, after + 2 * kStoreRetry);
+  ASSERT_EQ(rec_.WaitFor(4).size(), 4u);
+  // Stored at last: back to the regular interval.
+  scheduler_->Completed("a", Completion{});
+  ASSERT_TRUE(WaitForReason("a", "interval"));
 }
 
 TEST_F(SchedulerTest, ServerHintsLengthenWithinTheBoundAndFailuresBackOff) {
