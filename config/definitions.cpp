@@ -382,6 +382,9 @@ std::optional<SourceConfig> ParseSourceWith(const json& definition, const std::s
   }
   if (!has_id) r.MissingKey(path, "id");
   if (!has_url) r.MissingKey(path, "url");
+  if (!s.fetch.cron.empty() && definition.contains("every")) {
+    r.Error(JoinKey(path, "cron"), "use either \"every\" or \"cron\", not both");
+  }
   if (body != nullptr && !s.body.empty() && s.method != "POST") {
     r.Error(JoinKey(path, "body"), "a request body needs \"method\": \"POST\"");
   }

@@ -445,9 +445,6 @@ void CheckFetchReferences(const Config& cfg, JsonReader& r) {
       r.Error(JoinKey(path, "group"), "unknown group " + Quote(s.fetch.group) +
                                           Suggest(s.fetch.group, names, "the groups are"));
     }
-    if (!s.fetch.cron.empty() && json::parse(s.definition).contains("every")) {
-      r.Error(JoinKey(path, "cron"), "use either \"every\" or \"cron\", not both");
-    }
     if (!s.fetch.timezone.empty() && s.fetch.cron.empty()) {
       r.Error(JoinKey(path, "timezone"), "a time zone applies to \"cron\" schedules only");
     }

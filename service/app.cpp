@@ -86,7 +86,7 @@ Status App::Start() {
         auto completion = fetch_state_.CompletionOf(id);
         // Fetched again soon (the scheduler's store retry): the store error holds /readyz at
         // 503 until a commit of the source succeeds.
-        completion.store_failed = views_->StoreErrors().count(id) != 0;
+        completion.store_failed = views_->StoreError(id).has_value();
         scheduler_->Completed(id, completion);
       });
   scheduler_ = std::make_unique<scheduler::Scheduler>(
@@ -112,9 +112,8 @@ Status App::Start() {
                           {"paused", paused_.Contains(id)},
                           {"paused_since", nullptr}};
     if (auto since = paused_.Since(id)) status["paused_since"] = FormatRfc3339(*since);
-    const auto store_errors = views_->StoreErrors();
-    if (auto it = store_errors.find(id); it != store_errors.end()) {
-      status["store_error"] = it->second;  // its latest results could not be committed
+    if (auto error = views_->StoreError(id)) {
+      status["store_error"] = *error;  // its latest results could not be committed
     }
     // Why the source is due when it is, its last fetch, 304s, robots, its politeness group.
     const std::string group = fetch_state_.GroupOf(id);

@@ -479,6 +479,13 @@ void ViewPipeline::SetStoreError(const std::string& source_id, std::optional<std
   }
 }
 
+std::optional<std::string> ViewPipeline::StoreError(const std::string& source_id) const {
+  std::lock_guard lock(errors_mu_);
+  const auto it = store_errors_.find(source_id);
+  if (it == store_errors_.end()) return std::nullopt;
+  return it->second;
+}
+
 std::map<std::string, std::string> ViewPipeline::StoreErrors() const {
   std::lock_guard lock(errors_mu_);
   return store_errors_;

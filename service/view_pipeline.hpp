@@ -58,6 +58,9 @@ class ViewPipeline {
 
   // Sources whose last commit failed, with the error; empty when all is well.
   std::map<std::string, std::string> StoreErrors() const;
+  // The source's error when its last commit failed (every run completion asks: no copy of the
+  // map, which holds every source while the disk is full).
+  std::optional<std::string> StoreError(const std::string& source_id) const;
 
  private:
   // One queued unit of work: a source's fetch outcome, or a view's full recompute.

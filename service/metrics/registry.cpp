@@ -108,7 +108,7 @@ Cell& Family<Cell>::With(const LabelValues& values) {
                            " label values, got " + std::to_string(values.size()));
   }
   std::lock_guard lock(mu_);
-  if (auto it = children_.find(values); it != children_.end()) return it->second;
+  // try_emplace constructs the cell only when the child is new.
   if constexpr (std::is_same_v<Cell, Histogram>) {
     return children_.try_emplace(values, bounds_).first->second;
   } else {

@@ -90,10 +90,19 @@ const char* FetchStateRegistry::UseName(Use use) {
 
 void FetchStateRegistry::Record(const std::string& id, const fetchers::FetchResult& result, Use use,
                                 uint64_t bytes_saved) {
-  LastFetch kept{result.started,  result.final_url, result.status,   result.bytes,
-                 result.wire_bytes, result.duration, result.attempts, result.not_sent,
-                 result.error,   result.group,     result.robots,   result.retry_after,
-                 result.circuit_open_until};
+  LastFetch kept{.started = result.started,
+                 .final_url = result.final_url,
+                 .status = result.status,
+                 .bytes = result.bytes,
+                 .wire_bytes = result.wire_bytes,
+                 .duration = result.duration,
+                 .attempts = result.attempts,
+                 .not_sent = result.not_sent,
+                 .error = result.error,
+                 .group = result.group,
+                 .robots = result.robots,
+                 .retry_after = result.retry_after,
+                 .circuit_open_until = result.circuit_open_until};
   auto hint = use == Use::kFailed ? std::nullopt : ServerHint(result);
   std::lock_guard lock(mu_);
   State& s = states_[id];

@@ -265,11 +265,13 @@ void Scheduler::Stop() {
   f.wait();
 }
 
+SourceSchedule Scheduler::ScheduleOf(const Entry& e) {
+  return SourceSchedule{e.id, e.next_due, e.reason, e.in_flight, e.failures};
+}
+
 void Scheduler::PublishAll() {
   std::map<std::string, SourceSchedule> out;
-  for (const auto& [id, e] : entries_) {
-    out.emplace(id, SourceSchedule{id, e->next_due, e->reason, e->in_flight, e->failures});
-  }
+  for (const auto& [id, e] : entries_) out.emplace(id, ScheduleOf(*e));
   std::lock_guard lock(mu_);
   published_ = std::move(out);
 }
@@ -278,10 +280,7 @@ void Scheduler::Publish(const Entry& e) {
   std::lock_guard lock(mu_);
   auto it = published_.find(e.id);
   if (it == published_.end()) return;  // removed: PublishAll said so already
-  it->second.next_due = e.next_due;
-  it->second.reason = e.reason;
-  it->second.in_flight = e.in_flight;
-  it->second.consecutive_failures = e.failures;
+  it->second = ScheduleOf(e);
 }
 
 std::vector<SourceSchedule> Scheduler::Snapshot() const {

@@ -96,6 +96,7 @@ class Scheduler {
   // O(sources) on each of them: with 10,000 sources, 10^8 copies for one round of fetches).
   void PublishAll();
   void Publish(const Entry& e);
+  static SourceSchedule ScheduleOf(const Entry& e);
 
   boost::asio::io_context& io_;
   DueCallback due_;
