@@ -15,6 +15,7 @@
 #include <sstream>
 #include <thread>
 
+#include "common/time.hpp"
 #include "tests/integration/api_test_util.hpp"
 #include "tests/integration/raw_client.hpp"
 
@@ -267,7 +268,10 @@ TEST_F(ApiLimitsTest, ReadyzFailsWhileTheStoreCannotWrite) {
   // Writes past the limit fail with EFBIG instead of killing the daemon (the disposition is
   // inherited by the daemon).
   ::signal(SIGXFSZ, SIG_IGN);
-  auto d = Start(TokenConfig());
+  auto config = TokenConfig();
+  config["sources"][1]["every"] = "1h";  // the store retry (30 s) comes before the regular slot
+  ASSERT_EQ(config["sources"][1]["id"], "warehouse");
+  auto d = Start(config);
   ASSERT_TRUE(d);
   WaitForBooks(*d, Bearer(kRead));
   ASSERT_EQ(d->Get("/readyz").status, 200);
@@ -314,10 +318,18 @@ TEST_F(ApiLimitsTest, ReadyzFailsWhileTheStoreCannotWrite) {
   EXPECT_EQ(stock(), 12) << "what was stored before stays";
   EXPECT_NE(d->Get("/readyz").body.find("warehouse"), std::string::npos)
       << "/readyz names the source whose results are not stored";
-  // Fetched again soon (30 s), not a whole interval (5 min) later.
+  // Fetched again 30 s after the failed run (the store retry, or the regular slot when
+  // that comes sooner), not a whole interval later.
+  json planned;
   EXPECT_TRUE(WaitUntil([&] {
-    return warehouse().dump().find("store retry") != std::string::npos;
-  })) << warehouse().dump();
+    planned = warehouse();
+    const auto& fetch = planned["fetch"];
+    if (!fetch.contains("last") || fetch["in_flight"] != false) return false;
+    const auto last = ParseRfc3339(fetch["last"]["time"].get<std::string>());
+    const auto next = ParseRfc3339(fetch["next_due"].get<std::string>());
+    return last && next && *next - *last <= std::chrono::seconds(35) &&
+           (fetch["next_due_reason"] == "store retry" || fetch["next_due_reason"] == "interval");
+  })) << planned.dump();
 
   // Lifted: the store retry stores the change; the source's error is gone, and the daemon is
   // ready again (it stays not ready while a source's latest results are not stored).

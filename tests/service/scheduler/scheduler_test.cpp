@@ -82,6 +82,16 @@ class SchedulerTest : public ::testing::Test {
   boost::asio::io_context io_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_ =
       boost::asio::make_work_guard(io_);
+  // Polls the published plan (bounded) until `id` is in flight: the due call comes before the
+  // plan is published, so a test that waited for the call may still read the plan before it.
+  bool WaitForInFlight(const std::string& id) {
+    for (int i = 0; i < 1000; ++i) {
+      auto s = scheduler_->Find(id);
+      if (s && s->in_flight) return true;
+      std::this_thread::sleep_for(milliseconds(5));
+    }
+    return false;
+  }
   // Polls the published plan (bounded) until `id` is due for `reason`.
   bool WaitForReason(const std::string& id, const std::string& reason) {
     for (int i = 0; i < 1000; ++i) {
@@ -189,6 +199,7 @@ TEST_F(SchedulerTest, AStoreRetryComesSoonerDoublesAndYieldsToRetryAfter) {
   EXPECT_LE(scheduler_->Find("a")->next_due, after + kStoreRetry);
   ASSERT_EQ(rec_.WaitFor(3).size(), 3u);
   EXPECT_EQ(rec_.WaitFor(3).back(), "a");
+  ASSERT_TRUE(WaitForInFlight("a"));
   // Failing again: twice the delay.
   before = std::chrono::system_clock::now();
   scheduler_->Completed("a", unstored);
