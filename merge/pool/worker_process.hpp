@@ -24,7 +24,13 @@ struct SpawnedProcess {
 // glibc's default of 7 cached chunks per size, most of those frees go back to the arena (and
 // malloc_consolidate) only for the next document to allocate them again. A deeper per-thread
 // cache keeps them for the next document (bench/README.md, extract, has the figures).
-inline constexpr const char* kWorkerMallocTunables = "glibc.malloc.tcache_count=4000";
+// And glibc gives the top of the heap back to the kernel as soon as 128 KiB of it is free,
+// which a worker did after every document, only to grow it again for the next one: a brk
+// and page faults per job, and the TLB shootdowns of shrinking. Up to 4 MiB free at the top
+// stay (1 MiB added to each growth), a bounded cost per worker (bench/README.md, pool).
+inline constexpr const char* kWorkerMallocTunables =
+    "glibc.malloc.tcache_count=4000:glibc.malloc.trim_threshold=4194304:"
+    "glibc.malloc.top_pad=1048576";
 
 // Spawns `exe args...` with the child's end of a socketpair on fd 3, default signal dispositions
 // and an empty signal mask (the daemon blocks and handles signals; workers must not inherit that).
