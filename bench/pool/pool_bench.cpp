@@ -66,6 +66,10 @@ nlohmann::json RunPool(const std::string& binary, const std::vector<std::string>
   if (const char* v = std::getenv("POOL_BENCH_QUEUE_AHEAD"); v != nullptr && *v == '0') {
     options.queue_ahead = false;
   }
+  // POOL_BENCH_BODY_REGION=0: bodies through the workers' sockets (for the comparison).
+  if (const char* v = std::getenv("POOL_BENCH_BODY_REGION"); v != nullptr && *v == '0') {
+    options.body_region = false;
+  }
   WorkerPool pool(io, options);
   pool.Start();
   const nlohmann::json meta = {{"job", "extract"},

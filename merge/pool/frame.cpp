@@ -147,25 +147,29 @@ std::string EncodeHeader(const FrameHeader& header) {
   PutLe(out, header.meta_length, 4);
   PutLe(out, header.body_length, 4);
   PutLe(out, header.flags, 4);
-  PutLe(out, 0, 4);
+  PutLe(out, header.body_in_region() ? header.region_slot : 0, 4);
   return out;
 }
 
 Result<std::string> EncodeFrame(const Frame& frame) {
   constexpr size_t kMax = std::numeric_limits<uint32_t>::max();
-  const size_t body_size = frame.shared_body ? frame.shared_body->size() : frame.body.size();
+  const size_t body_size = frame.shared_body  ? frame.shared_body->size()
+                           : frame.region_slot ? frame.region_body.size()
+                                               : frame.body.size();
   if (frame.meta.size() > kMax || body_size > kMax) {
     return Error::Permanent("frame part exceeds 4 GiB");
   }
-  if (frame.shared_body && !frame.body.empty()) {
-    return Error::Permanent("frame has both an inline and a shared body");
+  if ((frame.shared_body ? 1 : 0) + (frame.region_slot ? 1 : 0) + (frame.body.empty() ? 0 : 1) >
+      1) {
+    return Error::Permanent("frame has more than one body");
   }
   FrameHeader header;
   header.type = frame.type;
   header.request_id = frame.request_id;
   header.meta_length = static_cast<uint32_t>(frame.meta.size());
   header.body_length = static_cast<uint32_t>(body_size);
-  header.flags = frame.shared_body ? kFrameBodyInFd : 0;
+  header.flags = frame.shared_body ? kFrameBodyInFd : frame.region_slot ? kFrameBodyInRegion : 0;
+  header.region_slot = frame.region_slot.value_or(0);
   std::string out = EncodeHeader(header);
   out.reserve(kFrameHeaderSize + header.StreamPayloadSize());
   out += frame.meta;
@@ -191,7 +195,9 @@ Result<FrameHeader> DecodeHeader(std::string_view bytes, uint64_t max_frame) {
   h.meta_length = static_cast<uint32_t>(GetLe(bytes, 16, 4));
   h.body_length = static_cast<uint32_t>(GetLe(bytes, 20, 4));
   h.flags = static_cast<uint32_t>(GetLe(bytes, 24, 4));
-  if ((h.flags & ~kFrameBodyInFd) != 0 || GetLe(bytes, 28, 4) != 0) {
+  h.region_slot = static_cast<uint32_t>(GetLe(bytes, 28, 4));
+  if ((h.flags & ~(kFrameBodyInFd | kFrameBodyInRegion)) != 0 ||
+      (h.body_in_fd() && h.body_in_region()) || (!h.body_in_region() && h.region_slot != 0)) {
     return Error::Permanent("unknown frame flags " + std::to_string(h.flags));
   }
   if (h.PayloadSize() > max_frame) {
@@ -201,7 +207,7 @@ Result<FrameHeader> DecodeHeader(std::string_view bytes, uint64_t max_frame) {
   return h;
 }
 
-Result<Frame> ReadFrame(int fd, uint64_t max_frame, FdIo& io) {
+Result<Frame> ReadFrame(int fd, uint64_t max_frame, FdIo& io, const BodyRegion* region) {
   ReceivedFds fds;
   char raw[kFrameHeaderSize];
   const ssize_t got = ReadFull(io, fd, raw, sizeof raw, fds.get());
@@ -225,8 +231,15 @@ Result<Frame> ReadFrame(int fd, uint64_t max_frame, FdIo& io) {
   } else if (fds.size() != 0) {
     return Error::Permanent("frame carries an unexpected file descriptor");
   }
+  if (header->body_in_region()) {
+    if (region == nullptr) return Error::Permanent("frame names a body region there is none of");
+    auto body = region->View(header->region_slot, header->body_length);
+    if (!body) return body.error();
+    frame.region_slot = header->region_slot;
+    frame.region_body = *body;
+  }
   frame.meta.resize(header->meta_length);
-  if (!header->body_in_fd()) frame.body.resize(header->body_length);
+  if (!header->body_in_fd() && !header->body_in_region()) frame.body.resize(header->body_length);
   if (ReadFull(io, fd, frame.meta.data(), frame.meta.size(), fds.get()) !=
           static_cast<ssize_t>(frame.meta.size()) ||
       ReadFull(io, fd, frame.body.data(), frame.body.size(), fds.get()) !=

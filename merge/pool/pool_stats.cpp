@@ -44,6 +44,7 @@ nlohmann::json ToJson(const PoolStats& s) {
             {"respawn_delay_ms", s.respawn_delay_ms},
             {"engagements", s.brake_engagements}}},
           {"shared_bodies", s.shared_bodies},
+          {"region_bodies", s.region_bodies},
           {"queued_ahead", s.queued_ahead}};
 }
 

@@ -45,6 +45,7 @@ struct PoolStats {
   uint64_t spawn_failures = 0;                        // posix_spawn (or socketpair) failed
   uint64_t brake_engagements = 0;  // times the crash-loop brake delayed a respawn
   uint64_t shared_bodies = 0;      // request bodies passed as a sealed memfd
+  uint64_t region_bodies = 0;      // request bodies written into the worker's body region
   uint64_t queued_ahead = 0;       // requests written to a worker still running another job
 
   uint64_t Losses(FailureCause cause) const { return losses[static_cast<size_t>(cause)]; }

@@ -15,6 +15,7 @@
 #include <boost/asio/write.hpp>
 #include <cstring>
 #include <deque>
+#include <utility>
 #include <future>
 
 #include "common/log.hpp"
@@ -59,6 +60,11 @@ struct WorkerPool::Worker {
   uint64_t jobs_taken = 0;      // jobs sent to it so far
   uint64_t request_id = 0;        // of `job`
   uint64_t ahead_request_id = 0;  // of `ahead`
+  // Its body region (null when none could be made) and the slot holding the body of `job` and
+  // of `ahead` (-1: the body went another way). The two never share a slot.
+  std::unique_ptr<BodyRegion> region;
+  int job_slot = -1;
+  int ahead_slot = -1;
   bool writing = false;  // a request (of `ahead` when set, else of `job`) is still being written
   std::string out;       // header + meta of the request being written
   std::array<char, kFrameHeaderSize> header{};
@@ -119,7 +125,20 @@ void WorkerPool::DoStart() {
 
 void WorkerPool::SpawnOne() {
   state_->recent_spawns.push_back(Clock::now());
-  auto spawned = SpawnWorkerProcess(options_.worker_exe, WorkerArgs(options_));
+  auto args = WorkerArgs(options_);
+  std::unique_ptr<BodyRegion> region;
+  // Bodies below the memfd threshold go through the region; a worker without one (the region
+  // could not be made) gets them through the socket.
+  if (options_.body_region && options_.shared_body_threshold > 1) {
+    if (auto made = BodyRegion::Create(options_.shared_body_threshold - 1)) {
+      region = std::move(made.value());
+      args.push_back(std::string(kBodyRegionArg) + std::to_string(region->slot_size()));
+    } else {
+      Log()->warn("a worker gets its documents through its socket: {}", made.error().message);
+    }
+  }
+  auto spawned =
+      SpawnWorkerProcess(options_.worker_exe, args, region ? region->fd() : -1);
   if (!spawned) {
     ++state_->counters.spawn_failures;
     Log()->error("cannot start a worker: {}", spawned.error().message);
@@ -128,6 +147,7 @@ void WorkerPool::SpawnOne() {
   }
   auto w = std::make_shared<Worker>(io_, spawned->pid);
   w->serial = state_->next_serial++;
+  w->region = std::move(region);
   w->socket.assign(asio::local::stream_protocol(), spawned->socket_fd);
   state_->workers.push_back(w);
   ++state_->counters.spawns;
@@ -257,12 +277,22 @@ void WorkerPool::DoSend(const std::shared_ptr<Worker>& w) {
   }
   const uint64_t request_id = state_->next_request_id++;
   (ahead ? w->ahead_request_id : w->request_id) = request_id;
+  // A body for the region goes into the slot the running job does not use (with nothing
+  // running, no request is outstanding and slot 0 is free).
+  int region_slot = -1;
+  if (!p.shared && w->region && !p.body->empty() && p.body->size() <= w->region->slot_size()) {
+    region_slot = ahead && w->job_slot == 0 ? 1 : 0;
+    w->region->Write(region_slot, *p.body);
+    ++state_->counters.region_bodies;
+  }
+  (ahead ? w->ahead_slot : w->job_slot) = region_slot;
   FrameHeader header;
   header.type = FrameType::kRequest;
   header.request_id = request_id;
   header.meta_length = static_cast<uint32_t>(meta.size());
   header.body_length = static_cast<uint32_t>(body_size);
-  header.flags = p.shared ? kFrameBodyInFd : 0;
+  header.flags = p.shared ? kFrameBodyInFd : region_slot >= 0 ? kFrameBodyInRegion : 0;
+  header.region_slot = region_slot >= 0 ? static_cast<uint32_t>(region_slot) : 0;
   w->out = EncodeHeader(header) + meta;
   w->writing = true;
 
@@ -312,7 +342,9 @@ void WorkerPool::DoSendWithFd(const std::shared_ptr<Worker>& w) {
 // Writes the rest of the request from `offset` of w->out, then the inline body (if any). The
 // handler holds the body, so a worker lost mid-write cannot leave the write a dangling buffer.
 void WorkerPool::DoWrite(const std::shared_ptr<Worker>& w, size_t offset) {
-  auto body = (w->ahead ? *w->ahead : *w->job).body;
+  static const auto kNoBody = std::make_shared<const std::string>();
+  const bool in_region = (w->ahead ? w->ahead_slot : w->job_slot) >= 0;
+  auto body = in_region ? kNoBody : (w->ahead ? *w->ahead : *w->job).body;
   std::array<asio::const_buffer, 2> buffers{asio::buffer(w->out) + offset, asio::buffer(*body)};
   asio::async_write(w->socket, buffers,
                     [this, w, body](const boost::system::error_code& ec, size_t) {
@@ -381,11 +413,13 @@ void WorkerPool::OnPayload(const std::shared_ptr<Worker>& w) {
   w->payload.shrink_to_fit();
   Pending p = std::move(*w->job);
   w->job.reset();
+  w->job_slot = -1;  // the worker released its request before replying
   if (w->ahead) {
     // The worker reads the request queued ahead next: it is running now.
     w->job = std::move(w->ahead);
     w->ahead.reset();
     w->request_id = w->ahead_request_id;
+    w->job_slot = std::exchange(w->ahead_slot, -1);
     StartJob(w);
   }
   outcome.attempts = p.attempts;
@@ -437,6 +471,7 @@ void WorkerPool::LoseWorker(const std::shared_ptr<Worker>& w, std::optional<Fail
   w->grace.cancel();
   boost::system::error_code ignored;
   w->socket.close(ignored);
+  w->region.reset();
   bool killed_by_pool = false;
   if (!status) {
     // SIGKILL first so the blocking waitpid cannot hang on a worker that closed its socket

@@ -8,7 +8,8 @@
 // fresh worker; a second loss fails the job with the cause ("worker killed by signal 11
 // (Segmentation fault) twice") and its FailureCause. Dead workers are replaced, with a
 // crash-loop brake (respawns are delayed with backoff when they happen too often). Bodies of
-// at least shared_body_threshold bytes are passed to the worker as a sealed memfd.
+// at least shared_body_threshold bytes are passed to the worker as a sealed memfd, smaller ones
+// through a shared memory region each worker keeps.
 // Thread safety: Start, Submit, Stop and Stats may be called from any thread. All other state
 // lives on the io_context given at construction, which must run on exactly one thread.
 
@@ -41,6 +42,9 @@ struct PoolOptions {
   int max_attempts = 2;  // the first try and one retry on a fresh worker
   WorkerLimits limits;   // applied by every worker to itself
   size_t shared_body_threshold = 256 * 1024;
+  // Smaller bodies are written into the worker's BodyRegion (body_region.hpp) rather than
+  // through its socket; false sends them through the socket (for comparison and tests).
+  bool body_region = true;
   // After a worker's connection drops, how long to wait for it to exit by itself (so its real
   // exit status is known) before it is killed.
   std::chrono::milliseconds exit_grace{500};

@@ -16,25 +16,37 @@ extern char** environ;
 namespace tributary::merge::pool {
 
 Result<SpawnedProcess> SpawnWorkerProcess(const std::string& exe,
-                                          const std::vector<std::string>& args) {
+                                          const std::vector<std::string>& args, int region_fd) {
   int sv[2];
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
     return Error::Retryable(std::string("socketpair: ") + std::strerror(errno));
   }
   int child_fd = sv[1];
-  // dup2 onto the same number keeps FD_CLOEXEC set, so make sure the source is not fd 3.
-  if (child_fd == 3) {
-    child_fd = ::fcntl(sv[1], F_DUPFD_CLOEXEC, 4);
+  // dup2 onto the same number keeps FD_CLOEXEC set, and the first dup2 must not overwrite the
+  // source of the second: neither source may be fd 3 or 4.
+  if (child_fd == 3 || child_fd == 4) {
+    child_fd = ::fcntl(sv[1], F_DUPFD_CLOEXEC, 5);
     ::close(sv[1]);
     if (child_fd < 0) {
       ::close(sv[0]);
       return Error::Retryable(std::string("fcntl: ") + std::strerror(errno));
     }
   }
+  int region_copy = -1;  // region_fd moved off 3 and 4, closed after the spawn
+  if (region_fd == 3 || region_fd == 4) {
+    region_copy = ::fcntl(region_fd, F_DUPFD_CLOEXEC, 5);
+    if (region_copy < 0) {
+      ::close(sv[0]);
+      ::close(child_fd);
+      return Error::Retryable(std::string("fcntl: ") + std::strerror(errno));
+    }
+    region_fd = region_copy;
+  }
 
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, child_fd, 3);
+  if (region_fd >= 0) posix_spawn_file_actions_adddup2(&actions, region_fd, kBodyRegionFd);
 
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
@@ -71,6 +83,7 @@ Result<SpawnedProcess> SpawnWorkerProcess(const std::string& exe,
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
   ::close(child_fd);
+  if (region_copy >= 0) ::close(region_copy);
   if (rc != 0) {
     ::close(sv[0]);
     return Error::Retryable("posix_spawn " + exe + ": " + std::strerror(rc));

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/result.hpp"
+#include "merge/pool/body_region.hpp"
 #include "merge/pool/pool_stats.hpp"
 #include "merge/pool/worker_limits.hpp"
 
@@ -32,11 +33,13 @@ inline constexpr const char* kWorkerMallocTunables =
     "glibc.malloc.tcache_count=4000:glibc.malloc.trim_threshold=4194304:"
     "glibc.malloc.top_pad=1048576";
 
-// Spawns `exe args...` with the child's end of a socketpair on fd 3, default signal dispositions
-// and an empty signal mask (the daemon blocks and handles signals; workers must not inherit that).
-// The environment is the daemon's, plus kWorkerMallocTunables.
+// Spawns `exe args...` with the child's end of a socketpair on fd 3 (and `region_fd`, when
+// given, on kBodyRegionFd), default signal dispositions and an empty signal mask (the daemon
+// blocks and handles signals; workers must not inherit that). The environment is the daemon's,
+// plus kWorkerMallocTunables.
 Result<SpawnedProcess> SpawnWorkerProcess(const std::string& exe,
-                                          const std::vector<std::string>& args);
+                                          const std::vector<std::string>& args,
+                                          int region_fd = -1);
 
 // "exited with status 3", "killed by signal 11 (Segmentation fault)".
 std::string DescribeWaitStatus(int status);

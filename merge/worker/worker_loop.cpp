@@ -66,11 +66,11 @@ void ApplyWorkerLimits(const WorkerLimits& limits) {
 }
 
 int RunWorkerLoop(int fd, const JobHandler& handler, uint64_t max_frame,
-                  const WorkerLimits& limits) {
+                  const WorkerLimits& limits, const pool::BodyRegion* region) {
   for (;;) {
     pool::Frame reply_frame;
     {
-      auto request = pool::ReadFrame(fd, max_frame);
+      auto request = pool::ReadFrame(fd, max_frame, pool::SystemFdIo(), region);
       if (!request) {
         if (request.error().message == "end of stream") return 0;
         std::fprintf(stderr, "worker: %s\n", request.error().message.c_str());
@@ -105,8 +105,13 @@ int RunWorkerProcess(const std::vector<std::string>& args, const JobHandler& han
     std::fprintf(stderr, "%s\n", limits.error().message.c_str());
     return 64;
   }
+  auto region = pool::BodyRegion::FromWorkerArgs(args);
+  if (!region) {
+    std::fprintf(stderr, "worker: %s\n", region.error().message.c_str());
+    return 64;
+  }
   ApplyWorkerLimits(*limits);
-  return RunWorkerLoop(3, handler, pool::kDefaultMaxFrame, *limits);
+  return RunWorkerLoop(3, handler, pool::kDefaultMaxFrame, *limits, region->get());
 }
 
 }  // namespace tributary::merge::worker

@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "merge/pool/body_region.hpp"
 #include "merge/pool/worker_limits.hpp"
 
 namespace tributary::merge::worker {
@@ -32,12 +33,13 @@ void ApplyWorkerLimits(const WorkerLimits& limits);
 
 // Serves requests until the daemon closes the socket (returns 0) or the stream is corrupt
 // (returns pool::kWorkerExitProtocol). Before each job the CPU time limit is moved to the time
-// used so far plus limits.cpu_seconds_per_job.
+// used so far plus limits.cpu_seconds_per_job. Bodies the daemon puts in `region` are read
+// where they lie.
 int RunWorkerLoop(int fd, const JobHandler& handler, uint64_t max_frame,
-                  const WorkerLimits& limits = {});
+                  const WorkerLimits& limits = {}, const pool::BodyRegion* region = nullptr);
 
-// The `tributary worker ARGS...` entry point: parses the limit arguments, applies them, serves
-// fd 3. Returns the process's exit status.
+// The `tributary worker ARGS...` entry point: parses the limit arguments and the body region
+// (`--body-region=`, fd 4), applies the limits, serves fd 3. Returns the process's exit status.
 int RunWorkerProcess(const std::vector<std::string>& args, const JobHandler& handler);
 
 JobReply ErrorReply(const std::string& error_class, const std::string& message);

@@ -371,6 +371,133 @@ TEST(Frame, ReadFailsCleanlyAtEveryCall) {
   }
 }
 
+// The worker's side of a region the daemon made: its descriptor duplicated, as at spawn.
+std::unique_ptr<BodyRegion> WorkerSide(const BodyRegion& daemon_side) {
+  auto adopted = BodyRegion::Adopt(fcntl(daemon_side.fd(), F_DUPFD_CLOEXEC, 0),
+                                   daemon_side.slot_size());
+  EXPECT_TRUE(adopted) << adopted.error().message;
+  return adopted ? std::move(adopted.value()) : nullptr;
+}
+
+TEST(BodyRegion, WorkerSideIsReadOnlyAndFixedInSize) {
+  auto region = BodyRegion::Create(64 * 1024);
+  ASSERT_TRUE(region) << region.error().message;
+  auto worker = WorkerSide(**region);
+  ASSERT_TRUE(worker);
+  const int fd = worker->fd();
+  const size_t size = 2 * 64 * 1024;
+  // F_SEAL_FUTURE_WRITE: no writable shared mapping after the daemon's own, and no write().
+  EXPECT_EQ(mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0), MAP_FAILED);
+  EXPECT_EQ(errno, EPERM);
+  EXPECT_EQ(write(fd, "x", 1), -1);
+  void* ro = mmap(nullptr, size, PROT_READ, MAP_SHARED, fd, 0);
+  ASSERT_NE(ro, MAP_FAILED);
+  EXPECT_NE(mprotect(ro, size, PROT_READ | PROT_WRITE), 0);  // nor by upgrading a read mapping
+  munmap(ro, size);
+  EXPECT_NE(ftruncate(fd, 1), 0);         // F_SEAL_SHRINK: the daemon's mapping cannot fault
+  EXPECT_NE(ftruncate(fd, size * 2), 0);  // F_SEAL_GROW
+  // What the daemon writes, the worker reads.
+  (*region)->Write(1, "second slot");
+  auto view = worker->View(1, 11);
+  ASSERT_TRUE(view);
+  EXPECT_EQ(*view, "second slot");
+  EXPECT_FALSE(worker->View(2, 1));
+  EXPECT_FALSE(worker->View(0, 64 * 1024 + 1));
+  EXPECT_TRUE(worker->View(0, 64 * 1024));
+}
+
+TEST(BodyRegion, AdoptRefusesWhatCreateWouldNotMake) {
+  const int fds_before = OpenFds();
+  {
+    const int plain = memfd_create("unsealed", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    ASSERT_EQ(ftruncate(plain, 2 * 4096), 0);
+    auto unsealed = BodyRegion::Adopt(plain, 4096);
+    ASSERT_FALSE(unsealed);
+    EXPECT_NE(unsealed.error().message.find("not a sealed memfd"), std::string::npos);
+    auto region = BodyRegion::Create(4096);
+    ASSERT_TRUE(region);
+    auto wrong = BodyRegion::Adopt(fcntl((*region)->fd(), F_DUPFD_CLOEXEC, 0), 8192);
+    ASSERT_FALSE(wrong);
+    EXPECT_NE(wrong.error().message.find("holds 8192 bytes instead of 16384"), std::string::npos);
+    EXPECT_FALSE(BodyRegion::Adopt(-1, 4096));
+    EXPECT_FALSE(BodyRegion::FromWorkerArgs({"--body-region=none"}));
+    EXPECT_FALSE(BodyRegion::FromWorkerArgs({"--body-region=0"}));
+    auto absent = BodyRegion::FromWorkerArgs({"worker", "--max-open-files=9"});
+    ASSERT_TRUE(absent);
+    EXPECT_EQ(absent->get(), nullptr);
+  }
+  EXPECT_EQ(OpenFds(), fds_before);  // every refused descriptor was closed
+}
+
+TEST(Frame, BodyInARegionSlotTravelsAsItsSlotNumber) {
+  auto region = BodyRegion::Create(64 * 1024);
+  ASSERT_TRUE(region);
+  auto worker = WorkerSide(**region);
+  ASSERT_TRUE(worker);
+  const std::string body = LargeBody(50 * 1024);
+  (*region)->Write(1, body);
+  Frame sent = Sample();
+  sent.body.clear();
+  sent.region_slot = 1;
+  sent.region_body = std::string_view(body);
+  auto encoded = EncodeFrame(sent);
+  ASSERT_TRUE(encoded);
+  EXPECT_EQ(encoded->size(), kFrameHeaderSize + sent.meta.size());  // no body in the stream
+  SocketPair s;
+  ASSERT_TRUE(WriteFrame(s.fd[0], sent));
+  auto got = ReadFrame(s.fd[1], 1 << 20, SystemFdIo(), worker.get());
+  ASSERT_TRUE(got) << got.error().message;
+  ASSERT_TRUE(got->region_slot);
+  EXPECT_EQ(*got->region_slot, 1u);
+  EXPECT_EQ(got->Body(), body);
+  EXPECT_EQ(got->meta, sent.meta);
+  EXPECT_TRUE(got->body.empty());
+
+  // A worker without a region, a slot it does not have, a body larger than a slot (each on a
+  // stream of its own: a corrupt frame ends its stream).
+  {
+    SocketPair t;
+    ASSERT_TRUE(WriteFrame(t.fd[0], sent));
+    auto no_region = ReadFrame(t.fd[1], 1 << 20);
+    ASSERT_FALSE(no_region);
+    EXPECT_EQ(no_region.error().message, "frame names a body region there is none of");
+  }
+  FrameHeader h;
+  h.meta_length = 2;
+  h.flags = kFrameBodyInRegion;
+  h.region_slot = 2;
+  h.body_length = 10;
+  {
+    SocketPair t;
+    SendRaw(t.fd[0], EncodeHeader(h) + "{}");
+    auto bad_slot = ReadFrame(t.fd[1], 1 << 20, SystemFdIo(), worker.get());
+    ASSERT_FALSE(bad_slot);
+    EXPECT_EQ(bad_slot.error().message, "body region slot 2 does not exist");
+  }
+  h.region_slot = 0;
+  h.body_length = 64 * 1024 + 1;
+  {
+    SocketPair t;
+    SendRaw(t.fd[0], EncodeHeader(h) + "{}");
+    auto too_long = ReadFrame(t.fd[1], 1 << 20, SystemFdIo(), worker.get());
+    ASSERT_FALSE(too_long);
+    EXPECT_NE(too_long.error().message.find("does not fit a region slot"), std::string::npos);
+  }
+
+  // Two bodies in one frame, both body flags, or a slot without the flag are refused.
+  Frame both = sent;
+  both.body = "inline too";
+  EXPECT_FALSE(EncodeFrame(both));
+  h.flags = kFrameBodyInRegion | kFrameBodyInFd;
+  EXPECT_FALSE(DecodeHeader(EncodeHeader(h), 1 << 20));
+  h.flags = 0;
+  h.region_slot = 1;
+  std::string raw = EncodeHeader(h);
+  EXPECT_EQ(raw.substr(28), std::string(4, '\0'));  // EncodeHeader writes a slot only with the flag
+  raw[28] = 1;
+  EXPECT_FALSE(DecodeHeader(raw, 1 << 20));
+}
+
 TEST(WorkerLimits, ArgumentsRoundTrip) {
   WorkerLimits limits;
   limits.address_space = 1ull << 30;

@@ -39,7 +39,8 @@ JobReply Handle(const nlohmann::json& meta, std::string_view body) {
                      {"open_fds", OpenFdCount()}},
                     std::string(body)};
   }
-  if (job == "sum") {  // reads every byte of the body without copying it
+  if (job == "sum") {  // reads every byte of the body without copying it (after "ms" ms)
+    std::this_thread::sleep_for(std::chrono::milliseconds(meta.value("ms", 0)));
     uint64_t sum = 0;
     for (unsigned char c : body) sum += c;
     return JobReply{{{"ok", true}, {"sum", sum}, {"open_fds", OpenFdCount()}}, {}};
@@ -95,7 +96,9 @@ JobReply Handle(const nlohmann::json& meta, std::string_view body) {
       signal(SIGSEGV, SIG_DFL);
       raise(SIGSEGV);
     }
-    return JobReply{{{"ok", true}, {"pid", getpid()}}, {}};
+    uint64_t sum = 0;
+    for (unsigned char c : body) sum += c;
+    return JobReply{{{"ok", true}, {"pid", getpid()}, {"sum", sum}}, {}};
   }
   if (job == "throw") throw std::runtime_error("handler threw");
   return tributary::merge::worker::ErrorReply("permanent", "unknown job");

@@ -307,11 +307,12 @@ TEST_F(PoolFixture, LargeBodiesTravelAsASealedMemfd) {
   ASSERT_TRUE(first.reply) << (first.failure ? first.failure->message : "");
   EXPECT_EQ((*first.reply)["sum"].get<uint64_t>(), sum);
   EXPECT_EQ(pool_->Stats().shared_bodies, 1u);
-  // Small bodies stay in the stream; descriptors do not pile up in the worker.
+  // Small bodies go through the worker's region; descriptors do not pile up in the worker.
   auto small = Run({{"job", "echo"}, {"value", 1}}, std::string(1000, 'x'));
   ASSERT_TRUE(small.reply);
   EXPECT_EQ(small.body, std::string(1000, 'x'));
   EXPECT_EQ(pool_->Stats().shared_bodies, 1u);
+  EXPECT_EQ(pool_->Stats().region_bodies, 1u);
   int open_fds = -1;
   for (int i = 0; i < 20; ++i) {
     auto again = Run({{"job", "sum"}}, body);
@@ -321,6 +322,83 @@ TEST_F(PoolFixture, LargeBodiesTravelAsASealedMemfd) {
     EXPECT_EQ((*again.reply)["open_fds"].get<int>(), open_fds) << i;
   }
   EXPECT_EQ(pool_->Stats().shared_bodies, 21u);
+}
+
+// A body of `size` bytes that differs from every other seed's, and the sum of its bytes.
+std::pair<std::string, uint64_t> SeededBody(size_t size, unsigned seed) {
+  std::string body(size, '\0');
+  uint64_t sum = 0;
+  for (size_t i = 0; i < size; ++i) {
+    body[i] = static_cast<char>((i * 131 + seed * 7919) % 251);
+    sum += static_cast<unsigned char>(body[i]);
+  }
+  return {body, sum};
+}
+
+TEST_F(PoolFixture, SmallBodiesGoThroughTheWorkersRegionOneSlotPerOutstandingRequest) {
+  StartPool(1);
+  // The first job reads its body only after sleeping, while the second is queued ahead: had
+  // they shared a slot, the first would sum the second's bytes.
+  const auto [slow, slow_sum] = SeededBody(200 * 1024, 1);
+  const auto [next, next_sum] = SeededBody(100 * 1024, 2);
+  std::promise<JobOutcome> a, b;
+  pool_->Submit(Job{"slow", {{"job", "sum"}, {"ms", 300}}, slow},
+                [&a](JobOutcome o) { a.set_value(std::move(o)); });
+  pool_->Submit(Job{"next", {{"job", "sum"}}, next},
+                [&b](JobOutcome o) { b.set_value(std::move(o)); });
+  auto first = a.get_future().get();
+  auto second = b.get_future().get();
+  ASSERT_TRUE(first.reply && second.reply);
+  EXPECT_EQ((*first.reply)["sum"].get<uint64_t>(), slow_sum);
+  EXPECT_EQ((*second.reply)["sum"].get<uint64_t>(), next_sum);
+  EXPECT_EQ(pool_->Stats().queued_ahead, 1u);
+
+  // Many jobs of many sizes back to back, each queued ahead of the one running.
+  constexpr int kJobs = 60;
+  std::vector<std::promise<JobOutcome>> done(kJobs);
+  std::vector<uint64_t> sums;
+  for (int i = 0; i < kJobs; ++i) {
+    auto [body, sum] = SeededBody(1 + (i * 37 % 50) * 5000, 100 + i);
+    sums.push_back(sum);
+    pool_->Submit(Job{"many", {{"job", "sum"}, {"ms", i % 3}}, std::move(body)},
+                  [&done, i](JobOutcome o) { done[i].set_value(std::move(o)); });
+  }
+  for (int i = 0; i < kJobs; ++i) {
+    auto o = done[i].get_future().get();
+    ASSERT_TRUE(o.reply) << i;
+    EXPECT_EQ((*o.reply)["sum"].get<uint64_t>(), sums[i]) << i;
+  }
+  const auto stats = pool_->Stats();
+  EXPECT_EQ(stats.region_bodies, 2u + kJobs);
+  EXPECT_EQ(stats.shared_bodies, 0u);
+  EXPECT_GT(stats.queued_ahead, 10u);
+}
+
+TEST_F(PoolFixture, WithoutARegionSmallBodiesGoThroughTheSocket) {
+  PoolOptions o;
+  o.processes = 1;
+  o.body_region = false;
+  StartPool(o);
+  const auto [body, sum] = SeededBody(100 * 1024, 3);
+  auto out = Run({{"job", "sum"}}, body);
+  ASSERT_TRUE(out.reply) << (out.failure ? out.failure->message : "");
+  EXPECT_EQ((*out.reply)["sum"].get<uint64_t>(), sum);
+  EXPECT_EQ(pool_->Stats().region_bodies, 0u);
+}
+
+TEST_F(PoolFixture, RegionBodySurvivesTheRetryOnAFreshWorker) {
+  StartPool(1);
+  const auto [body, sum] = SeededBody(10 * 1024, 4);
+  CrashOnceMarker marker;
+  ASSERT_TRUE(marker.ok());
+  auto out = Run({{"job", "crash_once"}, {"marker", marker.path()}}, body);
+  ASSERT_TRUE(out.reply) << (out.failure ? out.failure->message : "");
+  EXPECT_EQ(out.attempts, 2);
+  EXPECT_EQ((*out.reply)["sum"].get<uint64_t>(), sum);  // the retry read it whole
+  auto again = Run({{"job", "sum"}}, body);  // the replacement's own region
+  ASSERT_TRUE(again.reply);
+  EXPECT_EQ((*again.reply)["sum"].get<uint64_t>(), sum);
+  EXPECT_EQ(pool_->Stats().region_bodies, 3u);
 }
 
 TEST_F(PoolFixture, SharedBodySurvivesTheRetry) {
