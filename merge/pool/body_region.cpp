@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cassert>
 #include <charconv>
 #include <cstring>
 
@@ -24,7 +25,9 @@ Result<std::unique_ptr<BodyRegion>> Fail(int fd, std::string message) {
 }  // namespace
 
 Result<std::unique_ptr<BodyRegion>> BodyRegion::Create(size_t slot_size) {
-  if (slot_size == 0) return Error::Permanent("body region: slots of 0 bytes");
+  if (slot_size == 0 || slot_size > kMaxSlotSize) {
+    return Error::Permanent("body region: slots of " + std::to_string(slot_size) + " bytes");
+  }
   const size_t size = slot_size * kBodyRegionSlots;
   const int fd = ::memfd_create("tributary-bodies", MFD_CLOEXEC | MFD_ALLOW_SEALING);
   if (fd < 0) return Error::Retryable(Errno("memfd_create"));
@@ -43,7 +46,10 @@ Result<std::unique_ptr<BodyRegion>> BodyRegion::Create(size_t slot_size) {
 
 Result<std::unique_ptr<BodyRegion>> BodyRegion::Adopt(int fd, size_t slot_size) {
   if (fd < 0) return Error::Permanent("body region: no file descriptor");
-  if (slot_size == 0) return Fail(fd, "body region: slots of 0 bytes");
+  // Bounded, so that slots * slot_size cannot wrap around and match a smaller file.
+  if (slot_size == 0 || slot_size > kMaxSlotSize) {
+    return Fail(fd, "body region: slots of " + std::to_string(slot_size) + " bytes");
+  }
   const int seals = ::fcntl(fd, F_GET_SEALS);
   if (seals < 0 || (seals & kRequiredSeals) != kRequiredSeals) {
     return Fail(fd, "body region: the descriptor is not a sealed memfd");
@@ -82,6 +88,7 @@ BodyRegion::~BodyRegion() {
 }
 
 void BodyRegion::Write(int slot, std::string_view bytes) {
+  assert(slot >= 0 && slot < kBodyRegionSlots && bytes.size() <= slot_size_);
   std::memcpy(data_ + static_cast<size_t>(slot) * slot_size_, bytes.data(), bytes.size());
 }
 

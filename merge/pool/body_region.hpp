@@ -33,7 +33,9 @@ inline constexpr std::string_view kBodyRegionArg = "--body-region=";
 
 class BodyRegion {
  public:
-  // Daemon side: a new sealed region (close-on-exec) mapped read-write.
+  // Daemon side: a new sealed region (close-on-exec) mapped read-write. Slots of at most
+  // kMaxSlotSize bytes.
+  static constexpr size_t kMaxSlotSize = size_t{1} << 30;
   static Result<std::unique_ptr<BodyRegion>> Create(size_t slot_size);
   // Worker side: takes ownership of `fd` (closed on failure too), checks that it is a memfd
   // sealed as Create seals it and of kBodyRegionSlots * slot_size bytes, and maps it read-only.
@@ -47,7 +49,8 @@ class BodyRegion {
 
   int fd() const { return fd_; }
   size_t slot_size() const { return slot_size_; }
-  // Daemon side: copies `bytes` (at most slot_size) into slot `slot`.
+  // Daemon side: copies `bytes` into slot `slot`. Requires 0 <= slot < kBodyRegionSlots and
+  // bytes.size() <= slot_size() (checked by assert).
   void Write(int slot, std::string_view bytes);
   // The first `size` bytes of slot `slot`, or an error naming what is out of range.
   Result<std::string_view> View(uint32_t slot, size_t size) const;

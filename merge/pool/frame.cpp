@@ -197,8 +197,16 @@ Result<FrameHeader> DecodeHeader(std::string_view bytes, uint64_t max_frame) {
   h.flags = static_cast<uint32_t>(GetLe(bytes, 24, 4));
   h.region_slot = static_cast<uint32_t>(GetLe(bytes, 28, 4));
   if ((h.flags & ~(kFrameBodyInFd | kFrameBodyInRegion)) != 0 ||
-      (h.body_in_fd() && h.body_in_region()) || (!h.body_in_region() && h.region_slot != 0)) {
+      (h.body_in_fd() && h.body_in_region())) {
     return Error::Permanent("unknown frame flags " + std::to_string(h.flags));
+  }
+  if (!h.body_in_region() && h.region_slot != 0) {
+    return Error::Permanent("frame names a region slot without a body in the region");
+  }
+  // Only the daemon writes into a region; a reply naming one would announce a body that the
+  // stream never carries.
+  if (h.body_in_region() && h.type == FrameType::kReply) {
+    return Error::Permanent("a reply cannot have its body in a region");
   }
   if (h.PayloadSize() > max_frame) {
     return Error::Permanent("frame of " + std::to_string(h.PayloadSize()) +

@@ -77,7 +77,8 @@ struct Frame {
   // The body as a sealed memfd; when set the frame is sent with kFrameBodyInFd.
   std::shared_ptr<const SharedBody> shared_body;
   // The body in slot *region_slot of the BodyRegion; when set the frame is sent with
-  // kFrameBodyInRegion and region_body is the body (a view into the region).
+  // kFrameBodyInRegion, region_body is the body (a view into the region) and `body` is empty.
+  // Requests only.
   std::optional<uint32_t> region_slot;
   std::string_view region_body;
 
@@ -93,8 +94,8 @@ Result<std::string> EncodeFrame(const Frame& frame);
 std::string EncodeHeader(const FrameHeader& header);
 
 // Validates and decodes a header of exactly kFrameHeaderSize bytes: magic, version, type, flags
-// (at most one body flag, a slot only with kFrameBodyInRegion), and meta+body <= max_frame (so a
-// corrupt or hostile length never causes a huge allocation).
+// (at most one body flag, a slot only with kFrameBodyInRegion, which replies may not have), and
+// meta+body <= max_frame (so a corrupt or hostile length never causes a huge allocation).
 Result<FrameHeader> DecodeHeader(std::string_view bytes, uint64_t max_frame);
 
 // The socket calls the blocking helpers make, so tests can fail the Nth one or return short

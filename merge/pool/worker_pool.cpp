@@ -13,10 +13,11 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
+#include <cassert>
 #include <cstring>
 #include <deque>
-#include <utility>
 #include <future>
+#include <utility>
 
 #include "common/log.hpp"
 #include "merge/pool/worker_process.hpp"
@@ -81,6 +82,7 @@ struct WorkerPool::State {
   std::deque<Clock::time_point> recent_spawns;  // for the crash-loop brake
   std::chrono::milliseconds respawn_backoff{0};
   bool respawn_scheduled = false;
+  bool region_warned = false;
   bool started = false;
   bool stopped = false;
   uint64_t next_request_id = 1;
@@ -127,14 +129,17 @@ void WorkerPool::SpawnOne() {
   state_->recent_spawns.push_back(Clock::now());
   auto args = WorkerArgs(options_);
   std::unique_ptr<BodyRegion> region;
-  // Bodies below the memfd threshold go through the region; a worker without one (the region
-  // could not be made) gets them through the socket.
+  // Bodies below the memfd threshold go through the region (slots rounded up to whole pages);
+  // a worker without one (the region could not be made) gets them through the socket.
   if (options_.body_region && options_.shared_body_threshold > 1) {
-    if (auto made = BodyRegion::Create(options_.shared_body_threshold - 1)) {
+    constexpr size_t kPage = 4096;
+    const size_t slot_size = (options_.shared_body_threshold - 1 + kPage - 1) / kPage * kPage;
+    if (auto made = BodyRegion::Create(slot_size)) {
       region = std::move(made.value());
       args.push_back(std::string(kBodyRegionArg) + std::to_string(region->slot_size()));
-    } else {
-      Log()->warn("a worker gets its documents through its socket: {}", made.error().message);
+    } else if (!state_->region_warned) {
+      state_->region_warned = true;  // the same reason would repeat at every spawn
+      Log()->warn("workers get their documents through their sockets: {}", made.error().message);
     }
   }
   auto spawned =
@@ -279,9 +284,11 @@ void WorkerPool::DoSend(const std::shared_ptr<Worker>& w) {
   (ahead ? w->ahead_request_id : w->request_id) = request_id;
   // A body for the region goes into the slot the running job does not use (with nothing
   // running, no request is outstanding and slot 0 is free).
+  static_assert(kBodyRegionSlots == 2, "one slot for the running job, one for the next");
   int region_slot = -1;
   if (!p.shared && w->region && !p.body->empty() && p.body->size() <= w->region->slot_size()) {
     region_slot = ahead && w->job_slot == 0 ? 1 : 0;
+    assert(!ahead || region_slot != w->job_slot);
     w->region->Write(region_slot, *p.body);
     ++state_->counters.region_bodies;
   }
@@ -379,7 +386,7 @@ void WorkerPool::OnHeader(const std::shared_ptr<Worker>& w) {
               std::to_string(w->request_id);
   } else if (header->body_in_fd()) {
     problem = "a body descriptor, which replies may not carry";
-  }
+  }  // (DecodeHeader refuses replies with a body in the region)
   if (!problem.empty()) {
     return LoseWorker(w, FailureCause::kProtocol, "sent a corrupt reply: " + problem, std::nullopt);
   }

@@ -22,8 +22,9 @@ Result<SpawnedProcess> SpawnWorkerProcess(const std::string& exe,
     return Error::Retryable(std::string("socketpair: ") + std::strerror(errno));
   }
   int child_fd = sv[1];
-  // dup2 onto the same number keeps FD_CLOEXEC set, and the first dup2 must not overwrite the
-  // source of the second: neither source may be fd 3 or 4.
+  // The first dup2 (onto 3) must not overwrite the source of the second (onto 4), and a
+  // descriptor already on its target number would keep FD_CLOEXEC with glibc before 2.29:
+  // both sources are moved off 3 and 4.
   if (child_fd == 3 || child_fd == 4) {
     child_fd = ::fcntl(sv[1], F_DUPFD_CLOEXEC, 5);
     ::close(sv[1]);

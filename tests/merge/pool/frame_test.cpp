@@ -495,7 +495,17 @@ TEST(Frame, BodyInARegionSlotTravelsAsItsSlotNumber) {
   std::string raw = EncodeHeader(h);
   EXPECT_EQ(raw.substr(28), std::string(4, '\0'));  // EncodeHeader writes a slot only with the flag
   raw[28] = 1;
-  EXPECT_FALSE(DecodeHeader(raw, 1 << 20));
+  auto stray_slot = DecodeHeader(raw, 1 << 20);
+  ASSERT_FALSE(stray_slot);
+  EXPECT_EQ(stray_slot.error().message, "frame names a region slot without a body in the region");
+  // Only requests have their body in a region: a reply naming one would announce bytes that
+  // never come.
+  h.type = FrameType::kReply;
+  h.flags = kFrameBodyInRegion;
+  h.region_slot = 0;
+  auto reply = DecodeHeader(EncodeHeader(h), 1 << 20);
+  ASSERT_FALSE(reply);
+  EXPECT_EQ(reply.error().message, "a reply cannot have its body in a region");
 }
 
 TEST(WorkerLimits, ArgumentsRoundTrip) {

@@ -353,6 +353,27 @@ TEST_F(PoolFixture, SmallBodiesGoThroughTheWorkersRegionOneSlotPerOutstandingReq
   EXPECT_EQ((*second.reply)["sum"].get<uint64_t>(), next_sum);
   EXPECT_EQ(pool_->Stats().queued_ahead, 1u);
 
+  // Slots alternate: a job queued ahead (slot 1) runs, and the one queued ahead of it must go
+  // to slot 0. J runs, A is queued ahead of it and then reads its body only after sleeping,
+  // while C is queued ahead of A.
+  const auto [j, j_sum] = SeededBody(50 * 1024, 5);
+  const auto [slow_a, a_sum] = SeededBody(150 * 1024, 6);
+  const auto [c, c_sum] = SeededBody(120 * 1024, 7);
+  std::promise<JobOutcome> pj, pa, pc;
+  pool_->Submit(Job{"j", {{"job", "sum"}, {"ms", 100}}, j},
+                [&pj](JobOutcome o) { pj.set_value(std::move(o)); });
+  pool_->Submit(Job{"a", {{"job", "sum"}, {"ms", 300}}, slow_a},
+                [&pa](JobOutcome o) { pa.set_value(std::move(o)); });
+  pool_->Submit(Job{"c", {{"job", "sum"}}, c}, [&pc](JobOutcome o) { pc.set_value(std::move(o)); });
+  auto oj = pj.get_future().get();
+  auto oa = pa.get_future().get();
+  auto oc = pc.get_future().get();
+  ASSERT_TRUE(oj.reply && oa.reply && oc.reply);
+  EXPECT_EQ((*oj.reply)["sum"].get<uint64_t>(), j_sum);
+  EXPECT_EQ((*oa.reply)["sum"].get<uint64_t>(), a_sum);
+  EXPECT_EQ((*oc.reply)["sum"].get<uint64_t>(), c_sum);
+  EXPECT_EQ(pool_->Stats().queued_ahead, 3u);
+
   // Many jobs of many sizes back to back, each queued ahead of the one running.
   constexpr int kJobs = 60;
   std::vector<std::promise<JobOutcome>> done(kJobs);
@@ -369,7 +390,7 @@ TEST_F(PoolFixture, SmallBodiesGoThroughTheWorkersRegionOneSlotPerOutstandingReq
     EXPECT_EQ((*o.reply)["sum"].get<uint64_t>(), sums[i]) << i;
   }
   const auto stats = pool_->Stats();
-  EXPECT_EQ(stats.region_bodies, 2u + kJobs);
+  EXPECT_EQ(stats.region_bodies, 5u + kJobs);
   EXPECT_EQ(stats.shared_bodies, 0u);
   EXPECT_GT(stats.queued_ahead, 10u);
 }
