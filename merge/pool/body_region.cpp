@@ -3,19 +3,19 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cassert>
 #include <charconv>
 #include <cstring>
 
+#include "merge/pool/sealed_memfd.hpp"
+
 namespace tributary::merge::pool {
 namespace {
 
 constexpr int kRequiredSeals = F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_FUTURE_WRITE;
-
-std::string Errno(const char* what) { return std::string(what) + ": " + std::strerror(errno); }
+constexpr const char* kWhat = "body region";
 
 Result<std::unique_ptr<BodyRegion>> Fail(int fd, std::string message) {
   ::close(fd);
@@ -30,14 +30,14 @@ Result<std::unique_ptr<BodyRegion>> BodyRegion::Create(size_t slot_size) {
   }
   const size_t size = slot_size * kBodyRegionSlots;
   const int fd = ::memfd_create("tributary-bodies", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-  if (fd < 0) return Error::Retryable(Errno("memfd_create"));
-  if (::ftruncate(fd, static_cast<off_t>(size)) != 0) return Fail(fd, Errno("ftruncate"));
+  if (fd < 0) return Error::Retryable(ErrnoText("memfd_create"));
+  if (::ftruncate(fd, static_cast<off_t>(size)) != 0) return Fail(fd, ErrnoText("ftruncate"));
   // Mapped writable before F_SEAL_FUTURE_WRITE: the seal refuses writable mappings made later
   // (the worker's), not this one.
   void* p = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-  if (p == MAP_FAILED) return Fail(fd, Errno("mmap of a body region"));
+  if (p == MAP_FAILED) return Fail(fd, ErrnoText("mmap of a body region"));
   if (::fcntl(fd, F_ADD_SEALS, kRequiredSeals | F_SEAL_SEAL) != 0) {
-    const auto error = Errno("sealing a body region");
+    const auto error = ErrnoText("sealing a body region");
     ::munmap(p, size);
     return Fail(fd, error);
   }
@@ -50,20 +50,17 @@ Result<std::unique_ptr<BodyRegion>> BodyRegion::Adopt(int fd, size_t slot_size) 
   if (slot_size == 0 || slot_size > kMaxSlotSize) {
     return Fail(fd, "body region: slots of " + std::to_string(slot_size) + " bytes");
   }
-  const int seals = ::fcntl(fd, F_GET_SEALS);
-  if (seals < 0 || (seals & kRequiredSeals) != kRequiredSeals) {
-    return Fail(fd, "body region: the descriptor is not a sealed memfd");
-  }
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) return Fail(fd, Errno("body region: fstat"));
   const size_t size = slot_size * kBodyRegionSlots;
-  if (static_cast<uint64_t>(st.st_size) != size) {
-    return Fail(fd, "body region: the descriptor holds " + std::to_string(st.st_size) +
+  auto actual = SealedMemfdSize(fd, kRequiredSeals, kWhat);
+  if (!actual) return Fail(fd, actual.error().message);
+  if (*actual != size) {
+    return Fail(fd, "body region: the descriptor holds " + std::to_string(*actual) +
                         " bytes instead of " + std::to_string(size));
   }
-  void* p = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd, 0);
-  if (p == MAP_FAILED) return Fail(fd, Errno("body region: mmap"));
-  return std::unique_ptr<BodyRegion>(new BodyRegion(fd, static_cast<char*>(p), slot_size));
+  auto data = MapReadOnly(fd, size, kWhat);
+  if (!data) return Fail(fd, data.error().message);
+  return std::unique_ptr<BodyRegion>(
+      new BodyRegion(fd, const_cast<char*>(*data), slot_size));
 }
 
 Result<std::unique_ptr<BodyRegion>> BodyRegion::FromWorkerArgs(
