@@ -247,7 +247,7 @@ void Fetcher::Shard::StartAttempt(Group& group, std::unique_ptr<Job> job, TimePo
     g->rules.OnSent(Clock::now(), first);
     if (first) asio::post(io_, [this, g] { Pump(*g); });
   };
-  if (Status prepared = transfer->Prepare(std::move(on_sent)); !prepared) {
+  if (Status prepared = transfer->Prepare(std::move(on_sent), this); !prepared) {
     OnAttemptDone(group, std::move(job), transfer->Failed(prepared.error()), false);
     return;
   }
@@ -388,6 +388,7 @@ void Fetcher::Shard::DoShutdown() {
     socket->descriptor.release();
   }
   sockets_.clear();
+  connections_.clear();
   // The aborted waits complete (and find their socket released); then run() returns.
   work_.reset();
 }
@@ -398,7 +399,7 @@ int Fetcher::Shard::OnSocketCallback(CURL* /*easy*/, curl_socket_t fd, int what,
   auto* shard = static_cast<Shard*>(self);
   try {
     if (what == CURL_POLL_REMOVE) {
-      shard->ReleaseSocket(fd);
+      shard->UnwatchSocket(fd);
     } else {
       shard->WatchSocket(fd, what);
     }
@@ -460,6 +461,24 @@ void Fetcher::Shard::WatchSocket(curl_socket_t fd, int what) {
   }
   entry->wanted = what & (CURL_POLL_IN | CURL_POLL_OUT);
   ArmWaits(entry);
+}
+
+void Fetcher::Shard::UnwatchSocket(curl_socket_t fd) {
+  // libcurl says REMOVE at the end of every transfer, also when it keeps the connection for
+  // the next one. Such a socket stays registered (a pending wait completes and finds nothing
+  // wanted): leaving epoll and coming back cost two epoll_ctl calls per transfer.
+  if (connections_.count(fd) != 0) {
+    if (const auto it = sockets_.find(fd); it != sockets_.end()) it->second->wanted = 0;
+    return;
+  }
+  ReleaseSocket(fd);
+}
+
+void Fetcher::Shard::Opened(curl_socket_t fd) { connections_.insert(fd); }
+
+void Fetcher::Shard::Closing(curl_socket_t fd) {
+  connections_.erase(fd);
+  ReleaseSocket(fd);
 }
 
 void Fetcher::Shard::ReleaseSocket(curl_socket_t fd) {

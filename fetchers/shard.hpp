@@ -30,6 +30,7 @@
 #include <string>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "fetchers/fetcher.hpp"
 #include "fetchers/politeness_group.hpp"
@@ -37,7 +38,7 @@
 
 namespace tributary::fetchers {
 
-class Fetcher::Shard {
+class Fetcher::Shard : private ConnectionSockets {
  public:
   // `observer` (may be null) outlives the shard.
   Shard(int index, FetchObserver* observer);
@@ -84,8 +85,10 @@ class Fetcher::Shard {
     Group* group = nullptr;
   };
 
-  // A socket libcurl asked us to watch. Pending waits hold it through a shared_ptr; once libcurl
-  // says CURL_POLL_REMOVE it is `released` and late completions ignore it.
+  // A socket libcurl asked us to watch. Pending waits hold it through a shared_ptr. A
+  // connection's socket stays registered with the loop between transfers (`wanted` 0 while
+  // libcurl keeps the connection idle) until libcurl closes it; any other socket is let go when
+  // libcurl says CURL_POLL_REMOVE. Once let go it is `released` and late completions ignore it.
   struct Socket {
     Socket(boost::asio::io_context& io, curl_socket_t fd) : descriptor(io), fd(fd) {}
     boost::asio::posix::stream_descriptor descriptor;
@@ -116,7 +119,12 @@ class Fetcher::Shard {
                               void* socket_data) noexcept;
   static int OnTimerCallback(CURLM* multi, long timeout_ms, void* self) noexcept;
   void WatchSocket(curl_socket_t fd, int what);
+  // CURL_POLL_REMOVE: the socket stops being watched (it stays registered if a connection's).
+  void UnwatchSocket(curl_socket_t fd);
   void ReleaseSocket(curl_socket_t fd);
+  // ConnectionSockets: libcurl opened a connection's socket, or is about to close it.
+  void Opened(curl_socket_t fd) override;
+  void Closing(curl_socket_t fd) override;
   void ArmWaits(const std::shared_ptr<Socket>& socket);
   void OnSocketReady(const std::shared_ptr<Socket>& socket, int direction,
                      boost::system::error_code ec);
@@ -149,6 +157,7 @@ class Fetcher::Shard {
   uint64_t next_job_id_ = 1;
   std::mt19937_64 rng_;
   std::unordered_map<curl_socket_t, std::shared_ptr<Socket>> sockets_;
+  std::unordered_set<curl_socket_t> connections_;  // connection sockets libcurl has open
   std::unordered_map<std::string, std::unique_ptr<Group>> groups_;
   std::unordered_map<CURL*, Running> transfers_;
 

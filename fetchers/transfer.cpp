@@ -1,6 +1,7 @@
 #include "fetchers/transfer.hpp"
 
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -59,8 +60,9 @@ Transfer::~Transfer() {
   curl_slist_free_all(resolve_list_);
 }
 
-Status Transfer::Prepare(std::function<void(bool first)> on_sent) {
+Status Transfer::Prepare(std::function<void(bool first)> on_sent, ConnectionSockets* sockets) {
   on_sent_ = std::move(on_sent);
+  sockets_ = sockets;
   easy_ = curl_easy_init();
   if (easy_ == nullptr) return Error::Retryable("curl_easy_init failed");
 
@@ -213,10 +215,17 @@ Status Transfer::Prepare(std::function<void(bool first)> on_sent) {
     }
   }
   guard_addresses_ = !request_->allow_private_networks && proxy.empty();
-  if (guard_addresses_) {
+  if (guard_addresses_ || sockets_ != nullptr) {
     check("OPENSOCKETFUNCTION",
           curl_easy_setopt(easy_, CURLOPT_OPENSOCKETFUNCTION, &Transfer::OnOpenSocket));
     check("OPENSOCKETDATA", curl_easy_setopt(easy_, CURLOPT_OPENSOCKETDATA, this));
+  }
+  if (sockets_ != nullptr) {
+    // A connection keeps the close callback and its data of the transfer that opened it, and
+    // may outlive that transfer: the data is the long-lived `sockets`, never `this`.
+    check("CLOSESOCKETFUNCTION",
+          curl_easy_setopt(easy_, CURLOPT_CLOSESOCKETFUNCTION, &Transfer::OnCloseSocket));
+    check("CLOSESOCKETDATA", curl_easy_setopt(easy_, CURLOPT_CLOSESOCKETDATA, sockets_));
   }
   // Always: the guard for reused connections, and the moment the request goes out, from which
   // the politeness group counts its spacing.
@@ -315,23 +324,44 @@ size_t Transfer::OnHeader(char* data, size_t size, size_t count, void* self) noe
   }
 }
 
-// CURLOPT_OPENSOCKETFUNCTION: the SSRF guard, on the address libcurl is about to connect to.
+// CURLOPT_OPENSOCKETFUNCTION: the SSRF guard, on the address libcurl is about to connect to;
+// and the connection sockets' bookkeeping.
 curl_socket_t Transfer::OnOpenSocket(void* self, curlsocktype purpose,
                                      curl_sockaddr* address) noexcept {
   auto* t = static_cast<Transfer*>(self);
   try {
     if (purpose != CURLSOCKTYPE_IPCXN || address == nullptr) return CURL_SOCKET_BAD;
-    if (IsPrivateAddress(&address->addr)) {
+    if (t->guard_addresses_ && IsPrivateAddress(&address->addr)) {
       if (!t->refused_address_) t->refused_address_ = FormatAddress(&address->addr);
       return CURL_SOCKET_BAD;
     }
-    return socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
+    const curl_socket_t fd =
+        socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
+    if (fd != CURL_SOCKET_BAD && t->sockets_ != nullptr) {
+      try {
+        t->sockets_->Opened(fd);
+      } catch (...) {
+        close(fd);
+        throw;
+      }
+    }
+    return fd;
   } catch (...) {
     // Only the std::string work above can throw (bad_alloc); refusing is the safe answer.
     Logger("fetch")->error("fetch={} source={} address check failed", t->id_,
                            t->request_->source_id);
     return CURL_SOCKET_BAD;
   }
+}
+
+// CURLOPT_CLOSESOCKETFUNCTION: called instead of close() for every connection socket.
+int Transfer::OnCloseSocket(void* sockets, curl_socket_t fd) noexcept {
+  try {
+    static_cast<ConnectionSockets*>(sockets)->Closing(fd);
+  } catch (...) {
+    Logger("fetch")->error("letting go of fd {} before closing it failed", fd);
+  }
+  return close(fd) == 0 ? 0 : 1;
 }
 
 // CURLOPT_PREREQFUNCTION: called when a request is about to go out. The SSRF guard again,

@@ -20,6 +20,21 @@
 
 namespace tributary::fetchers {
 
+// Told of every connection socket libcurl opens or closes for transfers. libcurl says
+// CURL_POLL_REMOVE when a transfer ends, also for a kept-alive connection whose socket stays
+// open for the next transfer; through this the shard knows which descriptors are connections
+// it may keep registered with its event loop between transfers, and lets go of one just before
+// libcurl closes it (its number can come back at once, even on another thread).
+// Both calls run on the thread driving the multi handle, inside libcurl; they must not call it.
+class ConnectionSockets {
+ public:
+  virtual void Opened(curl_socket_t fd) = 0;
+  virtual void Closing(curl_socket_t fd) = 0;
+
+ protected:
+  ~ConnectionSockets() = default;
+};
+
 class Transfer {
  public:
   explicit Transfer(std::shared_ptr<const FetchRequest> request);
@@ -31,7 +46,10 @@ class Transfer {
   // `on_sent` (optional) is called on the shard's thread, from inside libcurl, each time a
   // request of this transfer is about to go out (redirects send several; `first` is true for
   // the first): it must not call libcurl.
-  Status Prepare(std::function<void(bool first)> on_sent = {});
+  // `sockets` (optional) is told of the connection sockets and must outlive every connection
+  // of the multi handle the transfer runs on (libcurl closes a connection after its transfer).
+  Status Prepare(std::function<void(bool first)> on_sent = {},
+                 ConnectionSockets* sockets = nullptr);
   CURL* easy() const { return easy_; }
   uint64_t id() const { return id_; }
 
@@ -51,6 +69,7 @@ class Transfer {
   static size_t OnHeader(char* data, size_t size, size_t count, void* self) noexcept;
   static curl_socket_t OnOpenSocket(void* self, curlsocktype purpose,
                                     curl_sockaddr* address) noexcept;
+  static int OnCloseSocket(void* sockets, curl_socket_t fd) noexcept;
   static int OnPrereq(void* self, char* primary_ip, char* local_ip, int primary_port,
                       int local_port) noexcept;
 
@@ -76,6 +95,7 @@ class Transfer {
   std::optional<std::string> abort_reason_;
   std::optional<std::string> refused_address_;  // set when the SSRF guard refused an address
   bool guard_addresses_ = false;                // the SSRF guard judges each connection
+  ConnectionSockets* sockets_ = nullptr;        // told of connection sockets, if set
   std::function<void(bool first)> on_sent_;
   bool sent_ = false;
 };

@@ -203,5 +203,33 @@ TEST(FetcherLifecycle, ReusesConnectionsToTheSameOrigin) {
   for (const auto& request : origin.Requests()) EXPECT_EQ(request.connection, 1u);
 }
 
+// A kept-alive connection's socket stays registered with the shard's event loop between
+// transfers. When the server closes it while idle, libcurl finds it dead at the next fetch and
+// closes it; the descriptor number comes back at once for the next connections, which must be
+// watched afresh (a stale registration would leave those fetches waiting until their timeout).
+TEST(FetcherLifecycle, DescriptorOfAClosedKeptAliveConnectionIsWatchedAfreshWhenReused) {
+  auto first = std::make_unique<TestOrigin>();
+  first->Route("/doc", {200, {}, "one"});
+  TestOrigin second;
+  second.Route("/doc", {200, {}, "two"});
+  Fetcher fetcher(FetcherOptions{1});
+  const FetchResult kept = FetchSync(fetcher, LoopbackRequest(first->Url("/doc")));
+  ASSERT_FALSE(kept.error) << kept.error->message;
+  const std::string gone = first->Url("/doc");
+  first->Stop();  // closes the idle connection libcurl keeps
+  // The kept connection is found dead and closed, and a new one is refused.
+  const FetchResult refused = FetchSync(fetcher, LoopbackRequest(gone));
+  ASSERT_TRUE(refused.error);
+  for (int i = 0; i < 3; ++i) {
+    FetchRequest request = LoopbackRequest(second.Url("/doc"));
+    request.timeout = std::chrono::seconds(3);
+    const FetchResult r = FetchSync(fetcher, request);
+    ASSERT_FALSE(r.error) << r.error->message;
+    EXPECT_EQ(r.body, "two");
+  }
+  EXPECT_EQ(second.Hits("/doc"), 3u);
+  EXPECT_EQ(second.Connections(), 1u);
+}
+
 }  // namespace
 }  // namespace tributary::fetchers
