@@ -1,6 +1,9 @@
 #include "service/source_records.hpp"
 
 #include <algorithm>
+#include <cstdint>
+#include <functional>
+#include <stdexcept>
 #include <unordered_set>
 
 #include "merge/combine/record_diff.hpp"
@@ -21,11 +24,14 @@ nlohmann::json FieldDiffJson(const nlohmann::json& before, const nlohmann::json&
 
 void SourceRecords::Load(std::vector<storage::StoredRecord> records, SystemTime fetched_at) {
   fetched_at_ = fetched_at;
-  records_.clear();
-  records_.reserve(records.size());
-  for (auto& r : records) {
-    records_[r.key] = SourceRecordState{CanonicalJson(r.fields), r.changed_at};
-  }
+  text_.clear();
+  slots_.clear();
+  table_.clear();
+  live_ = 0;
+  garbage_bytes_ = 0;
+  slots_.reserve(records.size());
+  for (auto& r : records) Upsert(r.key, CanonicalJson(r.fields), r.changed_at);
+  Rebuild(true);
 }
 
 SourceRecords::Diff SourceRecords::Compare(const merge::SourceSnapshot& snapshot) const {
@@ -42,19 +48,19 @@ SourceRecords::Diff SourceRecords::Compare(const merge::SourceSnapshot& snapshot
     if (!seen.insert(r.key).second) continue;
     text.clear();
     writer.Value(r.fields);
-    auto it = records_.find(r.key);
-    if (it != records_.end()) ++kept;
-    if (it != records_.end() && it->second.fields == text) continue;
+    const std::optional<SourceRecordState> stored = Find(r.key);
+    if (stored) ++kept;
+    if (stored && stored->fields == text) continue;
     storage::Change c;
     c.source_id = snapshot.source_id;
     c.key = r.key;
-    if (it == records_.end()) {
+    if (!stored) {
       c.op = "added";
       c.after = r.fields;
       c.fields = FieldDiffJson(nullptr, r.fields);
     } else {
       c.op = "changed";
-      c.before = nlohmann::json::parse(it->second.fields, nullptr, false);
+      c.before = nlohmann::json::parse(stored->fields, nullptr, false);
       c.after = r.fields;
       c.fields = FieldDiffJson(c.before, r.fields);
     }
@@ -64,19 +70,19 @@ SourceRecords::Diff SourceRecords::Compare(const merge::SourceSnapshot& snapshot
     diff.new_fields[r.key] = &r.fields;
   }
   // Every stored key seen again (the usual case): nothing was removed, no need to look.
-  for (auto it = kept < records_.size() ? records_.begin() : records_.end(); it != records_.end();
-       ++it) {
-    const auto& [key, state] = *it;
-    if (seen.count(key)) continue;
-    storage::Change c;
-    c.source_id = snapshot.source_id;
-    c.key = key;
-    c.op = "removed";
-    c.before = nlohmann::json::parse(state.fields, nullptr, false);
-    c.fields = FieldDiffJson(c.before, nullptr);
-    u.changes.push_back(std::move(c));
-    u.removed.push_back(key);
-    diff.touched.push_back(key);
+  if (kept < live_) {
+    ForEach([&](std::string_view key, std::string_view fields) {
+      if (seen.count(key)) return;
+      storage::Change c;
+      c.source_id = snapshot.source_id;
+      c.key = key;
+      c.op = "removed";
+      c.before = nlohmann::json::parse(fields, nullptr, false);
+      c.fields = FieldDiffJson(c.before, nullptr);
+      u.changes.push_back(std::move(c));
+      u.removed.emplace_back(key);
+      diff.touched.emplace_back(key);
+    });
   }
   std::sort(u.changes.begin(), u.changes.end(),
             [](const storage::Change& a, const storage::Change& b) { return a.key < b.key; });
@@ -89,21 +95,116 @@ SourceRecords::Diff SourceRecords::Confirm(const std::string& source_id,
   Diff diff;
   diff.update.source_id = source_id;
   diff.update.fetched_at = fetched_at;
-  diff.update.record_count = records_.size();
+  diff.update.record_count = live_;
   return diff;
 }
 
 void SourceRecords::Apply(const Diff& diff) {
   fetched_at_ = diff.update.fetched_at;
-  for (const auto& key : diff.update.removed) records_.erase(key);
-  for (const auto& r : diff.update.upserts) {
-    records_[r.key] = SourceRecordState{CanonicalJson(r.fields), r.changed_at};
+  for (const auto& key : diff.update.removed) Erase(key);
+  for (const auto& r : diff.update.upserts) Upsert(r.key, CanonicalJson(r.fields), r.changed_at);
+  // Garbage is packed away once it outweighs the live records; small sources (most of them,
+  // when thousands are configured) also give back the buffers' spare capacity.
+  const bool small = text_.size() < kSmallText;
+  if (garbage_bytes_ > text_.size() / 2 || (small && text_.capacity() > text_.size())) {
+    Rebuild(true);
   }
 }
 
-const SourceRecordState* SourceRecords::Find(const std::string& key) const {
-  auto it = records_.find(key);
-  return it == records_.end() ? nullptr : &it->second;
+std::optional<SourceRecordState> SourceRecords::Find(std::string_view key) const {
+  if (table_.empty()) return std::nullopt;
+  const uint32_t cell = table_[CellOf(key)];
+  if (cell == kEmpty) return std::nullopt;
+  const Slot& slot = slots_[cell - 1];
+  return SourceRecordState{FieldsOf(slot), FromUnixMillis(slot.changed_ms)};
+}
+
+size_t SourceRecords::CellOf(std::string_view key) const {
+  const size_t mask = table_.size() - 1;
+  for (size_t i = std::hash<std::string_view>{}(key) & mask;; i = (i + 1) & mask) {
+    const uint32_t cell = table_[i];
+    if (cell == kEmpty || KeyOf(slots_[cell - 1]) == key) return i;
+  }
+}
+
+void SourceRecords::Upsert(std::string_view key, std::string_view fields, SystemTime changed_at) {
+  if (key.size() > UINT32_MAX || fields.size() > UINT32_MAX || slots_.size() >= UINT32_MAX - 1) {
+    throw std::length_error("source record too large to keep");
+  }
+  // At most half full, so that probes stay short.
+  if ((live_ + 1) * 2 > table_.size()) Rebuild(false);
+  const size_t at = CellOf(key);
+  if (table_[at] != kEmpty) {
+    Slot& old = slots_[table_[at] - 1];
+    old.live = false;
+    garbage_bytes_ += old.key_size + old.fields_size;
+    --live_;
+  }
+  Slot slot;
+  slot.offset = text_.size();
+  slot.key_size = static_cast<uint32_t>(key.size());
+  slot.fields_size = static_cast<uint32_t>(fields.size());
+  slot.changed_ms = ToUnixMillis(changed_at);
+  slot.live = true;
+  text_.append(key);
+  text_.append(fields);
+  slots_.push_back(slot);
+  table_[at] = static_cast<uint32_t>(slots_.size());
+  ++live_;
+}
+
+void SourceRecords::Erase(std::string_view key) {
+  if (table_.empty()) return;
+  size_t hole = CellOf(key);
+  if (table_[hole] == kEmpty) return;
+  Slot& slot = slots_[table_[hole] - 1];
+  slot.live = false;
+  garbage_bytes_ += slot.key_size + slot.fields_size;
+  --live_;
+  table_[hole] = kEmpty;
+  // Linear probing without tombstones: cells after the hole that could have sat in it move
+  // back, so that no probe stops early at the hole.
+  const size_t mask = table_.size() - 1;
+  for (size_t i = (hole + 1) & mask; table_[i] != kEmpty; i = (i + 1) & mask) {
+    const size_t home = std::hash<std::string_view>{}(KeyOf(slots_[table_[i] - 1])) & mask;
+    // Whether `home` lies cyclically in (hole, i]: then the cell is where it may stay.
+    const bool stays = hole <= i ? (hole < home && home <= i) : (hole < home || home <= i);
+    if (stays) continue;
+    table_[hole] = table_[i];
+    table_[i] = kEmpty;
+    hole = i;
+  }
+}
+
+void SourceRecords::Rebuild(bool pack) {
+  if (pack) {
+    std::string text;
+    text.reserve(text_.size() - garbage_bytes_);
+    std::vector<Slot> slots;
+    slots.reserve(live_);
+    for (const Slot& slot : slots_) {
+      if (!slot.live) continue;
+      Slot moved = slot;
+      moved.offset = text.size();
+      text.append(text_, slot.offset, size_t{slot.key_size} + slot.fields_size);
+      slots.push_back(moved);
+    }
+    text_ = std::move(text);
+    slots_ = std::move(slots);
+    garbage_bytes_ = 0;
+  }
+  size_t size = 16;
+  while (size < (live_ + 1) * 2) size *= 2;
+  // Growing by doubling: a table rebuilt to add a record has room for as many again.
+  if (!pack) size *= 2;
+  table_.assign(size, kEmpty);
+  const size_t mask = size - 1;
+  for (size_t s = 0; s < slots_.size(); ++s) {
+    if (!slots_[s].live) continue;
+    size_t i = std::hash<std::string_view>{}(KeyOf(slots_[s])) & mask;
+    while (table_[i] != kEmpty) i = (i + 1) & mask;
+    table_[i] = static_cast<uint32_t>(s + 1);
+  }
 }
 
 }  // namespace tributary::service

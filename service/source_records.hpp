@@ -2,13 +2,15 @@
 // The stored records of one source, held by the view pipeline to compute what a new snapshot
 // changed (records added, removed, changed, with field-level before/after) and to feed merges.
 // Fields are kept as canonical JSON text (nlohmann dumps objects with sorted keys), so equality
-// is a string compare and memory stays close to the stored size.
+// is a string compare and memory stays close to the stored size (see the private part).
 // It also holds the source's latest fetch time: every record of the source was fetched then
 // (merges give it as each record's provenance time, and the `latest` strategy compares it).
 // Thread safety: none; the view pipeline uses it on its thread only.
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -19,9 +21,10 @@
 
 namespace tributary::service {
 
+// What is kept of one stored record.
 struct SourceRecordState {
-  std::string fields;     // canonical JSON text
-  SystemTime changed_at;  // the fetch at which the content last changed
+  std::string_view fields;  // canonical JSON text; valid until the records change
+  SystemTime changed_at;    // the fetch at which the content last changed
 };
 
 class SourceRecords {
@@ -44,14 +47,51 @@ class SourceRecords {
   Diff Confirm(const std::string& source_id, SystemTime fetched_at) const;
   void Apply(const Diff& diff);
 
-  const SourceRecordState* Find(const std::string& key) const;
-  const std::unordered_map<std::string, SourceRecordState>& records() const { return records_; }
-  size_t size() const { return records_.size(); }
+  std::optional<SourceRecordState> Find(std::string_view key) const;
+  // Calls fn(key, fields) for every record, in no particular order.
+  template <typename Fn>
+  void ForEach(Fn&& fn) const {
+    for (const Slot& slot : slots_) {
+      if (slot.live) fn(KeyOf(slot), FieldsOf(slot));
+    }
+  }
+  size_t size() const { return live_; }
   // When the records were last fetched (a snapshot applied or confirmed).
   SystemTime fetched_at() const { return fetched_at_; }
 
  private:
-  std::unordered_map<std::string, SourceRecordState> records_;
+  // The records are packed: every key and fields text in one buffer, a fixed-size slot per
+  // record, and an open-addressing table of slot numbers. A node-based hash map cost ~150 bytes
+  // per record besides the texts; this costs ~40, and a lookup touches two cache lines.
+  // Replaced and removed records leave garbage behind, compacted once it outweighs the rest.
+  struct Slot {
+    size_t offset = 0;  // key, then fields, in text_
+    uint32_t key_size = 0;
+    uint32_t fields_size = 0;
+    int64_t changed_ms = 0;
+    bool live = false;
+  };
+  static constexpr uint32_t kEmpty = 0;  // a table cell without a slot (cells hold slot + 1)
+  static constexpr size_t kSmallText = 64 * 1024;
+
+  std::string_view KeyOf(const Slot& slot) const {
+    return std::string_view(text_).substr(slot.offset, slot.key_size);
+  }
+  std::string_view FieldsOf(const Slot& slot) const {
+    return std::string_view(text_).substr(slot.offset + slot.key_size, slot.fields_size);
+  }
+  // The table cell holding `key`'s slot, or the empty cell where it would go.
+  size_t CellOf(std::string_view key) const;
+  void Upsert(std::string_view key, std::string_view fields, SystemTime changed_at);
+  void Erase(std::string_view key);
+  // Rebuilds the table for `live_` records (and packs text_ and slots_ when `pack`).
+  void Rebuild(bool pack);
+
+  std::string text_;
+  std::vector<Slot> slots_;
+  std::vector<uint32_t> table_;  // size a power of two, at most half full
+  size_t live_ = 0;
+  size_t garbage_bytes_ = 0;  // in text_, of replaced and removed records
   SystemTime fetched_at_;
 };
 

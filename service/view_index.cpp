@@ -64,9 +64,9 @@ void ViewIndex::Build(const std::vector<const SourceRecords*>& sources) {
     if (sources[i] == nullptr) continue;
     entries_.reserve(entries_.size() + sources[i]->size());
     view_key_of_[i].reserve(sources[i]->size());
-    for (const auto& [key, state] : sources[i]->records()) {
-      SetKey(i, key, true, keys_.KeyOfText(i, state.fields), nullptr);
-    }
+    sources[i]->ForEach([&](std::string_view key, std::string_view fields) {
+      SetKey(i, std::string(key), true, keys_.KeyOfText(i, fields), nullptr);
+    });
   }
 }
 

@@ -310,9 +310,9 @@ void ViewPipeline::SubmitMerges(const std::shared_ptr<Update>& update) {
         for (size_t i = 0; i < entry->members.size(); ++i) {
           if (entry->members[i].empty()) continue;
           const SourceRecords& source = *view_sources[i];
-          const SourceRecordState* state = source.Find(entry->members[i].front());
-          if (state == nullptr) continue;
-          item.records.push_back({i, ToUnixMillis(source.fetched_at()), &state->fields});
+          const std::optional<SourceRecordState> state = source.Find(entry->members[i].front());
+          if (!state) continue;
+          item.records.push_back({i, ToUnixMillis(source.fetched_at()), state->fields});
         }
       }
       if (item.before == nullptr && item.records.empty()) continue;

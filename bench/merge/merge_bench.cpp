@@ -225,8 +225,8 @@ MergeCounts MergeKeys(service::ViewIndex& index,
       for (size_t i = 0; i < entry->members.size(); ++i) {
         if (entry->members[i].empty()) continue;
         const auto& source = *view_sources[i];
-        const auto* state = source.Find(entry->members[i][0]);
-        item.records.push_back({i, ToUnixMillis(source.fetched_at()), &state->fields});
+        const auto state = source.Find(entry->members[i][0]);
+        item.records.push_back({i, ToUnixMillis(source.fetched_at()), state->fields});
       }
     }
     merge::combine::AppendMergeItem(body, item);

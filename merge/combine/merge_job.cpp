@@ -126,7 +126,7 @@ void AppendMergeItem(std::string& body, const MergeItem& item) {
   for (const auto& r : item.records) {
     out.Int(static_cast<int64_t>(r.source_index));
     out.Int(r.fetched_ms);
-    out.Text(*r.fields);
+    out.Text(r.fields);
   }
 }
 

@@ -36,7 +36,7 @@ namespace tributary::merge::combine {
 struct MergeItemRecord {
   size_t source_index = 0;
   int64_t fetched_ms = 0;  // the source's latest fetch (SourceRecords::fetched_at)
-  const std::string* fields = nullptr;
+  std::string_view fields;  // valid until the body is built
 };
 struct MergeItem {
   std::string key;

@@ -43,7 +43,7 @@ std::string Body(const std::vector<Item>& items) {
     MergeItem item;
     item.key = it.key;
     if (!it.before.empty()) item.before = &it.before;
-    for (const auto& r : it.records) item.records.push_back({r.source, r.at, &r.fields});
+    for (const auto& r : it.records) item.records.push_back({r.source, r.at, r.fields});
     AppendMergeItem(body, item);
   }
   return body;

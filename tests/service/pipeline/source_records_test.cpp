@@ -4,6 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+#include <random>
+#include <string>
+
 namespace tributary::service {
 namespace {
 
@@ -43,7 +47,7 @@ TEST(SourceRecords, FirstSnapshotAddsEveryRecord) {
   records.Apply(diff);
   EXPECT_EQ(records.size(), 2u);
   EXPECT_EQ(records.fetched_at(), FromUnixMillis(1000));
-  ASSERT_NE(records.Find("a"), nullptr);
+  ASSERT_TRUE(records.Find("a"));
   EXPECT_EQ(records.Find("a")->changed_at, FromUnixMillis(1000));
 }
 
@@ -73,7 +77,7 @@ TEST(SourceRecords, NextSnapshotReportsAddedRemovedAndChangedFields) {
   EXPECT_EQ(diff.update.record_count, 3u);
   EXPECT_EQ(diff.new_fields.count("gone"), 0u);  // removed: no new fields
   records.Apply(diff);
-  EXPECT_EQ(records.Find("gone"), nullptr);
+  EXPECT_FALSE(records.Find("gone"));
   EXPECT_EQ(records.Find("same")->changed_at, FromUnixMillis(1000));  // content unchanged
   EXPECT_EQ(records.Find("edit")->changed_at, FromUnixMillis(2000));
   EXPECT_EQ(records.fetched_at(), FromUnixMillis(2000));  // every record was fetched then
@@ -111,6 +115,52 @@ TEST(SourceRecords, LoadKeepsTheStoredTimes) {
   EXPECT_EQ(records.Find("k")->fields, R"({"a":1})");
   EXPECT_EQ(records.Find("k")->changed_at, FromUnixMillis(700));
   EXPECT_TRUE(records.Compare(Snapshot(1000, {{"k", {{"a", 1}}}})).update.changes.empty());
+}
+
+// The records are packed into one buffer with an open-addressing table (see the header):
+// snapshots that add, change and remove records in every pattern, against a plain map of what
+// each snapshot held. Removals shift table cells back and garbage gets packed away; a lookup or
+// walk that went wrong anywhere would differ from the map.
+TEST(SourceRecords, ManySnapshotsKeepExactlyTheLatestRecords) {
+  SourceRecords records;
+  std::mt19937 rng(7);
+  std::map<std::string, std::string> latest;  // key -> canonical fields text
+  for (int generation = 1; generation <= 400; ++generation) {
+    // Each key of a pool of 400 is in the snapshot with a probability that changes with the
+    // generation (from almost all to almost none), with one of three values.
+    const int keep_percent = generation % 10 == 0 ? 3 : 20 + (generation * 37) % 80;
+    merge::SourceSnapshot s{"src", FromUnixMillis(generation), {}};
+    std::map<std::string, std::string> next;
+    for (int k = 0; k < 400; ++k) {
+      if (static_cast<int>(rng() % 100) >= keep_percent) continue;
+      const std::string key = "key-" + std::to_string(k * 7919 % 1000);
+      const json fields = {{"n", static_cast<int>(rng() % 3)}, {"pad", std::string(k % 50, 'x')}};
+      s.records.push_back({key, fields});
+      next[key] = CanonicalJson(fields);
+    }
+    const auto diff = records.Compare(s);
+    for (const auto& c : diff.update.changes) {
+      const bool was = latest.count(c.key) != 0, is = next.count(c.key) != 0;
+      EXPECT_EQ(c.op, !was ? "added" : !is ? "removed" : "changed") << c.key;
+    }
+    records.Apply(diff);
+    latest = std::move(next);
+    ASSERT_EQ(records.size(), latest.size()) << "generation " << generation;
+    std::map<std::string, std::string> walked;
+    records.ForEach([&](std::string_view key, std::string_view fields) {
+      EXPECT_TRUE(walked.emplace(std::string(key), std::string(fields)).second) << key;
+    });
+    ASSERT_EQ(walked, latest) << "generation " << generation;
+    for (int k = 0; k < 1000; ++k) {
+      const std::string key = "key-" + std::to_string(k);
+      const auto found = records.Find(key);
+      const auto it = latest.find(key);
+      ASSERT_EQ(found.has_value(), it != latest.end()) << key << " generation " << generation;
+      if (found) {
+        EXPECT_EQ(found->fields, it->second) << key;
+      }
+    }
+  }
 }
 
 }  // namespace
