@@ -4,6 +4,8 @@
 // `tributary worker` process parsing with libxml2 and the CSS engine, records back as JSON —
 // with 1 and with 2 worker processes. Prints one JSON object per pool size.
 //   pool_bench TRIBUTARY_BINARY PAGES_DIR [jobs] [workers...]
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -34,6 +36,13 @@ nlohmann::json Source() {
       "format": "html", "key": "title", "fields": {"title": "title::text",
       "links": {"select": "a::attr(href)", "multiple": true, "trim": false},
       "prices": {"select": "p.price_color::text", "multiple": true}}})j");
+}
+
+double ProcessCpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  const auto seconds = [](const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
 std::vector<std::string> LoadPages(const std::string& dir) {
@@ -107,10 +116,14 @@ nlohmann::json RunPool(const std::string& binary, const std::vector<std::string>
   };
   run(make_jobs(std::min<size_t>(jobs, 20 * workers)));  // warm-up: workers started, caches hot
   std::vector<Job> timed = make_jobs(jobs);
+  const double cpu_before = ProcessCpuSeconds();
   const auto start = std::chrono::steady_clock::now();
   run(std::move(timed));
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  // The daemon's side of the pool (this process: sending, receiving, parsing replies), which
+  // shares the cores with the workers.
+  const double daemon_cpu = ProcessCpuSeconds() - cpu_before;
   pool.Stop();
   guard.reset();
   thread.join();
@@ -121,6 +134,7 @@ nlohmann::json RunPool(const std::string& binary, const std::vector<std::string>
           {"links", links},
           {"seconds", seconds},
           {"pages_per_s", jobs / seconds},
+          {"daemon_cpu_us_per_job", daemon_cpu * 1e6 / static_cast<double>(jobs)},
           {"mb_per_s", bytes / seconds / 1e6}};
 }
 
