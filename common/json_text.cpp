@@ -2,15 +2,35 @@
 
 namespace tributary {
 
-JsonTextWriter::JsonTextWriter(std::string& out)
-    : out_(out),
-      serializer_(nlohmann::detail::output_adapter<char>(out), ' ',
-                  nlohmann::json::error_handler_t::replace) {}
+namespace {
 
-JsonTextWriter::~JsonTextWriter() = default;
+// nlohmann's serializer costs a locale query, a shared output adapter and a 512-byte indent
+// buffer to construct: more than writing a small record. Each thread keeps one, writing into a
+// scratch string that the caller's writer then appends.
+struct ThreadSerializer {
+  std::string scratch;
+  nlohmann::detail::serializer<nlohmann::json> serializer{
+      nlohmann::detail::output_adapter<char>(scratch), ' ',
+      nlohmann::json::error_handler_t::replace};
+
+  const std::string& Dump(const nlohmann::json& value) {
+    scratch.clear();
+    serializer.dump(value, false, false, 0);
+    return scratch;
+  }
+};
+
+ThreadSerializer& LocalSerializer() {
+  thread_local ThreadSerializer local;
+  return local;
+}
+
+}  // namespace
+
+JsonTextWriter::JsonTextWriter(std::string& out) : out_(out) {}
 
 void JsonTextWriter::Value(const nlohmann::json& value) {
-  serializer_.dump(value, false, false, 0);
+  out_.append(LocalSerializer().Dump(value));
 }
 
 void JsonTextWriter::String(const std::string& text) {
@@ -19,7 +39,7 @@ void JsonTextWriter::String(const std::string& text) {
   for (const char c : text) {
     const auto u = static_cast<unsigned char>(c);
     if (u < 0x20 || u >= 0x80 || c == '"' || c == '\\') {
-      serializer_.dump(nlohmann::json(text), false, false, 0);
+      Value(nlohmann::json(text));
       return;
     }
   }
@@ -119,14 +139,6 @@ MemberScan FindMember(std::string_view text, std::string_view name, std::string_
   return MemberScan::kUnsure;
 }
 
-std::string CanonicalJson(const nlohmann::json& j) {
-  // dump() builds a serializer per call (a locale query and a 512-byte indent buffer); the
-  // pipeline dumps millions of small records, so each thread keeps one.
-  thread_local std::string scratch;
-  thread_local JsonTextWriter writer(scratch);
-  scratch.clear();
-  writer.Value(j);
-  return scratch;
-}
+std::string CanonicalJson(const nlohmann::json& j) { return LocalSerializer().Dump(j); }
 
 }  // namespace tributary

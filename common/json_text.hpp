@@ -7,7 +7,7 @@
 // keeps them. Invalid UTF-8 is replaced (U+FFFD), never thrown. The serializer is nlohmann's
 // own (detail::serializer, as dump() uses it); Debian 12 ships nlohmann-json 3.11.2, and the
 // json_text tests compare every kind of value with dump() so that a change would show.
-// Thread safety: one writer per thread.
+// Thread safety: a writer is used by one thread at a time; each thread has its own serializer.
 
 #include <nlohmann/json.hpp>
 #include <string>
@@ -18,8 +18,8 @@ namespace tributary {
 class JsonTextWriter {
  public:
   // Appends to `out`, which must outlive the writer.
+  // Cheap to construct: the serializer underneath is the thread's own.
   explicit JsonTextWriter(std::string& out);
-  ~JsonTextWriter();
   JsonTextWriter(const JsonTextWriter&) = delete;
   JsonTextWriter& operator=(const JsonTextWriter&) = delete;
 
@@ -31,7 +31,6 @@ class JsonTextWriter {
 
  private:
   std::string& out_;
-  nlohmann::detail::serializer<nlohmann::json> serializer_;
 };
 
 // Canonical JSON text of any value (the same bytes as JsonTextWriter::Value).
