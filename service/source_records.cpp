@@ -197,7 +197,8 @@ void SourceRecords::Rebuild(bool pack) {
   while (size < (live_ + 1) * 2) size *= 2;
   // Growing by doubling: a table rebuilt to add a record has room for as many again.
   if (!pack) size *= 2;
-  table_.assign(size, kEmpty);
+  // A new vector, not assign(): that would keep the capacity of a larger table before.
+  std::vector<uint32_t>(size, kEmpty).swap(table_);
   const size_t mask = size - 1;
   for (size_t s = 0; s < slots_.size(); ++s) {
     if (!slots_[s].live) continue;
