@@ -461,8 +461,10 @@ FetchResult Transfer::Finish(CURLcode code) {
 CURL* Transfer::TakeEasy() {
   CURL* const easy = std::exchange(easy_, nullptr);
   if (easy == nullptr) return nullptr;
-  // curl_easy_reset keeps the cookies a handle holds; the next source must not send them.
+  // curl_easy_reset keeps the cookies a handle holds (the next source must not send them),
+  // and libcurl 7.88 forgets its list of cookie files without freeing it (LeakSanitizer).
   curl_easy_setopt(easy, CURLOPT_COOKIELIST, "ALL");
+  curl_easy_setopt(easy, CURLOPT_COOKIEFILE, nullptr);
   curl_easy_reset(easy);
   return easy;
 }
