@@ -239,12 +239,7 @@ void Fetcher::Shard::StartAttempt(Group& group, std::unique_ptr<Job> job, TimePo
   ReportCircuit(group);
   if (job->attempts == 0) group.rules.EarnRetryBudget();
   ++job->attempts;
-  CURL* spare = nullptr;
-  if (!spare_easies_.empty()) {
-    spare = spare_easies_.back();
-    spare_easies_.pop_back();
-  }
-  auto transfer = std::make_unique<Transfer>(job->request, spare);
+  auto transfer = std::make_unique<Transfer>(job->request);
   Group* const g = &group;  // groups live as long as the shard's thread runs
   // Called from inside libcurl: bookkeeping only; the pump that may start the next request of
   // the group (after its spacing, counted from now) runs from the loop.
@@ -382,8 +377,6 @@ void Fetcher::Shard::DoShutdown() {
       Complete(std::move(job), std::move(result));
     }
   }
-  for (CURL* easy : spare_easies_) curl_easy_cleanup(easy);
-  spare_easies_.clear();
   if (multi_ != nullptr) {
     // While the socket map and the io_context are alive: libcurl may still report sockets.
     curl_multi_cleanup(multi_);
@@ -557,22 +550,8 @@ void Fetcher::Shard::DrainCompleted() {
     transfers_.erase(it);
     FetchResult result = running.transfer->Finish(code);
     const bool sent = running.transfer->sent();
-    // Spare before OnAttemptDone: the group's next transfer, started from there, takes it.
-    if (CURL* done = running.transfer->TakeEasy()) {
-      if (spare_easies_.size() < kMaxSpareEasies) {
-        spare_easies_.push_back(done);
-      } else {
-        curl_easy_cleanup(done);
-      }
-    }
     running.transfer.reset();
     OnAttemptDone(*running.group, std::move(running.job), std::move(result), sent);
-  }
-  // Nothing running: the shard is idle (or between rare fetches), and spare handles with their
-  // receive buffers would only hold memory.
-  if (transfers_.empty()) {
-    for (CURL* easy : spare_easies_) curl_easy_cleanup(easy);
-    spare_easies_.clear();
   }
 }
 

@@ -31,7 +31,6 @@
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
-#include <vector>
 
 #include "fetchers/fetcher.hpp"
 #include "fetchers/politeness_group.hpp"
@@ -61,10 +60,6 @@ class Fetcher::Shard : private ConnectionSockets {
 
  private:
   using TimePoint = PolitenessGroup::TimePoint;
-  // A transfer finishing usually lets the next one of its group start at once, so a few spare
-  // handles (~70 KiB each, their receive buffer included) cover a busy shard; an idle one
-  // keeps none.
-  static constexpr size_t kMaxSpareEasies = 8;
 
   struct Job {
     uint64_t id = 0;  // for log lines
@@ -165,8 +160,6 @@ class Fetcher::Shard : private ConnectionSockets {
   std::unordered_set<curl_socket_t> connections_;  // connection sockets libcurl has open
   std::unordered_map<std::string, std::unique_ptr<Group>> groups_;
   std::unordered_map<CURL*, Running> transfers_;
-  // Easy handles of finished transfers, reset, for the next ones (at most kMaxSpareEasies).
-  std::vector<CURL*> spare_easies_;
 
   std::thread thread_;  // started last in the constructor
 };

@@ -48,13 +48,13 @@ bool HasHeader(const Headers& headers, std::string_view name) {
 // repetitive markup compress very well and are harmless.
 constexpr uint64_t kRatioCheckFrom = 64 * 1024;
 constexpr long kReceiveBuffer = 64 * 1024;
+constexpr uint64_t kMaxBodyReserve = 1 << 20;
 
-Transfer::Transfer(std::shared_ptr<const FetchRequest> request, CURL* easy)
+Transfer::Transfer(std::shared_ptr<const FetchRequest> request)
     : id_(g_next_id.fetch_add(1, std::memory_order_relaxed)),
       request_(std::move(request)),
       started_(std::chrono::system_clock::now()),
-      start_(std::chrono::steady_clock::now()),
-      easy_(easy) {}
+      start_(std::chrono::steady_clock::now()) {}
 
 Transfer::~Transfer() {
   if (easy_ != nullptr) curl_easy_cleanup(easy_);
@@ -65,7 +65,7 @@ Transfer::~Transfer() {
 Status Transfer::Prepare(std::function<void(bool first)> on_sent, ConnectionSockets* sockets) {
   on_sent_ = std::move(on_sent);
   sockets_ = sockets;
-  if (easy_ == nullptr) easy_ = curl_easy_init();
+  easy_ = curl_easy_init();
   if (easy_ == nullptr) return Error::Retryable("curl_easy_init failed");
 
   for (const auto& [name, value] : request_->headers) {
@@ -274,13 +274,14 @@ size_t Transfer::OnWrite(char* data, size_t size, size_t count, void* self) noex
     }
     if (t->body_.empty()) {
       // Room for the announced length at once rather than growing by doubling (three
-      // reallocations and copies for a 50 KiB page); never more than the limits allow.
+      // reallocations and copies for a 50 KiB page). Capped: a server may announce far more
+      // than it sends, and the limits above judge what really arrives.
       curl_off_t announced = -1;
       if (curl_easy_getinfo(t->easy_, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &announced) ==
               CURLE_OK &&
           announced > 0) {
-        t->body_.reserve(static_cast<size_t>(std::min<uint64_t>(
-            static_cast<uint64_t>(announced), std::min(request.max_body, request.max_decompressed))));
+        t->body_.reserve(static_cast<size_t>(
+            std::min<uint64_t>(static_cast<uint64_t>(announced), kMaxBodyReserve)));
       }
     }
     t->body_.append(data, n);
@@ -363,8 +364,8 @@ curl_socket_t Transfer::OnOpenSocket(void* self, curlsocktype purpose,
     }
     return fd;
   } catch (...) {
-    // Only the std::string work above can throw (bad_alloc); refusing is the safe answer.
-    Logger("fetch")->error("fetch={} source={} address check failed", t->id_,
+    // Only allocations above can throw (bad_alloc); refusing is the safe answer.
+    Logger("fetch")->error("fetch={} source={} opening a socket failed", t->id_,
                            t->request_->source_id);
     return CURL_SOCKET_BAD;
   }
@@ -456,17 +457,6 @@ FetchResult Transfer::Finish(CURLcode code) {
     r.error = ClassifyHttpStatus(r.status, reason_);
   }
   return r;
-}
-
-CURL* Transfer::TakeEasy() {
-  CURL* const easy = std::exchange(easy_, nullptr);
-  if (easy == nullptr) return nullptr;
-  // curl_easy_reset keeps the cookies a handle holds (the next source must not send them),
-  // and libcurl 7.88 forgets its list of cookie files without freeing it (LeakSanitizer).
-  curl_easy_setopt(easy, CURLOPT_COOKIELIST, "ALL");
-  curl_easy_setopt(easy, CURLOPT_COOKIEFILE, nullptr);
-  curl_easy_reset(easy);
-  return easy;
 }
 
 FetchResult Transfer::Cancelled() const {

@@ -37,8 +37,7 @@ class ConnectionSockets {
 
 class Transfer {
  public:
-  // `easy`: a handle an earlier transfer gave back (TakeEasy), or nullptr for a new one.
-  explicit Transfer(std::shared_ptr<const FetchRequest> request, CURL* easy = nullptr);
+  explicit Transfer(std::shared_ptr<const FetchRequest> request);
   ~Transfer();
   Transfer(const Transfer&) = delete;
   Transfer& operator=(const Transfer&) = delete;
@@ -53,12 +52,6 @@ class Transfer {
                  ConnectionSockets* sockets = nullptr);
   CURL* easy() const { return easy_; }
   uint64_t id() const { return id_; }
-
-  // Gives the easy handle back for another transfer (nullptr if there is none), with every
-  // option reset and its cookies dropped, so that it carries nothing of this source; it keeps
-  // its receive buffer, which a new handle would allocate again. Only once libcurl is done
-  // with it (removed from the multi handle).
-  CURL* TakeEasy();
 
   // The result of a transfer libcurl finished with `code`.
   FetchResult Finish(CURLcode code);

@@ -134,21 +134,23 @@ void SourceRecords::Upsert(std::string_view key, std::string_view fields, System
   // At most half full, so that probes stay short.
   if ((live_ + 1) * 2 > table_.size()) Rebuild(false);
   const size_t at = CellOf(key);
-  if (table_[at] != kEmpty) {
-    Slot& old = slots_[table_[at] - 1];
-    old.live = false;
-    garbage_bytes_ += old.key_size + old.fields_size;
-    --live_;
-  }
   Slot slot;
   slot.offset = text_.size();
   slot.key_size = static_cast<uint32_t>(key.size());
   slot.fields_size = static_cast<uint32_t>(fields.size());
   slot.changed_ms = ToUnixMillis(changed_at);
   slot.live = true;
+  // What can throw (the appends) comes first: a failure leaves the records as they were, with
+  // at most some unused bytes at the end of text_.
   text_.append(key);
   text_.append(fields);
   slots_.push_back(slot);
+  if (table_[at] != kEmpty) {
+    Slot& old = slots_[table_[at] - 1];
+    old.live = false;
+    garbage_bytes_ += size_t{old.key_size} + old.fields_size;
+    --live_;
+  }
   table_[at] = static_cast<uint32_t>(slots_.size());
   ++live_;
 }
@@ -159,7 +161,7 @@ void SourceRecords::Erase(std::string_view key) {
   if (table_[hole] == kEmpty) return;
   Slot& slot = slots_[table_[hole] - 1];
   slot.live = false;
-  garbage_bytes_ += slot.key_size + slot.fields_size;
+  garbage_bytes_ += size_t{slot.key_size} + slot.fields_size;
   --live_;
   table_[hole] = kEmpty;
   // Linear probing without tombstones: cells after the hole that could have sat in it move

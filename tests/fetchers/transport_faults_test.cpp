@@ -4,10 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <future>
-#include <memory>
 #include <string>
-#include <vector>
 
 #include "fetchers/fetcher.hpp"
 #include "tests/fetchers/fetch_test_util.hpp"
@@ -175,42 +172,6 @@ TEST_F(TransportFaults, CookiesGoToTheSourceHostOnly) {
   EXPECT_NE(sent.find("theme=dark"), std::string::npos) << sent;
   ASSERT_EQ(elsewhere.Requests().size(), 1u);
   EXPECT_EQ(elsewhere.Requests()[0].Header("cookie"), "");
-}
-
-// Transfers reuse finished transfers' libcurl handles (reset in between): nothing of one
-// source's request, cookies or credentials may reach the next source's request.
-TEST_F(TransportFaults, AReusedHandleCarriesNothingOfTheSourceBefore) {
-  origin_.Route("/login", {200, {{"Set-Cookie", "server=s1; Path=/"}}, "in"});
-  origin_.Route("/plain", {200, {}, "plain"});
-  // A slow fetch keeps the shard busy, so that it keeps finished transfers' handles.
-  test_support::Response late{200, {}, "slow"};
-  late.delay = std::chrono::milliseconds(1500);
-  origin_.Route("/slow", late);
-  auto slow = std::make_shared<std::promise<FetchResult>>();
-  fetcher_.Fetch(LoopbackRequest(origin_.Url("/slow")),
-                 [slow](FetchResult r) { slow->set_value(std::move(r)); });
-  ASSERT_TRUE(origin_.WaitForHits("/slow", 1));
-  FetchRequest first = LoopbackRequest(origin_.Url("/login"));
-  first.cookies = "session=abc";
-  first.basic_user = "alice";
-  first.basic_password = "s3cret";
-  first.headers = {{"X-Source", "first"}};
-  ASSERT_FALSE(FetchSync(fetcher_, first).error);
-  // Both fetches of the same shard, one after the other: the second runs on the first's handle.
-  const FetchResult second = FetchSync(fetcher_, LoopbackRequest(origin_.Url("/plain")));
-  ASSERT_FALSE(second.error) << second.error->message;
-  EXPECT_EQ(second.body, "plain");
-  ASSERT_FALSE(slow->get_future().get().error);
-  std::vector<test_support::RecordedRequest> log;
-  for (const auto& r : origin_.Requests()) {
-    if (r.path != "/slow") log.push_back(r);
-  }
-  ASSERT_EQ(log.size(), 2u);
-  EXPECT_NE(log[0].Header("cookie").find("session=abc"), std::string::npos);
-  EXPECT_EQ(log[1].Header("cookie"), "");
-  EXPECT_EQ(log[1].Header("authorization"), "");
-  EXPECT_EQ(log[1].Header("x-source"), "");
-  EXPECT_EQ(log[1].target, "/plain");
 }
 
 TEST_F(TransportFaults, AnExplicitProxyReceivesTheRequest) {
