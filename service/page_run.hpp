@@ -38,8 +38,15 @@ class PageRun {
   // The run's statistics: every page's counts summed.
   const nlohmann::json& stats() const { return stats_; }
 
-  // Every page's records, in page order, duplicates dropped.
-  std::vector<merge::Record> TakeRecords() { return std::move(records_); }
+  // Every page's records, in page order, duplicates dropped. The run takes no page after this,
+  // so the key set that dropped duplicates goes too, and the records leave without the
+  // vector's spare room: a finished run may wait in the ingest queue a while (thousands of
+  // them at start-up with thousands of sources).
+  std::vector<merge::Record> TakeRecords() {
+    std::unordered_set<std::string>().swap(keys_);
+    records_.shrink_to_fit();
+    return std::move(records_);
+  }
 
   int pages() const { return pages_; }
   size_t duplicates() const { return duplicates_; }
