@@ -66,6 +66,7 @@ SourceRecords::Diff SourceRecords::Compare(const merge::SourceSnapshot& snapshot
     }
     u.changes.push_back(std::move(c));
     u.upserts.push_back(storage::StoredRecord{r.key, r.fields, snapshot.fetched_at});
+    diff.upsert_texts.push_back(text);
     diff.touched.push_back(r.key);
     diff.new_fields[r.key] = &r.fields;
   }
@@ -102,7 +103,10 @@ SourceRecords::Diff SourceRecords::Confirm(const std::string& source_id,
 void SourceRecords::Apply(const Diff& diff) {
   fetched_at_ = diff.update.fetched_at;
   for (const auto& key : diff.update.removed) Erase(key);
-  for (const auto& r : diff.update.upserts) Upsert(r.key, CanonicalJson(r.fields), r.changed_at);
+  const auto& upserts = diff.update.upserts;
+  for (size_t i = 0; i < upserts.size(); ++i) {
+    Upsert(upserts[i].key, diff.upsert_texts[i], upserts[i].changed_at);
+  }
   // Garbage is packed away once it outweighs the live records; small sources (most of them,
   // when thousands are configured) also give back the buffers' spare capacity.
   const bool small = text_.size() < kSmallText;

@@ -48,12 +48,17 @@ Result<std::shared_ptr<const SharedBody>> SharedBody::Create(std::string_view by
 
 Result<std::shared_ptr<const SharedBody>> SharedBody::Adopt(int fd, size_t expected_size) {
   if (fd < 0) return Error::Permanent("shared body: no file descriptor");
-  auto size = SealedMemfdSize(fd, kRequiredSeals, kWhat);
-  if (size && *size != expected_size) {
-    size = Error::Permanent("shared body: the descriptor holds " + std::to_string(*size) +
+  const auto size = SealedMemfdSize(fd, kRequiredSeals, kWhat);
+  if (!size) {
+    ::close(fd);
+    return size.error();
+  }
+  if (*size != expected_size) {
+    ::close(fd);
+    return Error::Permanent("shared body: the descriptor holds " + std::to_string(*size) +
                             " bytes but the frame announces " + std::to_string(expected_size));
   }
-  auto data = size ? MapReadOnly(fd, expected_size, kWhat) : Result<const char*>(size.error());
+  auto data = MapReadOnly(fd, expected_size, kWhat);
   if (!data) {
     ::close(fd);
     return data.error();
