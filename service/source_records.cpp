@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <unordered_set>
 
+#include "common/json_parse.hpp"
 #include "merge/combine/record_diff.hpp"
 
 namespace tributary::service {
@@ -60,7 +61,7 @@ SourceRecords::Diff SourceRecords::Compare(const merge::SourceSnapshot& snapshot
       c.fields = FieldDiffJson(nullptr, r.fields);
     } else {
       c.op = "changed";
-      c.before = nlohmann::json::parse(stored->fields, nullptr, false);
+      c.before = ParseJsonOrDiscarded(stored->fields);
       c.after = r.fields;
       c.fields = FieldDiffJson(c.before, r.fields);
     }
@@ -78,7 +79,7 @@ SourceRecords::Diff SourceRecords::Compare(const merge::SourceSnapshot& snapshot
       c.source_id = snapshot.source_id;
       c.key = key;
       c.op = "removed";
-      c.before = nlohmann::json::parse(fields, nullptr, false);
+      c.before = ParseJsonOrDiscarded(fields);
       c.fields = FieldDiffJson(c.before, nullptr);
       u.changes.push_back(std::move(c));
       u.removed.emplace_back(key);

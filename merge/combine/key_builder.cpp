@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "common/json_parse.hpp"
 #include "common/json_text.hpp"
 
 #include "merge/combine/text_fold.hpp"
@@ -180,7 +181,7 @@ std::optional<std::string> KeyBuilder::KeyOfText(size_t source_index,
         if (raw.size() >= 2 && raw.front() == '"' && raw.find('\\') == std::string_view::npos) {
           storage = std::string(raw.substr(1, raw.size() - 2));
         } else {
-          storage = nlohmann::json::parse(raw, nullptr, false);
+          storage = ParseJsonOrDiscarded(raw);
           if (storage.is_discarded()) return MemberScan::kUnsure;
         }
         value = &storage;
@@ -189,7 +190,7 @@ std::optional<std::string> KeyBuilder::KeyOfText(size_t source_index,
       unsure);
   if (!unsure) return key;
   // Text the scan could not read with certainty: parse it whole.
-  const auto fields = nlohmann::json::parse(fields_text, nullptr, false);
+  const auto fields = ParseJsonOrDiscarded(fields_text);
   if (!fields.is_object()) return std::nullopt;
   return KeyOf(source_index, fields);
 }

@@ -1,5 +1,6 @@
 #include "merge/combine/merge_job.hpp"
 
+#include "common/json_parse.hpp"
 #include "common/json_text.hpp"
 #include "common/packed_text.hpp"
 #include "merge/combine/record_diff.hpp"
@@ -90,7 +91,7 @@ bool MergeOne(const ViewMerger& merger, const std::string& key, std::string_view
   }
   nlohmann::json before;
   if (had) {
-    before = nlohmann::json::parse(before_text, nullptr, false);
+    before = ParseJsonOrDiscarded(before_text);
     if (!before.is_object()) return false;
   }
   const nlohmann::json before_fields =
@@ -153,7 +154,7 @@ Result<MergeJobReply> RunMergeJob(const config::ViewConfig& view, std::string_vi
       if (!in.Int(source) || !in.Int(at) || !in.Text(text) || source < 0) {
         return Error::Permanent("merge job: malformed record of key " + std::string(key));
       }
-      fields.push_back(nlohmann::json::parse(text, nullptr, false));
+      fields.push_back(ParseJsonOrDiscarded(text));
       origins.emplace_back(static_cast<size_t>(source), at);
     }
     // Pointers into `fields` only once it stops growing.

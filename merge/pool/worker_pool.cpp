@@ -19,6 +19,7 @@
 #include <future>
 #include <utility>
 
+#include "common/json_parse.hpp"
 #include "common/log.hpp"
 #include "merge/pool/worker_process.hpp"
 
@@ -402,10 +403,9 @@ void WorkerPool::OnHeader(const std::shared_ptr<Worker>& w) {
 
 void WorkerPool::OnPayload(const std::shared_ptr<Worker>& w) {
   JobOutcome outcome;
-  outcome.reply = nlohmann::json::parse(w->payload.begin(),
-                                        w->payload.begin() + w->decoded.meta_length, nullptr,
-                                        /*allow_exceptions=*/false);
-  if (outcome.reply->is_discarded() || !outcome.reply->is_object()) {
+  outcome.reply.emplace();
+  if (!ParseJson(std::string_view(w->payload).substr(0, w->decoded.meta_length), *outcome.reply) ||
+      !outcome.reply->is_object()) {
     return LoseWorker(w, FailureCause::kProtocol, "sent a reply that is not a JSON object",
                       std::nullopt);
   }

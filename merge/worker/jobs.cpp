@@ -127,13 +127,19 @@ std::optional<Error> JobError(const nlohmann::json& reply) {
   return ReplyError(reply);
 }
 
-Result<ExtractReply> ParseExtractReply(const nlohmann::json& reply) {
+Result<ExtractReply> ParseExtractReply(nlohmann::json&& reply) {
   if (!reply.value("ok", false)) return ReplyError(reply);
   ExtractReply out;
   out.format = reply.value("format", "");
   out.next_url = reply.value("next_url", "");
-  for (const auto& r : reply.at("records")) out.records.push_back(RecordFromJson(r));
-  out.stats = reply.value("stats", nlohmann::json::object());
+  auto& records = reply.at("records");
+  out.records.reserve(records.size());
+  for (auto& r : records) out.records.push_back(RecordFromJson(std::move(r)));
+  if (auto it = reply.find("stats"); it != reply.end()) {
+    out.stats = std::move(*it);
+  } else {
+    out.stats = nlohmann::json::object();
+  }
   return out;
 }
 

@@ -40,7 +40,8 @@ struct ExtractReply {
   std::vector<Record> records;
   nlohmann::json stats;
 };
-Result<ExtractReply> ParseExtractReply(const nlohmann::json& reply);
+// Takes the records out of `reply` (a reply of thousands of records is not copied).
+Result<ExtractReply> ParseExtractReply(nlohmann::json&& reply);
 Result<std::vector<MergedRecord>> ParseMergeReply(const nlohmann::json& reply);
 // The job error of a reply with "ok": false, else nullopt.
 std::optional<Error> JobError(const nlohmann::json& reply);

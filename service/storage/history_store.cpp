@@ -4,6 +4,7 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 
+#include "common/json_parse.hpp"
 #include "service/storage/record_rows.hpp"
 #include "service/storage/sqlite_store.hpp"
 #include "service/storage/transaction.hpp"
@@ -19,7 +20,7 @@ std::string Dump(const nlohmann::json& j) {
 }
 
 nlohmann::json ParseOr(const std::string& text, nlohmann::json fallback) {
-  auto j = nlohmann::json::parse(text, nullptr, false);
+  auto j = ParseJsonOrDiscarded(text);
   return j.is_discarded() ? fallback : j;
 }
 
@@ -306,7 +307,7 @@ Result<std::vector<StoredRecord>> SqliteStore::LoadSourceRecords(const std::stri
     if (!rows->HasRow()) break;
     StoredRecord r;
     r.key = rows->Text(0);
-    r.fields = nlohmann::json::parse(rows->Text(1), nullptr, false);
+    r.fields = ParseJsonOrDiscarded(rows->Text(1));
     if (r.fields.is_discarded()) {
       return Error::Permanent(op + ": stored fields of key " + Dump(nlohmann::json(r.key)) +
                               " are not valid JSON");

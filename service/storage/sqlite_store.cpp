@@ -7,6 +7,7 @@
 #include <system_error>
 #include <utility>
 
+#include "common/json_parse.hpp"
 #include "common/log.hpp"
 #include "service/storage/migrations.hpp"
 #include "service/storage/record_rows.hpp"
@@ -46,9 +47,9 @@ std::string ConflictsJson(const merge::MergedRecord& r) {
 Result<merge::MergedRecord> MergedRecordFromRow(const SqliteStatement& row, const std::string& op) {
   merge::MergedRecord r;
   r.key = row.Text(0);
-  auto fields = nlohmann::json::parse(row.Text(1), nullptr, false);
-  const auto sources = nlohmann::json::parse(row.Text(2), nullptr, false);
-  const auto provenance = nlohmann::json::parse(row.Text(3), nullptr, false);
+  auto fields = ParseJsonOrDiscarded(row.Text(1));
+  const auto sources = ParseJsonOrDiscarded(row.Text(2));
+  const auto provenance = ParseJsonOrDiscarded(row.Text(3));
   if (fields.is_discarded() || !sources.is_array() || !provenance.is_object()) {
     return Error::Permanent(op + ": stored record " + Quoted(r.key) + " is malformed");
   }
@@ -57,7 +58,7 @@ Result<merge::MergedRecord> MergedRecordFromRow(const SqliteStatement& row, cons
     if (s.is_string()) r.sources.push_back(s.get<std::string>());
   }
   r.provenance = merge::ProvenanceFromJson(provenance);
-  r.conflicts = merge::ConflictsFromJson(nlohmann::json::parse(row.Text(4), nullptr, false));
+  r.conflicts = merge::ConflictsFromJson(ParseJsonOrDiscarded(row.Text(4)));
   return r;
 }
 
@@ -312,7 +313,7 @@ Result<merge::SourceSnapshot> SqliteStore::LoadSnapshot(const std::string& sourc
       if (!rows->HasRow()) break;
       merge::Record record;
       record.key = rows->Text(0);
-      record.fields = nlohmann::json::parse(rows->Text(1), nullptr, false);
+      record.fields = ParseJsonOrDiscarded(rows->Text(1));
       if (record.fields.is_discarded()) {
         return Error::Permanent(op + ": stored fields of key " + Quoted(record.key) +
                                 " are not valid JSON");

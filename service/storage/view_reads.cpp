@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "common/json_parse.hpp"
 #include "service/storage/record_rows.hpp"
 #include "service/storage/sqlite_store.hpp"
 #include "service/storage/transaction.hpp"
@@ -23,7 +24,7 @@ std::string Dump(const nlohmann::json& j) {
 }
 
 nlohmann::json ParseOr(const std::string& text, nlohmann::json fallback) {
-  auto j = nlohmann::json::parse(text, nullptr, false);
+  auto j = ParseJsonOrDiscarded(text);
   return j.is_discarded() ? fallback : j;
 }
 
