@@ -57,9 +57,9 @@ void RunPreview(const config::Config& cfg, const json& input, fetchers::Fetcher&
         std::move(result.body)};
     pool.Submit(
         std::move(job), [source, done, bytes, status, duration](merge::pool::JobOutcome outcome) {
-          auto extracted = outcome.failure
-                               ? Result<merge::worker::ExtractReply>(*outcome.failure)
-                               : merge::worker::ParseExtractReply(std::move(*outcome.reply));
+          auto extracted = outcome.failure ? Result<merge::worker::ExtractReply>(*outcome.failure)
+                                           : merge::worker::ParseExtractReply(
+                                                 std::move(*outcome.reply), outcome.body);
           if (!extracted) {
             return done(Failure(422, "extraction_failed", extracted.error().message));
           }

@@ -71,9 +71,9 @@ int RunOnce(const config::Config& config) {
                            run.fetch.body};
       pool.Submit(std::move(job), [&, i](merge::pool::JobOutcome outcome) {
         auto& r = runs[i];
-        auto extracted = outcome.failure
-                             ? Result<merge::worker::ExtractReply>(*outcome.failure)
-                             : merge::worker::ParseExtractReply(std::move(*outcome.reply));
+        auto extracted = outcome.failure ? Result<merge::worker::ExtractReply>(*outcome.failure)
+                                         : merge::worker::ParseExtractReply(
+                                               std::move(*outcome.reply), outcome.body);
         if (!extracted) {
           r.error = extracted.error();
           r.done.set_value();

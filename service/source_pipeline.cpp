@@ -120,7 +120,7 @@ void SourcePipeline::OnExtracted(std::shared_ptr<RunState> run, merge::pool::Job
   const auto& id = run->source->id;
   Result<merge::worker::ExtractReply> extracted =
       outcome.failure ? Result<merge::worker::ExtractReply>(*outcome.failure)
-                      : merge::worker::ParseExtractReply(std::move(*outcome.reply));
+                      : merge::worker::ParseExtractReply(std::move(*outcome.reply), outcome.body);
   if (!extracted) {
     Logger("pool")->warn("source={} extraction failed: {}", id, extracted.error().message);
     Store(run, MakeFetchLog(run->result, std::nullopt, &extracted.error()), std::nullopt);

@@ -2,7 +2,8 @@
 // from the shared corpus) and the same source definition (the title, every link, every price)
 // sent through the worker pool end to end — frame, memfd above the threshold, a real
 // `tributary worker` process parsing with libxml2 and the CSS engine, records back as JSON —
-// with 1 and with 2 worker processes. Prints one JSON object per pool size.
+// with 1 and with 2 worker processes; each reply read into records as the daemon's pipeline
+// reads it (ParseExtractReply). Prints one JSON object per pool size.
 //   pool_bench TRIBUTARY_BINARY PAGES_DIR [jobs] [workers...]
 #include <pthread.h>
 #include <sys/resource.h>
@@ -24,13 +25,17 @@
 #include <vector>
 
 #include "merge/pool/worker_pool.hpp"
+#include "merge/worker/jobs.hpp"
 
 namespace {
 
+using tributary::Result;
 using tributary::merge::pool::Job;
 using tributary::merge::pool::JobOutcome;
 using tributary::merge::pool::PoolOptions;
 using tributary::merge::pool::WorkerPool;
+using tributary::merge::worker::ExtractReply;
+using tributary::merge::worker::ParseExtractReply;
 
 // The same definition as bench/extract/extract_bench.cpp: the whole page is one record.
 nlohmann::json Source() {
@@ -116,12 +121,14 @@ nlohmann::json RunPool(const std::string& binary, const std::vector<std::string>
     links = 0;
     for (auto& d : done) {
       JobOutcome o = d.get_future().get();
-      if (!o.reply || !(*o.reply)["ok"].get<bool>()) {
-        std::fprintf(stderr, "job failed: %s\n",
-                     o.failure ? o.failure->message.c_str() : o.reply->dump().c_str());
+      // As the daemon's pipeline does with each reply.
+      auto extracted = o.reply ? ParseExtractReply(std::move(*o.reply), o.body)
+                               : Result<ExtractReply>(*o.failure);
+      if (!extracted) {
+        std::fprintf(stderr, "job failed: %s\n", extracted.error().message.c_str());
         std::exit(1);
       }
-      for (const auto& r : (*o.reply)["records"]) links += r["fields"]["links"].size();
+      for (const auto& r : extracted->records) links += r.fields["links"].size();
     }
   };
   run(make_jobs(std::min<size_t>(jobs, 20 * workers)));  // warm-up: workers started, caches hot

@@ -1,5 +1,6 @@
 #include "merge/worker/jobs.hpp"
 
+#include "common/json_parse.hpp"
 #include "common/time.hpp"
 #include "config/loader.hpp"
 #include "merge/combine/merge_job.hpp"
@@ -31,11 +32,11 @@ JobReply Extract(const nlohmann::json& meta, std::string_view body) {
   for (const auto& r : out->records) records.push_back(ToJson(r));
   const auto& s = out->stats;
   JobReply reply;
+  reply.body = records.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   reply.meta = {{"ok", true},
                 {"format", config::FormatName(out->format)},
                 {"charset", out->charset},
                 {"next_url", out->next_url},
-                {"records", std::move(records)},
                 {"stats",
                  {{"candidates", s.candidates},
                   {"dropped_missing_required", s.dropped_missing_required},
@@ -127,12 +128,17 @@ std::optional<Error> JobError(const nlohmann::json& reply) {
   return ReplyError(reply);
 }
 
-Result<ExtractReply> ParseExtractReply(nlohmann::json&& reply) {
+Result<ExtractReply> ParseExtractReply(nlohmann::json&& reply, std::string_view records_text) {
   if (!reply.value("ok", false)) return ReplyError(reply);
   ExtractReply out;
   out.format = reply.value("format", "");
   out.next_url = reply.value("next_url", "");
-  auto& records = reply.at("records");
+  nlohmann::json records;
+  std::string error;
+  if (!ParseJson(records_text, records, &error) || !records.is_array()) {
+    return Error::SourceBroken("the worker's records are not a JSON array" +
+                               (error.empty() ? std::string() : ": " + error));
+  }
   out.records.reserve(records.size());
   for (auto& r : records) out.records.push_back(RecordFromJson(std::move(r)));
   if (auto it = reply.find("stats"); it != reply.end()) {

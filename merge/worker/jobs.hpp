@@ -5,7 +5,10 @@
 //
 //   extract: meta {"job":"extract","source":<definition>,"content_type":…,"final_url":…},
 //            body = the document → {"ok":true,"format":…,"charset":…,"next_url":…,
-//            "records":[…],"stats":{…}}
+//            "stats":{…}}, body = the records, a JSON array [{"key":…,"fields":{…}}, …].
+//            The records travel as text so that the pool's thread reads only the small meta
+//            and the records are parsed where they are used (ParseExtractReply): a tree
+//            built on one core and consumed on another costs a cache miss per node.
 //   merge:   meta {"job":"merge","view":<definition>,"inputs":[{"source":…,"fetched_at":ms,
 //            "records":[…]}]} → {"ok":true,"records":[…merged…],"stats":{…}}
 //   merge_keys: meta {"job":"merge_keys","view":<definition>}, body = the keys to merge →
@@ -40,8 +43,8 @@ struct ExtractReply {
   std::vector<Record> records;
   nlohmann::json stats;
 };
-// Takes the records out of `reply` (a reply of thousands of records is not copied).
-Result<ExtractReply> ParseExtractReply(nlohmann::json&& reply);
+// `records` is the reply's body (the records' JSON text).
+Result<ExtractReply> ParseExtractReply(nlohmann::json&& reply, std::string_view records);
 Result<std::vector<MergedRecord>> ParseMergeReply(const nlohmann::json& reply);
 // The job error of a reply with "ok": false, else nullopt.
 std::optional<Error> JobError(const nlohmann::json& reply);
