@@ -16,8 +16,9 @@ config::SourceConfig Source() {
   auto source = config::ParseSource(
       json::parse(R"j({"id": "books", "url": "https://example.com/list", "format": "html",
           "records": "li", "key": "title",
-          "fields": {"title": "a::text", "href": {"select": "a::attr(href)", "type": "url"}, "price": {"select":
-          "span::text", "type": "number"}}})j"),
+          "fields": {"title": "a::text",
+                     "href": {"select": "a::attr(href)", "type": "url"},
+                     "price": {"select": "span::text", "type": "number"}}})j"),
       "source", errors);
   for (const auto& e : errors) ADD_FAILURE() << e.ToString();
   return source.value_or(config::SourceConfig{});
@@ -28,9 +29,8 @@ const char* kPage =
     "<li><a href='/emma'>Emma \xff</a><span>12</span></li></ul>";
 
 TEST(ExtractJob, RecordsTravelInTheBodyAndAreReadBack) {
-  const JobReply reply =
-      HandleJob(MakeExtractRequest(Source(), "text/html; charset=utf-8", "https://example.com/list"),
-                kPage);
+  const JobReply reply = HandleJob(
+      MakeExtractRequest(Source(), "text/html; charset=utf-8", "https://example.com/list"), kPage);
   ASSERT_TRUE(reply.meta.value("ok", false)) << reply.meta.dump();
   EXPECT_FALSE(reply.meta.contains("records"));  // the meta stays small
   EXPECT_EQ(reply.meta["stats"]["candidates"], 2);
