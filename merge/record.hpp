@@ -17,6 +17,10 @@ struct Record {
   // the values' texts (["Dune","1965"]).
   std::string key;
   nlohmann::json fields = nlohmann::json::object();
+  // The canonical JSON text of `fields` (CanonicalJson) when it came with them — from a
+  // worker's extract reply —, else empty. It spares the daemon writing the text again to
+  // compare the record with the stored one and to store it. Whoever changes `fields` clears it.
+  std::string fields_text = {};
 };
 
 struct FieldProvenance {

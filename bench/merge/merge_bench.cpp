@@ -24,6 +24,7 @@
 #include <string>
 #include <thread>
 
+#include "common/json_text.hpp"
 #include "config/loader.hpp"
 #include "merge/combine/merge_job.hpp"
 #include "service/source_records.hpp"
@@ -84,6 +85,8 @@ merge::SourceSnapshot Generate(int s, size_t n, int generation) {
                 {kNames[s][1], "Item " + std::to_string(i % 50000)},
                 {kNames[s][2], price},
                 {kNames[s][3], static_cast<int64_t>(i % 17)}};
+    // With the fields' text, as a worker's extract reply gives it to the daemon.
+    r.fields_text = CanonicalJson(r.fields);
     snapshot.records.push_back(std::move(r));
   }
   return snapshot;

@@ -1,6 +1,8 @@
 #include "merge/worker/jobs.hpp"
 
 #include "common/json_parse.hpp"
+#include "common/json_text.hpp"
+#include "common/packed_text.hpp"
 #include "common/time.hpp"
 #include "config/loader.hpp"
 #include "merge/combine/merge_job.hpp"
@@ -28,11 +30,18 @@ JobReply Extract(const nlohmann::json& meta, std::string_view body) {
   input.final_url = meta.value("final_url", source->url);
   auto out = extract::Extract(*source, input);
   if (!out) return ErrorReply(ErrorClassName(out.error().error_class), out.error().message);
-  nlohmann::json records = nlohmann::json::array();
-  for (const auto& r : out->records) records.push_back(ToJson(r));
-  const auto& s = out->stats;
   JobReply reply;
-  reply.body = records.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  PackedWriter records(reply.body);
+  std::string text;
+  for (const auto& r : out->records) {
+    text.clear();
+    JsonTextWriter(text).String(r.key);
+    records.Text(text);
+    text.clear();
+    JsonTextWriter(text).Value(r.fields);
+    records.Text(text);
+  }
+  const auto& s = out->stats;
   reply.meta = {{"ok", true},
                 {"format", config::FormatName(out->format)},
                 {"charset", out->charset},
@@ -128,19 +137,31 @@ std::optional<Error> JobError(const nlohmann::json& reply) {
   return ReplyError(reply);
 }
 
-Result<ExtractReply> ParseExtractReply(nlohmann::json&& reply, std::string_view records_text) {
+Result<ExtractReply> ParseExtractReply(nlohmann::json&& reply, std::string_view records) {
   if (!reply.value("ok", false)) return ReplyError(reply);
   ExtractReply out;
   out.format = reply.value("format", "");
   out.next_url = reply.value("next_url", "");
-  nlohmann::json records;
-  std::string error;
-  if (!ParseJson(records_text, records, &error) || !records.is_array()) {
-    return Error::SourceBroken("the worker's records are not a JSON array" +
-                               (error.empty() ? std::string() : ": " + error));
+  PackedReader in(records);
+  nlohmann::json key;
+  while (!in.done()) {
+    std::string_view key_text, fields_text;
+    if (!in.Text(key_text) || !in.Text(fields_text)) {
+      return Error::SourceBroken("the worker's records are malformed after record " +
+                                 std::to_string(out.records.size()));
+    }
+    Record r;
+    std::string error;
+    if (!ParseJson(key_text, key, &error) || !key.is_string() ||
+        !ParseJson(fields_text, r.fields, &error) || !r.fields.is_object()) {
+      return Error::SourceBroken("the worker's record " + std::to_string(out.records.size()) +
+                                 " is not a key and an object of fields" +
+                                 (error.empty() ? std::string() : ": " + error));
+    }
+    r.key = std::move(key.get_ref<std::string&>());
+    r.fields_text = fields_text;
+    out.records.push_back(std::move(r));
   }
-  out.records.reserve(records.size());
-  for (auto& r : records) out.records.push_back(RecordFromJson(std::move(r)));
   if (auto it = reply.find("stats"); it != reply.end()) {
     out.stats = std::move(*it);
   } else {

@@ -208,7 +208,11 @@ Status SqliteStore::ReplaceSnapshot(const merge::SourceSnapshot& snapshot, const
     insert->Reset();
     insert->Bind(1, snapshot.source_id);
     insert->Bind(2, record.key);
-    insert->Bind(3, DumpJson(record.fields));
+    if (record.fields_text.empty()) {
+      insert->Bind(3, DumpJson(record.fields));
+    } else {
+      insert->Bind(3, record.fields_text);
+    }
     if (Status s = insert->Run(op); !s) return s;
   }
 

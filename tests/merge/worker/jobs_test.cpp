@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "common/json_text.hpp"
+#include "common/packed_text.hpp"
 #include "config/loader.hpp"
 
 namespace tributary::merge::worker {
@@ -34,9 +36,12 @@ TEST(ExtractJob, RecordsTravelInTheBodyAndAreReadBack) {
   ASSERT_TRUE(reply.meta.value("ok", false)) << reply.meta.dump();
   EXPECT_FALSE(reply.meta.contains("records"));  // the meta stays small
   EXPECT_EQ(reply.meta["stats"]["candidates"], 2);
-  const json body = json::parse(reply.body);  // plain JSON, invalid UTF-8 replaced
-  ASSERT_TRUE(body.is_array());
-  ASSERT_EQ(body.size(), 2u);
+  // The body: each record's key as a JSON string, then its fields' canonical text.
+  PackedReader in(reply.body);
+  std::string_view key, fields;
+  ASSERT_TRUE(in.Text(key) && in.Text(fields));
+  EXPECT_EQ(key, "\"Dune\"");
+  EXPECT_EQ(fields, R"({"href":"https://example.com/dune","price":9.5,"title":"Dune"})");
 
   auto parsed = ParseExtractReply(json(reply.meta), reply.body);
   ASSERT_TRUE(parsed) << parsed.error().message;
@@ -45,20 +50,29 @@ TEST(ExtractJob, RecordsTravelInTheBodyAndAreReadBack) {
   EXPECT_EQ(parsed->records[0].key, "Dune");
   EXPECT_EQ(parsed->records[0].fields["href"], "https://example.com/dune");
   EXPECT_EQ(parsed->records[0].fields["price"], 9.5);
-  EXPECT_EQ(parsed->records[1].key, "Emma \xef\xbf\xbd");
+  EXPECT_EQ(parsed->records[1].key, "Emma \xef\xbf\xbd");  // the invalid byte replaced
+  for (const auto& r : parsed->records) {
+    EXPECT_EQ(r.fields_text, CanonicalJson(r.fields)) << r.key;
+  }
   EXPECT_EQ(parsed->stats["candidates"], 2);
 }
 
 TEST(ExtractJob, AReplyWithoutReadableRecordsIsAClearError) {
   const json ok = {{"ok", true}, {"format", "html"}, {"stats", json::object()}};
-  for (const std::string body : {"", "[{\"key\":\"a\"", "{\"key\":\"a\"}"}) {
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {"6:\"Dune\"", "malformed after record 0"},
+      {"6:\"Dune\"2:{}3:\"x\"", "malformed after record 1"},
+      {"not packed", "malformed after record 0"},
+      {"1:12:{}", "record 0 is not a key and an object of fields"},
+      {"6:\"Dune\"2:[]", "record 0 is not a key and an object of fields"},
+      {"6:\"Dune\"3:{\"}", "record 0 is not a key and an object of fields: byte 3"},
+  };
+  for (const auto& [body, why] : bad) {
     auto parsed = ParseExtractReply(json(ok), body);
     ASSERT_FALSE(parsed) << body;
-    EXPECT_NE(parsed.error().message.find("the worker's records are not a JSON array"),
-              std::string::npos)
-        << parsed.error().message;
+    EXPECT_NE(parsed.error().message.find(why), std::string::npos) << parsed.error().message;
   }
-  auto empty = ParseExtractReply(json(ok), "[]");
+  auto empty = ParseExtractReply(json(ok), "");
   ASSERT_TRUE(empty);
   EXPECT_TRUE(empty->records.empty());
 }
