@@ -1,11 +1,15 @@
 #include "common/json_parse.hpp"
 
+#include <locale.h>
+
 #include <array>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <vector>
+
+#include "common/utf8.hpp"
 
 namespace tributary {
 namespace {
@@ -189,29 +193,8 @@ class Parser {
 
   // One UTF-8 sequence (RFC 3629, table 3-7 of Unicode: no overlong forms, no surrogates).
   bool Utf8(std::string& out) {
-    const auto* s = reinterpret_cast<const unsigned char*>(p_);
-    const size_t left = static_cast<size_t>(end_ - p_);
-    const unsigned char c = s[0];
-    size_t length = 0;
-    unsigned char low = 0x80;
-    unsigned char high = 0xBF;  // the second byte's range
-    if (c >= 0xC2 && c <= 0xDF) {
-      length = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      length = 3;
-      if (c == 0xE0) low = 0xA0;
-      if (c == 0xED) high = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      length = 4;
-      if (c == 0xF0) low = 0x90;
-      if (c == 0xF4) high = 0x8F;
-    } else {
-      return Fail("invalid UTF-8 in a string");
-    }
-    if (left < length || s[1] < low || s[1] > high) return Fail("invalid UTF-8 in a string");
-    for (size_t i = 2; i < length; ++i) {
-      if (s[i] < 0x80 || s[i] > 0xBF) return Fail("invalid UTF-8 in a string");
-    }
+    const size_t length = Utf8SequenceLength(std::string_view(p_, end_ - p_), 0);
+    if (length == 0) return Fail("invalid UTF-8 in a string");
     out.append(p_, length);
     p_ += length;
     return true;
@@ -221,36 +204,13 @@ class Parser {
     ++p_;  // the backslash
     if (p_ == end_) return Fail("unterminated string");
     const char c = *p_++;
-    switch (c) {
-      case '"':
-        out.push_back('"');
-        return true;
-      case '\\':
-        out.push_back('\\');
-        return true;
-      case '/':
-        out.push_back('/');
-        return true;
-      case 'b':
-        out.push_back('\b');
-        return true;
-      case 'f':
-        out.push_back('\f');
-        return true;
-      case 'n':
-        out.push_back('\n');
-        return true;
-      case 'r':
-        out.push_back('\r');
-        return true;
-      case 't':
-        out.push_back('\t');
-        return true;
-      case 'u':
-        break;
-      default:
-        return Fail("invalid escape in a string");
+    static constexpr std::string_view kEscapes = "\"\\/bfnrt";
+    static constexpr std::string_view kMeanings = "\"\\/\b\f\n\r\t";
+    if (const size_t at = kEscapes.find(c); at != std::string_view::npos) {
+      out.push_back(kMeanings[at]);
+      return true;
     }
+    if (c != 'u') return Fail("invalid escape in a string");
     uint32_t code = 0;
     if (!Hex4(code)) return false;
     if (code >= 0xDC00 && code <= 0xDFFF) return Fail("a low surrogate without a high one");
@@ -346,9 +306,11 @@ class Parser {
     double value = 0;
     const auto [end, ec] = std::from_chars(start, p_, value);
     if (ec == std::errc::result_out_of_range) {
-      // Overflow is an error, as in nlohmann; underflow is the value strtod rounds to.
+      // Overflow is an error, as in nlohmann; underflow is the value strtod rounds to. In the
+      // "C" locale whatever the process's is: the token's decimal point is '.'.
+      static const locale_t c_locale = newlocale(LC_ALL_MASK, "C", locale_t{});
       const std::string token(start, p_);
-      value = std::strtod(token.c_str(), nullptr);
+      value = strtod_l(token.c_str(), nullptr, c_locale);
     } else if (ec != std::errc() || end != p_) {
       return Fail("invalid number");
     }

@@ -1,7 +1,8 @@
 #pragma once
 // JSON text to an nlohmann tree, more than twice as fast as nlohmann::json::parse, for the
-// daemon's hot paths: every worker reply (records of 8 KiB and more, once per fetched page) is
-// parsed on the pool's I/O thread, which shares the machine's cores with the workers.
+// daemon's hot paths: every worker reply (the extracted records of every fetched page, 8 KiB
+// and more) and the stored records that merges and reads parse, on threads that share the
+// machine's cores with the workers.
 // nlohmann's lexer reads one character at a time through an input adapter and grows strings
 // one push_back at a time; this parser scans runs of plain characters and appends them whole.
 //

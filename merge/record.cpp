@@ -21,13 +21,6 @@ Record RecordFromJson(const nlohmann::json& j) {
   return r;
 }
 
-Record RecordFromJson(nlohmann::json&& j) {
-  Record r;
-  r.key = std::move(j.at("key").get_ref<std::string&>());
-  if (auto it = j.find("fields"); it != j.end()) r.fields = std::move(*it);
-  return r;
-}
-
 nlohmann::json ProvenanceToJson(const std::map<std::string, FieldProvenance>& provenance) {
   nlohmann::json out = nlohmann::json::object();
   for (const auto& [field, p] : provenance) {

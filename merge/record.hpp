@@ -63,8 +63,6 @@ struct SourceSnapshot {
 
 nlohmann::json ToJson(const Record& r);
 Record RecordFromJson(const nlohmann::json& j);
-// The same, taking the key and fields out of `j` rather than copying them.
-Record RecordFromJson(nlohmann::json&& j);
 nlohmann::json ToJson(const MergedRecord& r);
 MergedRecord MergedRecordFromJson(const nlohmann::json& j);
 

@@ -35,8 +35,9 @@ class SourceRecords {
     storage::SourceUpdate update;
     std::vector<std::string> touched;  // source keys added, changed or removed
     std::unordered_map<std::string, const nlohmann::json*> new_fields;  // into the snapshot
-    // The canonical JSON text of each upsert's fields, in the order of update.upserts: Compare
-    // writes it to compare, and Apply keeps it as it is.
+    // The canonical JSON text of each upsert's fields, in the order of update.upserts: the
+    // record's own (Record::fields_text) or, without one, written by Compare to compare; Apply
+    // keeps it as it is.
     std::vector<std::string> upsert_texts;
   };
 

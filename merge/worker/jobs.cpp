@@ -1,5 +1,7 @@
 #include "merge/worker/jobs.hpp"
 
+#include <algorithm>
+
 #include "common/json_parse.hpp"
 #include "common/json_text.hpp"
 #include "common/packed_text.hpp"
@@ -31,21 +33,13 @@ JobReply Extract(const nlohmann::json& meta, std::string_view body) {
   auto out = extract::Extract(*source, input);
   if (!out) return ErrorReply(ErrorClassName(out.error().error_class), out.error().message);
   JobReply reply;
-  PackedWriter records(reply.body);
-  std::string text;
-  for (const auto& r : out->records) {
-    text.clear();
-    JsonTextWriter(text).String(r.key);
-    records.Text(text);
-    text.clear();
-    JsonTextWriter(text).Value(r.fields);
-    records.Text(text);
-  }
+  reply.body = PackRecords(out->records);
   const auto& s = out->stats;
   reply.meta = {{"ok", true},
                 {"format", config::FormatName(out->format)},
                 {"charset", out->charset},
                 {"next_url", out->next_url},
+                {"record_count", out->records.size()},
                 {"stats",
                  {{"candidates", s.candidates},
                   {"dropped_missing_required", s.dropped_missing_required},
@@ -114,7 +108,7 @@ JobReply HandleJob(const nlohmann::json& meta, std::string_view body) {
 nlohmann::json MakeExtractRequest(const config::SourceConfig& source,
                                   const std::string& content_type, const std::string& final_url) {
   return {{"job", "extract"},
-          {"source", nlohmann::json::parse(source.definition)},
+          {"source", ParseJsonOrDiscarded(source.definition)},
           {"content_type", content_type},
           {"final_url", final_url}};
 }
@@ -137,30 +131,64 @@ std::optional<Error> JobError(const nlohmann::json& reply) {
   return ReplyError(reply);
 }
 
+std::string PackRecords(const std::vector<Record>& records) {
+  std::string packed;
+  PackedWriter out(packed);
+  std::string text;
+  for (const auto& r : records) {
+    text.clear();
+    JsonTextWriter(text).String(r.key);  // a JSON string: invalid UTF-8 replaced
+    out.Text(text);
+    text.clear();
+    JsonTextWriter(text).Value(r.fields);
+    out.Text(text);
+  }
+  return packed;
+}
+
 Result<ExtractReply> ParseExtractReply(nlohmann::json&& reply, std::string_view records) {
   if (!reply.value("ok", false)) return ReplyError(reply);
   ExtractReply out;
   out.format = reply.value("format", "");
   out.next_url = reply.value("next_url", "");
+  // The worker's output is our own: anything malformed is a protocol fault, not the source's.
+  const auto fault = [&out](const std::string& what) {
+    return Error::Permanent("worker protocol: record " + std::to_string(out.records.size()) +
+                            " of the extract reply " + what);
+  };
+  const auto count = reply.find("record_count");
+  if (count == reply.end() || !count->is_number_integer() || count->get<int64_t>() < 0) {
+    return Error::Permanent("worker protocol: the extract reply has no record_count");
+  }
+  const auto expected = static_cast<size_t>(count->get<int64_t>());
+  // A record takes 8 bytes at least ("2:\"\"2:{}"): a count the body cannot hold is not
+  // reserved for.
+  out.records.reserve(std::min(expected, records.size() / 8));
   PackedReader in(records);
   nlohmann::json key;
+  std::string error;
   while (!in.done()) {
     std::string_view key_text, fields_text;
-    if (!in.Text(key_text) || !in.Text(fields_text)) {
-      return Error::SourceBroken("the worker's records are malformed after record " +
-                                 std::to_string(out.records.size()));
+    if (!in.Text(key_text) || !in.Text(fields_text)) return fault("is cut short or malformed");
+    if (!ParseJson(key_text, key, &error) || !key.is_string()) {
+      return fault("has no key string" + (error.empty() ? std::string() : ": " + error));
     }
     Record r;
-    std::string error;
-    if (!ParseJson(key_text, key, &error) || !key.is_string() ||
-        !ParseJson(fields_text, r.fields, &error) || !r.fields.is_object()) {
-      return Error::SourceBroken("the worker's record " + std::to_string(out.records.size()) +
-                                 " is not a key and an object of fields" +
-                                 (error.empty() ? std::string() : ": " + error));
+    // Kept as the record's canonical text, so it must be exactly that: an object's text with
+    // nothing around it (ParseJson would also take whitespace, or a NUL and whatever follows).
+    if (!ParseJson(fields_text, r.fields, &error) || !r.fields.is_object() ||
+        fields_text.front() != '{' || fields_text.back() != '}' ||
+        fields_text.find('\0') != std::string_view::npos) {
+      return fault("has no object of fields" + (error.empty() ? std::string() : ": " + error));
     }
     r.key = std::move(key.get_ref<std::string&>());
     r.fields_text = fields_text;
     out.records.push_back(std::move(r));
+  }
+  if (out.records.size() != expected) {
+    return Error::Permanent("worker protocol: the extract reply has " +
+                            std::to_string(out.records.size()) + " records instead of " +
+                            std::to_string(expected));
   }
   if (auto it = reply.find("stats"); it != reply.end()) {
     out.stats = std::move(*it);

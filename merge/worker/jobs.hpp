@@ -5,8 +5,8 @@
 //
 //   extract: meta {"job":"extract","source":<definition>,"content_type":…,"final_url":…},
 //            body = the document → {"ok":true,"format":…,"charset":…,"next_url":…,
-//            "stats":{…}}, body = the records: for each, its key as a JSON string and its
-//            fields' canonical JSON text (common/packed_text.hpp). The records travel as
+//            "record_count":N,"stats":{…}}, body = the records: for each, its key as a JSON string
+//            and its fields' canonical JSON text (common/packed_text.hpp). The records travel as
 //            text so that the pool's thread reads only the small meta and the records are
 //            parsed where they are used (ParseExtractReply: a tree built on one core and
 //            consumed on another costs a cache miss per node), and the daemon keeps the
@@ -45,7 +45,11 @@ struct ExtractReply {
   std::vector<Record> records;
   nlohmann::json stats;
 };
-// `records` is the reply's body (the records' JSON text).
+// An extract reply's body: each record's key as a JSON string and its fields' canonical text.
+std::string PackRecords(const std::vector<Record>& records);
+// `records` is the reply's body (PackRecords). A body that does not hold the meta's
+// record_count records, each a key string and an object's canonical text, is a permanent
+// error ("worker protocol: ...").
 Result<ExtractReply> ParseExtractReply(nlohmann::json&& reply, std::string_view records);
 Result<std::vector<MergedRecord>> ParseMergeReply(const nlohmann::json& reply);
 // The job error of a reply with "ok": false, else nullopt.

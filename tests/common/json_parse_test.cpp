@@ -79,12 +79,18 @@ TEST(ParseJson, AgreesWithNlohmannOnEdgeCases) {
       "[]", "{}", "[ ]", "{ }", " \t\r\n[1 , 2 ,\n3] \n", "{\"a\":1,\"a\":2}",
       "{\"b\":{\"a\":[1,{\"c\":null}]},\"a\":\"x\"}", "[[[[[]]]]]", "[{}, [], \"\", 0]",
       "\xef\xbb\xbf{\"bom\":true}", "{\"\":\"\"}", "{\"a\\u0000b\":1}",
+      // Where std::from_chars hands over to strtod (out of range), and the edges of double.
+      "2.4703282292062328e-324", "2.4703282292062327e-324", "-1e-400", "1e-99999999999999999999",
+      "0e99999999999999999999", "1.7976931348623158e308", "-1.7976931348623158e308",
+      std::string(300, '7'), "-" + std::string(300, '7'), "0." + std::string(400, '3'),
       // nlohmann's lexer reads a NUL byte as the end of the text.
       std::string("[1] \0 x", 7), std::string("12\0" "3", 4),
   };
   for (const auto& text : valid) EXPECT_TRUE(Agrees(text)) << text;
   const std::vector<std::string> invalid = {
       "", " ", "-", "+1", "01", "-01", "1.", ".1", "1e", "1e+", "0x10", "1e400", "-1e400",
+      "1.7976931348623159e308", "1e99999999999999999999", "-" + std::string(400, '7') + "e400",
+      std::string(400, '7'), "-" + std::string(400, '7'),  // above the largest double
       "NaN", "Infinity", "tru", "truee", "nul", "True", "\"", "\"abc", "\"\\\"", "\"\\x\"",
       "\"\\u12\"", "\"\\u12g4\"", "\"\\ud800\"", "\"\\ud800x\"", "\"\\ud800\\u0041\"",
       "\"\\udc00\"", "\"\t\"", "\"\n\"", std::string("\"\0\"", 3), "\"\x80\"", "\"\xc0\xaf\"",

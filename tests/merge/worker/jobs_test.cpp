@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <tuple>
+
 #include "common/json_text.hpp"
 #include "common/packed_text.hpp"
 #include "config/loader.hpp"
@@ -43,37 +45,71 @@ TEST(ExtractJob, RecordsTravelInTheBodyAndAreReadBack) {
   EXPECT_EQ(key, "\"Dune\"");
   EXPECT_EQ(fields, R"({"href":"https://example.com/dune","price":9.5,"title":"Dune"})");
 
+  EXPECT_EQ(reply.meta["record_count"], 2);
+
   auto parsed = ParseExtractReply(json(reply.meta), reply.body);
   ASSERT_TRUE(parsed) << parsed.error().message;
   EXPECT_EQ(parsed->format, "html");
   ASSERT_EQ(parsed->records.size(), 2u);
-  EXPECT_EQ(parsed->records[0].key, "Dune");
-  EXPECT_EQ(parsed->records[0].fields["href"], "https://example.com/dune");
-  EXPECT_EQ(parsed->records[0].fields["price"], 9.5);
-  EXPECT_EQ(parsed->records[1].key, "Emma \xef\xbf\xbd");  // the invalid byte replaced
+  const auto& dune = parsed->records[0];
+  EXPECT_EQ(dune.key, "Dune");
+  EXPECT_EQ(dune.fields.at("href"), "https://example.com/dune");
+  EXPECT_EQ(dune.fields.at("price"), 9.5);
+  EXPECT_EQ(parsed->records[1].key, "Emma \xef\xbf\xbd");  // the charset converter replaced it
   for (const auto& r : parsed->records) {
     EXPECT_EQ(r.fields_text, CanonicalJson(r.fields)) << r.key;
   }
-  EXPECT_EQ(parsed->stats["candidates"], 2);
+  EXPECT_EQ(parsed->stats.at("candidates"), 2);
 }
 
-TEST(ExtractJob, AReplyWithoutReadableRecordsIsAClearError) {
-  const json ok = {{"ok", true}, {"format", "html"}, {"stats", json::object()}};
-  const std::vector<std::pair<std::string, std::string>> bad = {
-      {"6:\"Dune\"", "malformed after record 0"},
-      {"6:\"Dune\"2:{}3:\"x\"", "malformed after record 1"},
-      {"not packed", "malformed after record 0"},
-      {"1:12:{}", "record 0 is not a key and an object of fields"},
-      {"6:\"Dune\"2:[]", "record 0 is not a key and an object of fields"},
-      {"6:\"Dune\"3:{\"}", "record 0 is not a key and an object of fields: byte 3"},
+TEST(ExtractJob, PackedRecordsReplaceInvalidUtf8AndComeBackWithTheirText) {
+  std::vector<Record> records(2);
+  records[0].key = "bad \xff key";
+  records[0].fields = {{"title", "bad \xc3 value"}, {"n", 3}, {"list", {1.5, nullptr, "x"}}};
+  records[1].key = "[\"Dune\",\"1965\"]";  // a composite key is text like any other
+  records[1].fields = json::object();
+  const std::string body = PackRecords(records);
+  auto parsed = ParseExtractReply(json{{"ok", true}, {"record_count", 2}}, body);
+  ASSERT_TRUE(parsed) << parsed.error().message;
+  ASSERT_EQ(parsed->records.size(), 2u);
+  EXPECT_EQ(parsed->records[0].key, "bad \xef\xbf\xbd key");
+  EXPECT_EQ(parsed->records[0].fields.at("title"), "bad \xef\xbf\xbd value");
+  EXPECT_EQ(parsed->records[0].fields_text, R"({"list":[1.5,null,"x"],"n":3,"title":"bad )"
+                                            "\xef\xbf\xbd"
+                                            R"( value"})");
+  EXPECT_EQ(parsed->records[1].key, records[1].key);
+  EXPECT_EQ(parsed->records[1].fields_text, "{}");
+}
+
+TEST(ExtractJob, AReplyWithoutReadableRecordsIsAPermanentProtocolError) {
+  const auto reply = [](size_t count) {
+    return json{{"ok", true}, {"format", "html"}, {"record_count", count}};
   };
-  for (const auto& [body, why] : bad) {
-    auto parsed = ParseExtractReply(json(ok), body);
+  const std::vector<std::tuple<std::string, size_t, std::string>> bad = {
+      {"6:\"Dune\"", 1, "record 0 of the extract reply is cut short or malformed"},
+      {"6:\"Dune\"2:{}3:\"x\"", 2, "record 1 of the extract reply is cut short or malformed"},
+      {"not packed", 1, "record 0 of the extract reply is cut short or malformed"},
+      {"1:12:{}", 1, "record 0 of the extract reply has no key string"},
+      {"6:\"Dune\"2:[]", 1, "record 0 of the extract reply has no object of fields"},
+      {"6:\"Dune\"3:{\"}", 1,
+       "record 0 of the extract reply has no object of fields: byte 3: unterminated string"},
+      {"6:\"Dune\"3: {}", 1, "record 0 of the extract reply has no object of fields"},
+      {std::string("6:\"Dune\"4:{}\0}", 14), 1,
+       "record 0 of the extract reply has no object of fields"},
+      {"6:\"Dune\"2:{}", 2, "the extract reply has 1 records instead of 2"},
+      {"", 1, "the extract reply has 0 records instead of 1"},
+  };
+  for (const auto& [body, count, why] : bad) {
+    auto parsed = ParseExtractReply(reply(count), body);
     ASSERT_FALSE(parsed) << body;
-    EXPECT_NE(parsed.error().message.find(why), std::string::npos) << parsed.error().message;
+    EXPECT_EQ(parsed.error().error_class, ErrorClass::kPermanent);
+    EXPECT_EQ(parsed.error().message, "worker protocol: " + why);
   }
-  auto empty = ParseExtractReply(json(ok), "");
-  ASSERT_TRUE(empty);
+  auto no_count = ParseExtractReply(json{{"ok", true}}, "");
+  ASSERT_FALSE(no_count);
+  EXPECT_EQ(no_count.error().message, "worker protocol: the extract reply has no record_count");
+  auto empty = ParseExtractReply(reply(0), "");
+  ASSERT_TRUE(empty) << empty.error().message;
   EXPECT_TRUE(empty->records.empty());
 }
 

@@ -94,6 +94,27 @@ TEST(SourceRecords, FieldOrderIsNoChangeAndALaterDuplicateKeyIsIgnored) {
   EXPECT_EQ(diff.update.record_count, 1u);
 }
 
+TEST(SourceRecords, TheFirstRecordOfAKeyWinsWhetherTheKeyIsNewOrStored) {
+  SourceRecords records;
+  // New keys: the first of each is added, and counted once.
+  auto diff = records.Compare(
+      Snapshot(1000, {{"n", {{"a", 1}}}, {"n", {{"a", 2}}}, {"k", {{"a", 1}}}, {"n", {{"a", 3}}}}));
+  ASSERT_EQ(diff.update.changes.size(), 2u);
+  EXPECT_EQ(diff.update.record_count, 2u);
+  ASSERT_NE(ChangeOf(diff, "n"), nullptr);
+  EXPECT_EQ(ChangeOf(diff, "n")->after, json({{"a", 1}}));
+  records.Apply(diff);
+  // A stored key: its first record changes it, the later one (equal to the stored) is ignored.
+  diff = records.Compare(Snapshot(2000, {{"k", {{"a", 9}}}, {"k", {{"a", 1}}}, {"n", {{"a", 1}}}}));
+  ASSERT_EQ(diff.update.changes.size(), 1u);
+  EXPECT_EQ(diff.update.changes[0].key, "k");
+  EXPECT_EQ(diff.update.changes[0].op, "changed");
+  EXPECT_EQ(diff.update.changes[0].after, json({{"a", 9}}));
+  EXPECT_EQ(diff.update.record_count, 2u);
+  records.Apply(diff);
+  EXPECT_EQ(records.Find("k")->fields, R"({"a":9})");
+}
+
 TEST(SourceRecords, ConfirmMovesOnlyTheFetchTime) {
   SourceRecords records;
   records.Apply(records.Compare(Snapshot(1000, {{"k", {{"a", 1}}}})));
