@@ -420,7 +420,7 @@ void WorkerPool::OnPayload(const std::shared_ptr<Worker>& w) {
   w->payload.clear();
   // A reply's buffer is kept for the next one unless it is large: allocating ~10 KiB afresh
   // for every reply made glibc consolidate its fast bins each time (a fifth of this thread's
-  // time with two workers, bench/README.md, pool).
+  // time with two workers, bench/README.md, extract).
   if (w->payload.capacity() > kKeptPayloadBuffer) w->payload.shrink_to_fit();
   Pending p = std::move(*w->job);
   w->job.reset();
