@@ -344,4 +344,9 @@ nlohmann::json ParseJsonOrDiscarded(std::string_view text) {
   return out;
 }
 
+nlohmann::json ParseJsonOr(std::string_view text, nlohmann::json fallback) {
+  nlohmann::json out;
+  return ParseJson(text, out) ? out : fallback;
+}
+
 }  // namespace tributary

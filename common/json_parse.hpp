@@ -31,5 +31,7 @@ bool ParseJson(std::string_view text, nlohmann::json& out, std::string* error = 
 // In place of nlohmann::json::parse(text, nullptr, false): the value, or a discarded value
 // (is_discarded()) when `text` is not JSON.
 nlohmann::json ParseJsonOrDiscarded(std::string_view text);
+// The value of `text`, or `fallback` when it is not JSON (stored columns read leniently).
+nlohmann::json ParseJsonOr(std::string_view text, nlohmann::json fallback);
 
 }  // namespace tributary

@@ -14,6 +14,13 @@ std::string KeyText(const nlohmann::json& v) {
 
 nlohmann::json ToJson(const Record& r) { return {{"key", r.key}, {"fields", r.fields}}; }
 
+std::string_view FieldsTextOf(const Record& r, std::string& scratch) {
+  if (!r.fields_text.empty()) return r.fields_text;
+  scratch.clear();
+  JsonTextWriter(scratch).Value(r.fields);
+  return scratch;
+}
+
 Record RecordFromJson(const nlohmann::json& j) {
   Record r;
   r.key = j.at("key").get<std::string>();

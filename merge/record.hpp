@@ -63,6 +63,9 @@ struct SourceSnapshot {
 
 nlohmann::json ToJson(const Record& r);
 Record RecordFromJson(const nlohmann::json& j);
+// The canonical JSON text of r.fields: r.fields_text when the record has it, else written into
+// `scratch` (which the result then points into).
+std::string_view FieldsTextOf(const Record& r, std::string& scratch);
 nlohmann::json ToJson(const MergedRecord& r);
 MergedRecord MergedRecordFromJson(const nlohmann::json& j);
 

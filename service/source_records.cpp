@@ -45,11 +45,10 @@ SourceRecords::Diff SourceRecords::Compare(const merge::SourceSnapshot& snapshot
   std::vector<bool> seen_stored(slots_.size());
   std::unordered_set<std::string_view> seen_added;
   size_t unique = 0;
-  std::string text;
-  JsonTextWriter writer(text);
+  std::string scratch;
   size_t kept = 0;  // stored keys the snapshot still has
   for (const auto& r : snapshot.records) {
-    const uint32_t cell = table_.empty() ? kEmpty : table_[CellOf(r.key)];
+    const uint32_t cell = SlotNumberOf(r.key);
     if (cell != kEmpty) {
       if (seen_stored[cell - 1]) continue;
       seen_stored[cell - 1] = true;
@@ -58,12 +57,7 @@ SourceRecords::Diff SourceRecords::Compare(const merge::SourceSnapshot& snapshot
       continue;
     }
     ++unique;
-    std::string_view fields_text = r.fields_text;
-    if (fields_text.empty()) {
-      text.clear();
-      writer.Value(r.fields);
-      fields_text = text;
-    }
+    const std::string_view fields_text = merge::FieldsTextOf(r, scratch);
     const Slot* stored = cell != kEmpty ? &slots_[cell - 1] : nullptr;
     if (stored != nullptr && FieldsOf(*stored) == fields_text) continue;
     storage::Change c;
@@ -132,8 +126,7 @@ void SourceRecords::Apply(const Diff& diff) {
 }
 
 std::optional<SourceRecordState> SourceRecords::Find(std::string_view key) const {
-  if (table_.empty()) return std::nullopt;
-  const uint32_t cell = table_[CellOf(key)];
+  const uint32_t cell = SlotNumberOf(key);
   if (cell == kEmpty) return std::nullopt;
   const Slot& slot = slots_[cell - 1];
   return SourceRecordState{FieldsOf(slot), FromUnixMillis(slot.changed_ms)};

@@ -86,6 +86,10 @@ class SourceRecords {
   }
   // The table cell holding `key`'s slot, or the empty cell where it would go.
   size_t CellOf(std::string_view key) const;
+  // `key`'s slot number + 1 (a table cell's content), or kEmpty when there is no such record.
+  uint32_t SlotNumberOf(std::string_view key) const {
+    return table_.empty() ? kEmpty : table_[CellOf(key)];
+  }
   void Upsert(std::string_view key, std::string_view fields, SystemTime changed_at);
   void Erase(std::string_view key);
   // Rebuilds the table for `live_` records (and packs text_ and slots_ when `pack`).

@@ -102,8 +102,6 @@ class Iconv {
   iconv_t cd_;
 };
 
-// Length of the valid UTF-8 sequence at text[i], or 0 when invalid (RFC 3629: no overlongs,
-// no surrogates, nothing above U+10FFFF).
 bool IsValidUtf8(std::string_view text) {
   for (size_t i = 0; i < text.size();) {
     const size_t n = Utf8SequenceLength(text, i);

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/json_parse.hpp"
+#include "common/json_text.hpp"
 #include "service/storage/record_rows.hpp"
 #include "service/storage/sqlite_store.hpp"
 #include "service/storage/transaction.hpp"
@@ -14,18 +15,8 @@ namespace {
 
 constexpr size_t kMaxRows = 1'000'000;
 
-std::string Dump(const nlohmann::json& j) {
-  // Replace invalid UTF-8 rather than throw: storage must not fail on one odd byte.
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
-nlohmann::json ParseOr(const std::string& text, nlohmann::json fallback) {
-  auto j = ParseJsonOrDiscarded(text);
-  return j.is_discarded() ? fallback : j;
-}
-
 std::string StringList(const std::vector<std::string>& items) {
-  return Dump(nlohmann::json(items));
+  return CanonicalJson(nlohmann::json(items));
 }
 
 std::vector<std::string> StringsOf(const nlohmann::json& j) {
@@ -46,9 +37,9 @@ Change ChangeFromRow(const SqliteStatement& row) {
   c.source_id = row.Text(3);
   c.key = row.Text(4);
   c.op = row.Text(5);
-  c.before = ParseOr(row.Text(6), nullptr);
-  c.after = ParseOr(row.Text(7), nullptr);
-  c.fields = ParseOr(row.Text(8), nlohmann::json::object());
+  c.before = ParseJsonOr(row.Text(6), nullptr);
+  c.after = ParseJsonOr(row.Text(7), nullptr);
+  c.fields = ParseJsonOr(row.Text(8), nlohmann::json::object());
   return c;
 }
 
@@ -111,7 +102,7 @@ Status SqliteStore::ApplySourceUpdate(const SourceUpdate& update, const std::str
       upsert->Reset();
       upsert->Bind(1, update.source_id);
       upsert->Bind(2, r.key);
-      upsert->Bind(3, Dump(r.fields));
+      upsert->Bind(3, CanonicalJson(r.fields));
       upsert->Bind(4, ToUnixMillis(r.changed_at));
       if (Status s = upsert->Run(op); !s) return s;
     }
@@ -220,7 +211,7 @@ Status SqliteStore::ApplyViewUpdate(const ViewUpdate& update, SystemTime time,
       if (k.duplicates.empty()) {
         insert->BindNull(4);
       } else {
-        insert->Bind(4, Dump(nlohmann::json(k.duplicates)));
+        insert->Bind(4, CanonicalJson(nlohmann::json(k.duplicates)));
       }
       if (Status s = insert->Run(op); !s) return s;
     }
@@ -275,8 +266,8 @@ Status SqliteStore::InsertChanges(const std::string& view_id,
     return Status::Ok();
   };
   for (const Change& c : source_changes) {
-    if (Status s = row(c.view_id, c.source_id, c.key, c.op, Dump(c.before), Dump(c.after),
-                       Dump(c.fields), {});
+    if (Status s = row(c.view_id, c.source_id, c.key, c.op, CanonicalJson(c.before),
+                       CanonicalJson(c.after), CanonicalJson(c.fields), {});
         !s) {
       return s;
     }
@@ -309,8 +300,8 @@ Result<std::vector<StoredRecord>> SqliteStore::LoadSourceRecords(const std::stri
     r.key = rows->Text(0);
     r.fields = ParseJsonOrDiscarded(rows->Text(1));
     if (r.fields.is_discarded()) {
-      return Error::Permanent(op + ": stored fields of key " + Dump(nlohmann::json(r.key)) +
-                              " are not valid JSON");
+      return Error::Permanent(op + ": stored fields of key " +
+                              CanonicalJson(nlohmann::json(r.key)) + " are not valid JSON");
     }
     r.changed_at = FromUnixMillis(rows->Int(2));
     out.push_back(std::move(r));
@@ -345,9 +336,9 @@ Result<std::vector<ViewKey>> SqliteStore::LoadViewKeys(const std::string& view_i
     if (!rows->HasRow()) break;
     ViewKey k;
     k.key = rows->Text(0);
-    k.sources = StringsOf(ParseOr(rows->Text(1), nullptr));
+    k.sources = StringsOf(ParseJsonOr(rows->Text(1), nullptr));
     if (!rows->IsNull(2)) {
-      const auto dups = ParseOr(rows->Text(2), nullptr);
+      const auto dups = ParseJsonOr(rows->Text(2), nullptr);
       if (dups.is_object()) {
         for (const auto& [source, keys] : dups.items()) k.duplicates[source] = StringsOf(keys);
       }
@@ -362,7 +353,7 @@ Result<std::vector<Change>> SqliteStore::RecordHistory(const std::string& view_i
                                                        const std::string& key, size_t limit) {
   const std::string op = "read history of " +
                          (view_id.empty() ? "source " + source_id : "view " + view_id) +
-                         " record " + Dump(nlohmann::json(key));
+                         " record " + CanonicalJson(nlohmann::json(key));
   auto lease = readers_.Acquire();
   if (!lease.ok()) return lease.error();
   auto q = (*lease)->Prepare(std::string("SELECT ") + kChangeColumns +

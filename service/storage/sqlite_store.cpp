@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "common/json_parse.hpp"
+#include "common/json_text.hpp"
 #include "common/log.hpp"
 #include "service/storage/migrations.hpp"
 #include "service/storage/record_rows.hpp"
@@ -19,25 +20,20 @@ namespace {
 // Read-only connections kept open between reads; more open on demand under load.
 constexpr size_t kMaxIdleReaders = 8;
 
-std::string DumpJson(const nlohmann::json& j) {
-  // Replace invalid UTF-8 rather than throw: storage must not fail on one odd byte.
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
-std::string Quoted(const std::string& text) { return DumpJson(nlohmann::json(text)); }
+std::string Quoted(const std::string& text) { return CanonicalJson(nlohmann::json(text)); }
 
 std::string SourcesJson(const merge::MergedRecord& r) {
-  return DumpJson(nlohmann::json(r.sources));
+  return CanonicalJson(nlohmann::json(r.sources));
 }
 
 std::string ProvenanceJson(const merge::MergedRecord& r) {
-  return DumpJson(merge::ProvenanceToJson(r.provenance));
+  return CanonicalJson(merge::ProvenanceToJson(r.provenance));
 }
 
 std::string ConflictsJson(const merge::MergedRecord& r) {
   nlohmann::json out = nlohmann::json::array();
   for (const auto& c : r.conflicts) out.push_back(merge::ToJson(c));
-  return DumpJson(out);
+  return CanonicalJson(out);
 }
 
 }  // namespace
@@ -204,15 +200,12 @@ Status SqliteStore::ReplaceSnapshot(const merge::SourceSnapshot& snapshot, const
       "ON CONFLICT (source_id, key) DO UPDATE SET fields_json = excluded.fields_json",
       op);
   if (!insert.ok()) return insert.error();
+  std::string fields_text;  // scratch for records without their text
   for (const merge::Record& record : snapshot.records) {
     insert->Reset();
     insert->Bind(1, snapshot.source_id);
     insert->Bind(2, record.key);
-    if (record.fields_text.empty()) {
-      insert->Bind(3, DumpJson(record.fields));
-    } else {
-      insert->Bind(3, record.fields_text);
-    }
+    insert->Bind(3, merge::FieldsTextOf(record, fields_text));
     if (Status s = insert->Run(op); !s) return s;
   }
 
@@ -252,7 +245,7 @@ Status SqliteStore::ReplaceViewRecords(const std::string& view_id,
       insert->Reset();
       insert->Bind(1, view_id);
       insert->Bind(2, record.key);
-      insert->Bind(3, DumpJson(record.fields));
+      insert->Bind(3, CanonicalJson(record.fields));
       insert->Bind(4, SourcesJson(record));
       insert->Bind(5, ProvenanceJson(record));
       insert->Bind(6, ConflictsJson(record));

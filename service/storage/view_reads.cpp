@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/json_parse.hpp"
+#include "common/json_text.hpp"
 #include "service/storage/record_rows.hpp"
 #include "service/storage/sqlite_store.hpp"
 #include "service/storage/transaction.hpp"
@@ -18,15 +19,6 @@ namespace {
 constexpr size_t kMaxRows = 1'000'000;
 // Duplicates and keyless records listed by Coverage.
 constexpr int64_t kCoverageListed = 1000;
-
-std::string Dump(const nlohmann::json& j) {
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
-nlohmann::json ParseOr(const std::string& text, nlohmann::json fallback) {
-  auto j = ParseJsonOrDiscarded(text);
-  return j.is_discarded() ? fallback : j;
-}
 
 std::vector<std::string> StringsOf(const nlohmann::json& j) {
   std::vector<std::string> out;
@@ -174,7 +166,7 @@ Result<std::optional<merge::MergedRecord>> SqliteStore::ViewRecordAsOf(const std
   if (!q->HasRow() || q->Text(0) == "removed" || q->IsNull(1)) {
     return std::optional<merge::MergedRecord>();
   }
-  const auto j = ParseOr(q->Text(1), nullptr);
+  const auto j = ParseJsonOr(q->Text(1), nullptr);
   if (!j.is_object() || !j.contains("key")) {
     return Error::Permanent(op + ": stored version is malformed");
   }
@@ -200,7 +192,7 @@ Result<ViewCoverage> SqliteStore::Coverage(const std::string& view_id) {
       if (Status s = q->Step(op); !s) return s.error();
       if (!q->HasRow()) break;
       CoverageRow row;
-      row.sources = StringsOf(ParseOr(q->Text(0), nullptr));
+      row.sources = StringsOf(ParseJsonOr(q->Text(0), nullptr));
       row.keys = static_cast<uint64_t>(q->Int(1));
       out.keys += row.keys;
       out.combinations.push_back(std::move(row));
@@ -219,8 +211,8 @@ Result<ViewCoverage> SqliteStore::Coverage(const std::string& view_id) {
       if (!q->HasRow()) break;
       ViewKey k;
       k.key = q->Text(0);
-      k.sources = StringsOf(ParseOr(q->Text(1), nullptr));
-      const auto dups = ParseOr(q->Text(2), nullptr);
+      k.sources = StringsOf(ParseJsonOr(q->Text(1), nullptr));
+      const auto dups = ParseJsonOr(q->Text(2), nullptr);
       if (dups.is_object()) {
         for (const auto& [source, keys] : dups.items()) k.duplicates[source] = StringsOf(keys);
       }
@@ -269,7 +261,7 @@ Result<std::vector<std::string>> SqliteStore::CoverageKeys(const std::string& vi
       op);
   if (!q.ok()) return q.error();
   q->Bind(1, view_id);
-  q->Bind(2, Dump(nlohmann::json(sources)));
+  q->Bind(2, CanonicalJson(nlohmann::json(sources)));
   q->Bind(3, after_key);
   q->Bind(4, static_cast<int64_t>(std::clamp<size_t>(limit, 1, kMaxRows)));
   std::vector<std::string> out;
