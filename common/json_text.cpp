@@ -33,13 +33,13 @@ void JsonTextWriter::Value(const nlohmann::json& value) {
   out_.append(LocalSerializer().Dump(value));
 }
 
-void JsonTextWriter::String(const std::string& text) {
+void JsonTextWriter::String(std::string_view text) {
   // Printable ASCII without quote or backslash is written as it is; anything else (escapes,
   // UTF-8 to validate or replace) goes through the serializer, so the bytes stay nlohmann's.
   for (const char c : text) {
     const auto u = static_cast<unsigned char>(c);
     if (u < 0x20 || u >= 0x80 || c == '"' || c == '\\') {
-      Value(nlohmann::json(text));
+      Value(nlohmann::json(std::string(text)));
       return;
     }
   }
@@ -48,7 +48,7 @@ void JsonTextWriter::String(const std::string& text) {
   out_.push_back('"');
 }
 
-void JsonTextWriter::Name(const std::string& name) {
+void JsonTextWriter::Name(std::string_view name) {
   String(name);
   out_.push_back(':');
 }

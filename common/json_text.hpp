@@ -24,8 +24,8 @@ class JsonTextWriter {
   JsonTextWriter& operator=(const JsonTextWriter&) = delete;
 
   void Value(const nlohmann::json& value);  // any JSON value, as dump() writes it
-  void String(const std::string& text);     // a JSON string (quoted, escaped)
-  void Name(const std::string& name);       // "name": — the caller writes ',' between members
+  void String(std::string_view text);       // a JSON string (quoted, escaped)
+  void Name(std::string_view name);         // "name": — the caller writes ',' between members
   void Raw(std::string_view text) { out_.append(text); }
   void Char(char c) { out_.push_back(c); }
 

@@ -184,6 +184,11 @@ MergedRecordText RenderText(const MergedRecord& r) {
 }
 
 std::string MergedRecordText::Whole() const {
+  return WholeRecordText(key, fields, sources, provenance, conflicts);
+}
+
+std::string WholeRecordText(std::string_view key, std::string_view fields, std::string_view sources,
+                            std::string_view provenance, std::string_view conflicts) {
   // Members in name order: conflicts, fields, key, provenance, sources.
   std::string out;
   out.reserve(conflicts.size() + fields.size() + key.size() + provenance.size() +

@@ -263,6 +263,8 @@ void ViewPipeline::StartRecompute(Task& task) {
       work.touched.insert(work.touched.end(), std::move(key));
     }
   }
+  // Every key may get a merged record: one table of that size, not a rehash at each doubling.
+  index->merged().reserve(work.touched.size());
   work.update.definition = index->definition();
   for (size_t i = 0; i < view->sources.size(); ++i) {
     for (const auto& key : index->Keyless(i)) {
@@ -344,28 +346,28 @@ void ViewPipeline::OnMergeJob(const std::shared_ptr<Update>& update, size_t w,
       error = results.error();
     } else if (auto it = views_.find(work.view_id); it != views_.end()) {
       auto& merged = it->second->merged();
-      for (auto& r : *results) {
-        std::string whole = r.record ? r.record->Whole() : std::string();
+      for (const auto& r : *results) {
+        std::string whole = r.has_record ? r.Whole() : std::string();
         if (r.op == "provenance") {
           // Same values, now from another source: stored again, no change row.
-          merged[r.key] = std::move(whole);
-          work.update.upserts.push_back(std::move(*r.record));
+          merged[std::string(r.key)] = std::move(whole);
+          work.update.upserts.push_back(r.Record());
           continue;
         }
         storage::ViewChange c;
         c.key = r.key;
         c.op = r.op;
-        c.before = std::move(r.before);
-        c.after = std::move(r.after);
-        c.fields = std::move(r.fields);
+        c.before = r.before;
+        c.after = r.after();
+        c.fields = r.diff;
         c.record = whole;
         work.update.changes.push_back(std::move(c));
-        if (r.record) {
-          merged[r.key] = std::move(whole);
-          work.update.upserts.push_back(std::move(*r.record));
+        if (r.has_record) {
+          merged[std::string(r.key)] = std::move(whole);
+          work.update.upserts.push_back(r.Record());
         } else {
-          merged.erase(r.key);
-          work.update.removed.push_back(r.key);
+          merged.erase(std::string(r.key));
+          work.update.removed.emplace_back(r.key);
         }
       }
     }

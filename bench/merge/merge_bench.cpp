@@ -197,13 +197,13 @@ MergeCounts MergeKeys(service::ViewIndex& index,
       std::cerr << "merge results: " << results.error().message << "\n";
       std::exit(1);
     }
-    for (auto& r : *results) {
+    for (const auto& r : *results) {
       ++counts.results;
-      if (r.record) {
-        counts.conflicts += r.record->has_conflicts ? 1 : 0;
-        index.merged()[r.key] = r.record->Whole();
+      if (r.has_record) {
+        counts.conflicts += r.has_conflicts ? 1 : 0;
+        index.merged()[std::string(r.key)] = r.Whole();
       } else {
-        index.merged().erase(r.key);
+        index.merged().erase(std::string(r.key));
       }
     }
   };
@@ -287,7 +287,9 @@ int main(int argc, char** argv) {
   index.Build({&sources.at("a"), &sources.at("b"), &sources.at("c")});
   const double index_s = Seconds(t);
   t = Clock::now();
-  const auto full = MergeKeys(index, sources, index.Keys(), workers);
+  const auto keys = index.Keys();
+  index.merged().reserve(keys.size());  // as ViewPipeline::StartRecompute does
+  const auto full = MergeKeys(index, sources, keys, workers);
   const double full_merge_s = Seconds(t);
   const double rss_full = PeakRssMiB();
 

@@ -60,7 +60,7 @@ struct ResultWriter {
 
 void WriteResult(ResultWriter& results, std::string_view op, const std::string& key,
                  const MergedRecordText* record, const std::string& before,
-                 const std::string& after, const std::string& diff) {
+                 const std::string& diff) {
   ++results.count;
   PackedWriter& out = results.out;
   out.Text(op);
@@ -71,7 +71,6 @@ void WriteResult(ResultWriter& results, std::string_view op, const std::string& 
   out.Text(record != nullptr ? std::string_view(record->conflicts) : std::string_view());
   out.Int(record != nullptr && record->has_conflicts ? 1 : 0);
   out.Text(before);
-  out.Text(after);
   out.Text(diff);
 }
 
@@ -98,7 +97,7 @@ bool MergeOne(const ViewMerger& merger, const std::string& key, std::string_view
       had ? before.value("fields", nlohmann::json::object()) : nlohmann::json();
   const std::string before_fields_text = had ? CanonicalJson(before_fields) : kNullText;
   if (!merged) {
-    WriteResult(out, "removed", key, nullptr, before_fields_text, kNullText,
+    WriteResult(out, "removed", key, nullptr, before_fields_text,
                 FieldDiffText(before_fields, nlohmann::json()));
     return true;
   }
@@ -109,10 +108,10 @@ bool MergeOne(const ViewMerger& merger, const std::string& key, std::string_view
         ProvenanceSources(ProvenanceToJson(merged->provenance))) {
       return true;  // unchanged: provenance times alone are no change (see the header)
     }
-    WriteResult(out, "provenance", key, &*text, before_fields_text, text->fields, "{}");
+    WriteResult(out, "provenance", key, &*text, before_fields_text, "{}");
     return true;
   }
-  WriteResult(out, had ? "changed" : "added", key, &*text, before_fields_text, text->fields,
+  WriteResult(out, had ? "changed" : "added", key, &*text, before_fields_text,
               FieldDiffText(before_fields, merged->fields));
   return true;
 }
@@ -172,39 +171,37 @@ Result<MergeJobReply> RunMergeJob(const config::ViewConfig& view, std::string_vi
   return reply;
 }
 
+MergedRecordText MergeResult::Record() const {
+  return MergedRecordText{std::string(key),        std::string(fields),    std::string(sources),
+                          std::string(provenance), std::string(conflicts), has_conflicts};
+}
+
+std::string MergeResult::Whole() const {
+  return WholeRecordText(key, fields, sources, provenance, conflicts);
+}
+
 Result<std::vector<MergeResult>> ParseMergeResults(std::string_view reply_body) {
   std::vector<MergeResult> out;
   PackedReader in(reply_body);
   while (!in.done()) {
-    std::string_view op, key, fields, sources, provenance, conflicts, before, after, diff;
+    MergeResult m;
     int64_t has_conflicts = 0;
-    if (!in.Text(op) || !in.Text(key) || !in.Text(fields) || !in.Text(sources) ||
-        !in.Text(provenance) || !in.Text(conflicts) || !in.Int(has_conflicts) ||
-        !in.Text(before) || !in.Text(after) || !in.Text(diff)) {
+    if (!in.Text(m.op) || !in.Text(m.key) || !in.Text(m.fields) || !in.Text(m.sources) ||
+        !in.Text(m.provenance) || !in.Text(m.conflicts) || !in.Int(has_conflicts) ||
+        !in.Text(m.before) || !in.Text(m.diff)) {
       return Error::Permanent("merge job: malformed result");
     }
-    MergeResult m;
-    m.key = key;
-    m.op = op;
     if (m.key.empty() ||
         (m.op != "added" && m.op != "removed" && m.op != "changed" && m.op != "provenance")) {
       return Error::Permanent("merge job: malformed result");
     }
-    if (m.op != "removed") {
-      if (fields.empty() || sources.empty() || provenance.empty() || conflicts.empty()) {
-        return Error::Permanent("merge job: result for " + m.key + " has no record");
-      }
-      m.record = MergedRecordText{m.key,
-                                  std::string(fields),
-                                  std::string(sources),
-                                  std::string(provenance),
-                                  std::string(conflicts),
-                                  has_conflicts != 0};
+    m.has_record = m.op != "removed";
+    m.has_conflicts = has_conflicts != 0;
+    if (m.has_record &&
+        (m.fields.empty() || m.sources.empty() || m.provenance.empty() || m.conflicts.empty())) {
+      return Error::Permanent("merge job: result for " + std::string(m.key) + " has no record");
     }
-    m.before = before;
-    m.after = after;
-    m.fields = diff;
-    out.push_back(std::move(m));
+    out.push_back(m);
   }
   return out;
 }

@@ -11,8 +11,9 @@
 //   reply body, per result (meta {"ok": true, "results": count}):
 //                      op ("added"|"removed"|"changed"|"provenance"), key, the merged record's
 //                      fields, sources, provenance and conflicts texts ("" when removed),
-//                      has_conflicts (0/1), before fields, after fields ("null" when absent),
-//                      the field-level diff {name: {"after", "before"}}
+//                      has_conflicts (0/1), before fields ("null" when added), the field-level
+//                      diff {name: {"after", "before"}}; the fields after are the record's
+//                      fields (not sent twice)
 //   "fetched ms" is the time of the source's latest fetch (its provenance time, and what the
 //   `latest` strategy compares). Unchanged keys are left out of the results. Provenance times
 //   alone are no change: they move with every fetch, and the store reports each source's latest
@@ -55,13 +56,22 @@ struct MergeJobReply {
 };
 Result<MergeJobReply> RunMergeJob(const config::ViewConfig& view, std::string_view body);
 
+// One result as read from a reply body: views into it, valid while the body is. The daemon
+// copies what it keeps (a full merge reads millions of results; most texts are kept once).
 struct MergeResult {
-  std::string key;
-  std::string op;                          // added, removed, changed, provenance
-  std::optional<MergedRecordText> record;  // unless removed
-  std::string before = "null";             // fields before (JSON text; null when added)
-  std::string after = "null";              // fields after (null when removed)
-  std::string fields = "{}";               // field-level diff (JSON text)
+  std::string_view key;
+  std::string_view op;      // added, removed, changed, provenance
+  bool has_record = false;  // unless removed
+  // The merged record's parts (empty when removed).
+  std::string_view fields, sources, provenance, conflicts;
+  bool has_conflicts = false;
+  std::string_view before = "null";  // fields before (JSON text; null when added)
+  std::string_view diff = "{}";      // field-level diff (JSON text)
+
+  std::string_view after() const { return has_record ? fields : std::string_view("null"); }
+  MergedRecordText Record() const;
+  // The whole record text: Record().Whole(), without the copies in between.
+  std::string Whole() const;
 };
 // Daemon side: reads a reply body's results.
 Result<std::vector<MergeResult>> ParseMergeResults(std::string_view reply_body);

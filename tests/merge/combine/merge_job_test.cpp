@@ -69,10 +69,11 @@ std::vector<Outcome> RunJob(const std::vector<Item>& items,
   EXPECT_EQ(results->size(), reply->results);
   std::vector<Outcome> out;
   for (const auto& r : *results) {
-    Outcome o{r.key, r.op, std::nullopt, "", json::parse(r.before), json::parse(r.after),
-              json::parse(r.fields)};
-    if (r.record) {
-      o.stored = r.record->Whole();
+    Outcome o{std::string(r.key),    std::string(r.op),      std::nullopt,       "",
+              json::parse(r.before), json::parse(r.after()), json::parse(r.diff)};
+    if (r.has_record) {
+      o.stored = r.Whole();
+      EXPECT_EQ(o.stored, r.Record().Whole());
       o.record = MergedRecordFromJson(json::parse(o.stored));
     }
     out.push_back(std::move(o));
@@ -204,7 +205,7 @@ TEST(MergeJob, MalformedInputIsAPermanentError) {
     out.Text("k");
     for (int i = 0; i < 4; ++i) out.Text(fields);
     out.Int(0);
-    for (int i = 0; i < 3; ++i) out.Text("null");
+    for (int i = 0; i < 2; ++i) out.Text("null");
     return body;
   };
   EXPECT_TRUE(ParseMergeResults(result("added", "{}")).ok());
