@@ -102,9 +102,12 @@ std::vector<std::string> ViewIndex::Keys() const {
 }
 
 storage::ViewKey ViewIndex::KeyInfo(const std::string& view_key) const {
+  return KeyInfo(view_key, Find(view_key));
+}
+
+storage::ViewKey ViewIndex::KeyInfo(const std::string& view_key, const Entry* entry) const {
   storage::ViewKey out;
   out.key = view_key;
-  const Entry* entry = Find(view_key);
   if (entry == nullptr) return out;
   for (size_t i = 0; i < entry->members.size(); ++i) {
     const auto& list = entry->members[i];

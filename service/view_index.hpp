@@ -50,6 +50,8 @@ class ViewIndex {
   void SharedKeys(size_t source_index, std::set<std::string>& out) const;
   // Sources and duplicates of a view key, for coverage.
   storage::ViewKey KeyInfo(const std::string& view_key) const;
+  // The same, for the entry Find gave (nullptr: no records).
+  storage::ViewKey KeyInfo(const std::string& view_key, const Entry* entry) const;
   // The source keys of source `source_index`'s records that have no view key, sorted.
   const std::set<std::string>& Keyless(size_t source_index) const { return keyless_[source_index]; }
   size_t records_without_key() const;

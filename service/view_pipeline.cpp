@@ -303,11 +303,14 @@ void ViewPipeline::SubmitMerges(const std::shared_ptr<Update>& update) {
       if (entry == nullptr) {
         work.update.key_removed.push_back(key);
       } else {
-        work.update.key_upserts.push_back(index.KeyInfo(key));
+        work.update.key_upserts.push_back(index.KeyInfo(key, entry));
       }
       merge::combine::MergeItem item;
       item.key = key;
-      if (auto m = index.merged().find(key); m != index.merged().end()) item.before = &m->second;
+      // (A view's first merge has nothing stored: no lookup per key.)
+      if (auto& merged = index.merged(); !merged.empty()) {
+        if (auto m = merged.find(key); m != merged.end()) item.before = &m->second;
+      }
       if (entry != nullptr) {
         for (size_t i = 0; i < entry->members.size(); ++i) {
           if (entry->members[i].empty()) continue;

@@ -223,7 +223,10 @@ MergeCounts MergeKeys(service::ViewIndex& index,
     const auto* entry = index.Find(key);
     merge::combine::MergeItem item;
     item.key = key;
-    if (auto m = index.merged().find(key); m != index.merged().end()) item.before = &m->second;
+    // As ViewPipeline::SubmitMerges: a view's first merge has nothing stored to look up.
+    if (auto& merged = index.merged(); !merged.empty()) {
+      if (auto m = merged.find(key); m != merged.end()) item.before = &m->second;
+    }
     if (entry != nullptr) {
       for (size_t i = 0; i < entry->members.size(); ++i) {
         if (entry->members[i].empty()) continue;

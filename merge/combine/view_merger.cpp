@@ -41,7 +41,14 @@ std::optional<MergedRecord> ViewMerger::Merge(const std::string& key,
       break;
   }
 
-  std::map<std::string, std::vector<Candidate>> by_field;
+  // Every (view field, candidate) pair, then grouped by field name: a flat vector, not a map
+  // of vectors (a full merge does this for millions of keys). The sort is stable, so each
+  // field's candidates stay in priority order.
+  struct NamedCandidate {
+    const std::string* field;
+    Candidate candidate;
+  };
+  std::vector<NamedCandidate> named;
   MergedRecord out;
   out.key = key;
   for (const auto& r : records) {
@@ -49,14 +56,25 @@ std::optional<MergedRecord> ViewMerger::Merge(const std::string& key,
     out.sources.push_back(*source);
     keys_.mappings()[r.source_index].ForEach(
         *r.fields, [&](const std::string& name, const nlohmann::json& value) {
-          by_field[name].push_back(Candidate{source, r.fetched_at, &value});
+          named.push_back(NamedCandidate{&name, Candidate{source, r.fetched_at, &value}});
         });
   }
-  for (const auto& [field, candidates] : by_field) {
+  std::stable_sort(
+      named.begin(), named.end(),
+      [](const NamedCandidate& a, const NamedCandidate& b) { return *a.field < *b.field; });
+  auto& fields = out.fields.get_ref<nlohmann::json::object_t&>();
+  std::vector<Candidate> candidates;
+  for (size_t i = 0; i < named.size();) {
+    const std::string& field = *named[i].field;
+    candidates.clear();
+    for (; i < named.size() && *named[i].field == field; ++i) {
+      candidates.push_back(named[i].candidate);
+    }
     const config::FieldRule& rule = RuleFor(field);
+    // Fields come in name order: each goes at the end of the record's maps.
     if (auto outcome = MergeField(rule, candidates)) {
-      out.fields[field] = std::move(outcome->value);
-      out.provenance.emplace(field, std::move(outcome->provenance));
+      fields.emplace_hint(fields.end(), field, std::move(outcome->value));
+      out.provenance.emplace_hint(out.provenance.end(), field, std::move(outcome->provenance));
     }
     // Key fields matched after normalisation ("004" and "4"): not a disagreement.
     if (key_fields_.count(field)) continue;
