@@ -29,41 +29,42 @@ void ViewIndex::SetKey(size_t source_index, const std::string& source_key, bool 
                        std::optional<std::string> view_key, std::set<std::string>* touched) {
   if (present && !view_key) {
     keyless_[source_index].insert(source_key);
-  } else {
+  } else if (!keyless_[source_index].empty()) {
     keyless_[source_index].erase(source_key);
   }
   auto& of = view_key_of_[source_index];
-  auto old = of.find(source_key);
-  if (old != of.end()) {
-    if (view_key && *view_key == old->second) {
-      if (touched != nullptr) touched->insert(old->second);  // same key, new content
-      return;
-    }
-    if (touched != nullptr) touched->insert(old->second);
-    auto entry = entries_.find(old->second);
-    if (entry != entries_.end()) {
-      auto& list = entry->second.members[source_index];
-      list.erase(std::remove(list.begin(), list.end(), source_key), list.end());
-      bool empty = true;
-      for (const auto& m : entry->second.members) empty = empty && m.empty();
-      if (empty) entries_.erase(entry);
-    }
-    of.erase(old);
+  if (const EntryId* old = of.Find(source_key)) {
+    const EntryId old_id = *old;
+    const std::string& old_key = entries_.KeyOf(old_id);
+    if (touched != nullptr) touched->insert(old_key);
+    if (view_key && *view_key == old_key) return;  // same key, new content
+    auto& members = entries_.ValueOf(old_id).members;
+    auto& list = members[source_index];
+    list.erase(std::remove(list.begin(), list.end(), source_key), list.end());
+    bool empty = true;
+    for (const auto& m : members) empty = empty && m.empty();
+    if (empty) entries_.Erase(std::string(old_key));
+    of.Erase(source_key);
   }
   if (!view_key) return;
   if (touched != nullptr) touched->insert(*view_key);
-  of[source_key] = *view_key;
-  auto& entry = entries_[*view_key];
-  if (entry.members.empty()) entry.members.resize(view_.sources.size());
-  auto& list = entry.members[source_index];
+  const EntryId id = entries_.Emplace(*view_key).first;
+  of.ValueOf(of.Emplace(source_key).first) = id;
+  auto& members = entries_.ValueOf(id).members;
+  if (members.empty()) members.resize(view_.sources.size());
+  auto& list = members[source_index];
   list.insert(std::upper_bound(list.begin(), list.end(), source_key), source_key);
 }
 
 void ViewIndex::Build(const std::vector<const SourceRecords*>& sources) {
+  // One reservation for every record: growing the key table source after source would
+  // rehash it each time.
+  size_t records = entries_.size();
+  for (const SourceRecords* s : sources) records += s != nullptr ? s->size() : 0;
+  entries_.reserve(records);
   for (size_t i = 0; i < sources.size() && i < view_.sources.size(); ++i) {
     if (sources[i] == nullptr) continue;
-    entries_.reserve(entries_.size() + sources[i]->size());
-    view_key_of_[i].reserve(sources[i]->size());
+    view_key_of_[i].reserve(view_key_of_[i].size() + sources[i]->size());
     sources[i]->ForEach([&](std::string_view key, std::string_view fields) {
       SetKey(i, std::string(key), true, keys_.KeyOfText(i, fields), nullptr);
     });
@@ -77,27 +78,25 @@ size_t ViewIndex::records_without_key() const {
 }
 
 void ViewIndex::SharedKeys(size_t source_index, std::set<std::string>& out) const {
-  for (const auto& [source_key, view_key] : view_key_of_[source_index]) {
-    const Entry* entry = Find(view_key);
-    if (entry == nullptr) continue;
-    for (size_t i = 0; i < entry->members.size(); ++i) {
-      if (i != source_index && !entry->members[i].empty()) {
-        out.insert(view_key);
+  view_key_of_[source_index].ForEach([&](const std::string&, EntryId id) {
+    const auto& members = entries_.ValueOf(id).members;
+    for (size_t i = 0; i < members.size(); ++i) {
+      if (i != source_index && !members[i].empty()) {
+        out.insert(entries_.KeyOf(id));
         break;
       }
     }
-  }
+  });
 }
 
 const ViewIndex::Entry* ViewIndex::Find(const std::string& view_key) const {
-  auto it = entries_.find(view_key);
-  return it == entries_.end() ? nullptr : &it->second;
+  return entries_.Find(view_key);
 }
 
 std::vector<std::string> ViewIndex::Keys() const {
   std::vector<std::string> out;
   out.reserve(entries_.size());
-  for (const auto& [key, entry] : entries_) out.push_back(key);
+  entries_.ForEach([&](const std::string& key, const Entry&) { out.push_back(key); });
   return out;
 }
 

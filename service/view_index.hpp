@@ -12,6 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/flat_string_map.hpp"
 #include "config/config.hpp"
 #include "merge/combine/key_builder.hpp"
 #include "service/source_records.hpp"
@@ -63,8 +64,9 @@ class ViewIndex {
   const config::ViewConfig view_;
   const std::string definition_;
   const merge::combine::KeyBuilder keys_;
-  std::vector<std::unordered_map<std::string, std::string>> view_key_of_;  // per source
-  std::unordered_map<std::string, Entry> entries_;
+  using EntryId = FlatStringMap<Entry>::Id;
+  FlatStringMap<Entry> entries_;                     // by view key
+  std::vector<FlatStringMap<EntryId>> view_key_of_;  // per source: source key -> entry
   std::unordered_map<std::string, std::string> merged_;
   std::vector<std::set<std::string>> keyless_;  // per source
 
