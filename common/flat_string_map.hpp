@@ -71,6 +71,9 @@ class FlatStringMap {
     return {id, true};
   }
 
+  // The value of `key`, inserted (default) when missing.
+  Value& operator[](std::string_view key) { return ValueOf(Emplace(key).first); }
+
   // Removes `key`'s entry; false when there is none.
   bool Erase(std::string_view key) {
     if (table_.empty()) return false;

@@ -9,7 +9,6 @@
 #include <optional>
 #include <set>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "common/flat_string_map.hpp"
@@ -58,7 +57,7 @@ class ViewIndex {
   size_t records_without_key() const;
 
   // The merged records as stored (canonical JSON text of merge::ToJson), by view key.
-  std::unordered_map<std::string, std::string>& merged() { return merged_; }
+  FlatStringMap<std::string>& merged() { return merged_; }
 
  private:
   const config::ViewConfig view_;
@@ -67,7 +66,7 @@ class ViewIndex {
   using EntryId = FlatStringMap<Entry>::Id;
   FlatStringMap<Entry> entries_;                     // by view key
   std::vector<FlatStringMap<EntryId>> view_key_of_;  // per source: source key -> entry
-  std::unordered_map<std::string, std::string> merged_;
+  FlatStringMap<std::string> merged_;
   std::vector<std::set<std::string>> keyless_;  // per source
 
   // Set, once the record's view key is known (`present`: the record exists; `touched` may be

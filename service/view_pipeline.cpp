@@ -256,7 +256,7 @@ void ViewPipeline::StartRecompute(Task& task) {
   // tree search per key: a full merge touches every key).
   std::vector<std::string> keys = index->Keys();
   keys.reserve(keys.size() + index->merged().size());
-  for (const auto& [key, text] : index->merged()) keys.push_back(key);
+  index->merged().ForEach([&](const std::string& key, const std::string&) { keys.push_back(key); });
   std::sort(keys.begin(), keys.end());
   for (auto& key : keys) {
     if (work.touched.empty() || *work.touched.rbegin() != key) {
@@ -309,7 +309,7 @@ void ViewPipeline::SubmitMerges(const std::shared_ptr<Update>& update) {
       item.key = key;
       // (A view's first merge has nothing stored: no lookup per key.)
       if (auto& merged = index.merged(); !merged.empty()) {
-        if (auto m = merged.find(key); m != merged.end()) item.before = &m->second;
+        item.before = merged.Find(key);
       }
       if (entry != nullptr) {
         for (size_t i = 0; i < entry->members.size(); ++i) {
@@ -353,7 +353,7 @@ void ViewPipeline::OnMergeJob(const std::shared_ptr<Update>& update, size_t w,
         std::string whole = r.has_record ? r.Whole() : std::string();
         if (r.op == "provenance") {
           // Same values, now from another source: stored again, no change row.
-          merged[std::string(r.key)] = std::move(whole);
+          merged[r.key] = std::move(whole);
           work.update.upserts.push_back(r.Record());
           continue;
         }
@@ -366,10 +366,10 @@ void ViewPipeline::OnMergeJob(const std::shared_ptr<Update>& update, size_t w,
         c.record = whole;
         work.update.changes.push_back(std::move(c));
         if (r.has_record) {
-          merged[std::string(r.key)] = std::move(whole);
+          merged[r.key] = std::move(whole);
           work.update.upserts.push_back(r.Record());
         } else {
-          merged.erase(std::string(r.key));
+          merged.Erase(r.key);
           work.update.removed.emplace_back(r.key);
         }
       }

@@ -202,9 +202,9 @@ MergeCounts MergeKeys(service::ViewIndex& index,
       ++counts.results;
       if (r.has_record) {
         counts.conflicts += r.has_conflicts ? 1 : 0;
-        index.merged()[std::string(r.key)] = r.Whole();
+        index.merged()[r.key] = r.Whole();
       } else {
-        index.merged().erase(std::string(r.key));
+        index.merged().Erase(r.key);
       }
     }
   };
@@ -226,7 +226,7 @@ MergeCounts MergeKeys(service::ViewIndex& index,
     item.key = key;
     // As ViewPipeline::SubmitMerges: a view's first merge has nothing stored to look up.
     if (auto& merged = index.merged(); !merged.empty()) {
-      if (auto m = merged.find(key); m != merged.end()) item.before = &m->second;
+      item.before = merged.Find(key);
     }
     if (entry != nullptr) {
       for (size_t i = 0; i < entry->members.size(); ++i) {
