@@ -18,6 +18,7 @@ struct ViewPipeline::ViewWork {
   std::string view_id;
   std::set<std::string> touched;                   // view keys to merge
   std::set<std::string>::const_iterator next_key;  // the first key not yet sent
+  size_t keys_per_job = 0;                         // set when the first job is built
   bool started = false;
   bool recompute = false;
   storage::ViewUpdate update;
@@ -291,13 +292,17 @@ void ViewPipeline::SubmitMerges(const std::shared_ptr<Update>& update) {
       work.next_key = work.touched.begin();
       work.update.view_id = work.view_id;
       work.update.replace_keys = work.recompute;
+      work.keys_per_job = KeysPerJob(work.touched.size());
     }
     std::string body;
     if (work.touched.size() > 1000) body.reserve(kMaxJobBody + kMaxJobBody / 8);
     // The view's sources by position, looked up once rather than per record.
     std::vector<const SourceRecords*> view_sources;
     for (const auto& ref : index.view().sources) view_sources.push_back(&sources_[ref.id]);
-    for (; work.next_key != work.touched.end() && body.size() < kMaxJobBody; ++work.next_key) {
+    size_t keys_in_body = 0;
+    for (; work.next_key != work.touched.end() && body.size() < kMaxJobBody &&
+           keys_in_body < work.keys_per_job;
+         ++work.next_key, ++keys_in_body) {
       const std::string& key = *work.next_key;
       const ViewIndex::Entry* entry = index.Find(key);
       if (entry == nullptr) {

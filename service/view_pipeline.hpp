@@ -18,6 +18,7 @@
 // Thread safety: every method except StoreErrors runs on the pipeline thread; StoreErrors may be
 // called from any thread.
 
+#include <algorithm>
 #include <deque>
 #include <functional>
 #include <map>
@@ -42,6 +43,13 @@ class ViewPipeline {
   static constexpr size_t kMaxJobBody = 8u << 20;
   // Merge jobs of one update in the pool at once.
   static constexpr size_t kMaxJobsInFlight = 4;
+  // The keys of one merge job: a share of the update's keys, so that an update of thousands of
+  // keys (1 % of a large source) runs on every worker rather than in one job; small updates
+  // stay one job (a job costs a frame each way).
+  static constexpr size_t kMinKeysPerJob = 1000;
+  static size_t KeysPerJob(size_t keys) {
+    return std::max(kMinKeysPerJob, (keys + kMaxJobsInFlight - 1) / kMaxJobsInFlight);
+  }
 
   explicit ViewPipeline(PipelineContext context);
 

@@ -30,6 +30,7 @@
 #include "merge/combine/merge_job.hpp"
 #include "service/source_records.hpp"
 #include "service/view_index.hpp"
+#include "service/view_pipeline.hpp"
 
 namespace {
 
@@ -181,12 +182,15 @@ class JobThreads {
 };
 
 // Merges `touched` keys of the view through the merge_keys job, as ViewPipeline does: bodies
-// of up to 8 MiB, at most four jobs out, replies applied to the stored merged records.
+// of up to 8 MiB and ViewPipeline::KeysPerJob keys, at most four jobs out, replies applied to
+// the stored merged records.
 MergeCounts MergeKeys(service::ViewIndex& index,
                       const std::map<std::string, service::SourceRecords>& sources,
                       const std::vector<std::string>& touched, size_t workers) {
-  constexpr size_t kMaxJobBody = 8u << 20;
-  constexpr size_t kMaxJobsInFlight = 4;
+  using service::ViewPipeline;
+  constexpr size_t kMaxJobBody = ViewPipeline::kMaxJobBody;
+  constexpr size_t kMaxJobsInFlight = ViewPipeline::kMaxJobsInFlight;
+  const size_t keys_per_job = ViewPipeline::KeysPerJob(touched.size());
   MergeCounts counts;
   JobThreads jobs(workers, index.view());
   size_t in_flight = 0;
@@ -209,11 +213,13 @@ MergeCounts MergeKeys(service::ViewIndex& index,
     }
   };
   std::string body;
+  size_t keys_in_body = 0;
   auto submit = [&] {
     while (in_flight >= kMaxJobsInFlight) apply();
     jobs.Submit(std::move(body));
     ++in_flight;
     ++counts.jobs;
+    keys_in_body = 0;
     body = std::string();
     body.reserve(kMaxJobBody + kMaxJobBody / 8);
   };
@@ -238,7 +244,7 @@ MergeCounts MergeKeys(service::ViewIndex& index,
     }
     merge::combine::AppendMergeItem(body, item);
     ++counts.keys;
-    if (body.size() >= kMaxJobBody) submit();
+    if (body.size() >= kMaxJobBody || ++keys_in_body >= keys_per_job) submit();
   }
   if (!body.empty()) submit();
   while (in_flight > 0) apply();

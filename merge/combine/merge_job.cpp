@@ -74,6 +74,58 @@ void WriteResult(ResultWriter& results, std::string_view op, const std::string& 
   out.Text(diff);
 }
 
+// The parts of a stored merged record, read from its text without a tree. The text is what the
+// daemon stored (MergedRecordText::Whole, canonical JSON), so each part's text is what dumping
+// that part writes. nullopt when the text is not plainly such a record: MergeOne then parses it
+// whole.
+struct StoredParts {
+  std::string_view fields, sources, conflicts, provenance;
+};
+std::optional<StoredParts> ScanStored(std::string_view whole) {
+  StoredParts p;
+  if (FindMember(whole, "fields", p.fields) != MemberScan::kFound ||
+      FindMember(whole, "sources", p.sources) != MemberScan::kFound ||
+      FindMember(whole, "conflicts", p.conflicts) != MemberScan::kFound ||
+      FindMember(whole, "provenance", p.provenance) != MemberScan::kFound || p.fields.empty() ||
+      p.fields.front() != '{') {
+    return std::nullopt;
+  }
+  return p;
+}
+
+// A key with a stored record and a merged one (the common case of an update), compared by the
+// stored record's texts: only a key whose fields changed has its stored fields parsed (for the
+// field diff). The same outcome as MergeOne's parse of the whole record. False when a part
+// that had to be parsed is not JSON.
+bool CompareWithStored(const std::string& key, const StoredParts& before,
+                       const MergedRecord& merged, const MergedRecordText& text,
+                       ResultWriter& out) {
+  nlohmann::json before_fields;  // parsed when needed
+  auto parse_fields = [&] {
+    if (before_fields.is_null()) before_fields = ParseJsonOrDiscarded(before.fields);
+    return before_fields.is_object();
+  };
+  bool same_fields = before.fields == text.fields;
+  if (!same_fields) {
+    if (!parse_fields()) return false;
+    same_fields = before_fields == merged.fields;  // equal values written apart (1 and 1.0)
+  }
+  const std::string before_fields_text(before.fields);
+  if (same_fields && before.sources == text.sources && before.conflicts == text.conflicts) {
+    const nlohmann::json provenance = ParseJsonOrDiscarded(before.provenance);
+    if (provenance.is_discarded()) return false;
+    if (ProvenanceSources(provenance) == ProvenanceSources(ProvenanceToJson(merged.provenance))) {
+      return true;  // unchanged: provenance times alone are no change (see the header)
+    }
+    WriteResult(out, "provenance", key, &text, before_fields_text, "{}");
+    return true;
+  }
+  if (!parse_fields()) return false;
+  WriteResult(out, "changed", key, &text, before_fields_text,
+              FieldDiffText(before_fields, merged.fields));
+  return true;
+}
+
 // One item: merges it and writes its result, unless the key is unchanged. False when the
 // stored record (`before`) is not a JSON object.
 bool MergeOne(const ViewMerger& merger, const std::string& key, std::string_view before_text,
@@ -87,6 +139,11 @@ bool MergeOne(const ViewMerger& merger, const std::string& key, std::string_view
     // The same bytes, provenance times included: nothing to tell (the common case when a
     // fetch confirms what a full recompute merges again).
     if (had && before_text == text->Whole()) return true;
+    if (had) {
+      if (const auto parts = ScanStored(before_text)) {
+        return CompareWithStored(key, *parts, *merged, *text, out);
+      }
+    }
   }
   nlohmann::json before;
   if (had) {

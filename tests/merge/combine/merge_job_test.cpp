@@ -187,6 +187,49 @@ TEST(MergeJob, ConflictsAndJoinDecideTheResult) {
   EXPECT_TRUE(agree[0].record->conflicts.empty());
 }
 
+// The worker compares a stored record by its parts' texts (its canonical text, as the daemon
+// stores it); a stored text it cannot read that way is parsed whole. Both must give the same
+// reply, byte for byte: the first member's name written with an escape forces the second.
+TEST(MergeJob, StoredRecordsReadAsTextsGiveWhatParsingThemGives) {
+  auto escaped = [](std::string stored) {
+    EXPECT_EQ(stored.rfind("{\"conflicts\":", 0), 0u) << stored;
+    return stored.replace(0, 13, "{\"\\u0063onflicts\":");
+  };
+  const auto both = RunJob({{"k",
+                             "",
+                             {{0, kEarly, R"({"id":"k","name":"Dune","price":1})"},
+                              {1, kEarly, R"({"code":"k","name":"Dune","price":1})"}}}});
+  ASSERT_EQ(both.size(), 1u);
+  const std::string stored = Stored(both[0]);
+  const std::vector<std::vector<Rec>> updates = {
+      {{0, kEarly, R"({"id":"k","name":"Dune","price":1})"},
+       {1, kEarly, R"({"code":"k","name":"Dune","price":1})"}},  // the same
+      {{0, kLate, R"({"id":"k","name":"Dune","price":1})"},
+       {1, kEarly, R"({"code":"k","name":"Dune","price":1})"}},  // fetched again
+      {{0, kLate, R"({"id":"k","name":"Dune","price":1.0})"},
+       {1, kEarly, R"({"code":"k","name":"Dune","price":1.0})"}},  // equal values written apart
+      {{0, kLate, R"({"id":"k","name":"Dune","price":2})"},
+       {1, kEarly, R"({"code":"k","name":"Dune","price":1})"}},  // a value changes
+      {{0, kLate, R"({"id":"k","name":"Dune","price":2})"},
+       {1, kLate, R"({"code":"k","name":"Dune","price":2})"}},  // both change it
+      {{0, kLate, R"({"id":"k"})"}, {1, kEarly, R"({"code":"k","name":"Dune","price":1})"}},
+      {{1, kEarly, R"({"code":"k","name":"Dune","price":1})"}},  // a source leaves
+      {{0, kLate, R"({"id":"k","name":"Dune","price":1})"},
+       {1, kEarly, R"({"code":"k","name":"Dunes","price":1})"}},  // a conflict appears
+      {},                                                         // the key goes
+  };
+  const std::string escaped_stored = escaped(stored);
+  for (size_t u = 0; u < updates.size(); ++u) {
+    auto as_text = RunMergeJob(TwoSources(), Body({{"k", stored, updates[u]}}));
+    auto as_tree = RunMergeJob(TwoSources(), Body({{"k", escaped_stored, updates[u]}}));
+    ASSERT_TRUE(as_text.ok() && as_tree.ok()) << u;
+    EXPECT_EQ(as_text->body, as_tree->body) << u;
+    EXPECT_EQ(as_text->results, as_tree->results) << u;
+  }
+  // And the escaped text is the same record: it is still read (not an error).
+  EXPECT_EQ(json::parse(escaped_stored), json::parse(stored));
+}
+
 TEST(MergeJob, MalformedInputIsAPermanentError) {
   // Truncated texts, a count that promises records that are not there, a negative count, and
   // a stored record that is not a JSON object.
