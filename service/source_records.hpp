@@ -39,6 +39,10 @@ class SourceRecords {
     // record's own (Record::fields_text) or, without one, written by Compare to compare; Apply
     // keeps it as it is.
     std::vector<std::string> upsert_texts;
+    // When the snapshot listed the stored records in another order than they are kept (after a
+    // restart they come back in key order): their slot numbers in the snapshot's order, so
+    // that Apply keeps them that way and the next fetch's Compare reads them in order.
+    std::vector<uint32_t> snapshot_order;
   };
 
   // `fetched_at`: the stored snapshot's fetch time (epoch when never fetched).
@@ -77,6 +81,8 @@ class SourceRecords {
   };
   static constexpr uint32_t kEmpty = 0;  // a table cell without a slot (cells hold slot + 1)
   static constexpr size_t kSmallText = 64 * 1024;
+  // Fewer records out of order than this are not worth reordering the rest for.
+  static constexpr size_t kReorderAtLeast = 256;
 
   std::string_view KeyOf(const Slot& slot) const {
     return std::string_view(text_).substr(slot.offset, slot.key_size);
@@ -92,8 +98,9 @@ class SourceRecords {
   }
   void Upsert(std::string_view key, std::string_view fields, SystemTime changed_at);
   void Erase(std::string_view key);
-  // Rebuilds the table for `live_` records (and packs text_ and slots_ when `pack`).
-  void Rebuild(bool pack);
+  // Rebuilds the table for `live_` records (and packs text_ and slots_ when `pack`: the slots
+  // listed in `order` first, in that order, then the other live ones as they were).
+  void Rebuild(bool pack, const std::vector<uint32_t>* order = nullptr);
 
   std::string text_;
   std::vector<Slot> slots_;

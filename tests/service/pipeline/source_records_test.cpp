@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <random>
 #include <string>
@@ -184,6 +185,57 @@ TEST(SourceRecords, ManySnapshotsKeepExactlyTheLatestRecords) {
       }
     }
   }
+}
+
+// After a restart the stored records come back in key order, not in the order the source lists
+// them. The first snapshot after that keeps them in its order (a changed or new record goes to
+// the end), so the next one finds each record in the slot after the previous one's.
+TEST(SourceRecords, RecordsAreKeptInTheOrderTheSnapshotListsThem) {
+  auto key = [](int i) {
+    std::string k = std::to_string(i);
+    return "k" + std::string(6 - k.size(), '0') + k;
+  };
+  std::vector<storage::StoredRecord> stored;
+  for (int i = 0; i < 2000; ++i) stored.push_back({key(i), {{"n", i}}, FromUnixMillis(500)});
+  SourceRecords records;
+  records.Load(stored, FromUnixMillis(900));
+
+  std::vector<int> order(2000);
+  for (int i = 0; i < 2000; ++i) order[i] = i;
+  std::shuffle(order.begin(), order.end(), std::mt19937(11));
+  const int removed = order[5], changed = order[10];
+  merge::SourceSnapshot s{"src", FromUnixMillis(1000), {}};
+  std::vector<std::string> expected, moved;  // the kept order: unchanged ones, then the rest
+  for (size_t p = 0; p < order.size(); ++p) {
+    const int i = order[p];
+    if (p == 1000) {
+      s.records.push_back({"new", {{"n", -2}}});
+      moved.push_back("new");
+    }
+    if (i == removed) continue;
+    s.records.push_back({key(i), {{"n", i == changed ? -1 : i}}});
+    (i == changed ? moved : expected).push_back(key(i));
+  }
+  expected.insert(expected.end(), moved.begin(), moved.end());
+
+  auto diff = records.Compare(s);
+  EXPECT_EQ(diff.update.changes.size(), 3u);
+  EXPECT_FALSE(diff.snapshot_order.empty());
+  records.Apply(diff);
+  std::vector<std::string> walked;
+  records.ForEach([&](std::string_view k, std::string_view) { walked.emplace_back(k); });
+  EXPECT_EQ(walked, expected);
+  EXPECT_EQ(records.Find(key(changed))->fields, R"({"n":-1})");
+  EXPECT_EQ(records.Find("new")->fields, R"({"n":-2})");
+  EXPECT_FALSE(records.Find(key(removed)).has_value());
+  EXPECT_EQ(records.Find(key(order[0]))->fields, "{\"n\":" + std::to_string(order[0]) + "}");
+
+  // The same snapshot again: nothing changed, and every record was where it was expected.
+  s.fetched_at = FromUnixMillis(2000);
+  const auto again = records.Compare(s);
+  EXPECT_TRUE(again.update.changes.empty());
+  EXPECT_TRUE(again.snapshot_order.empty());
+  EXPECT_EQ(again.update.record_count, 2000u);
 }
 
 }  // namespace
