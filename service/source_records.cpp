@@ -65,11 +65,9 @@ SourceRecords::Diff SourceRecords::Compare(const merge::SourceSnapshot& snapshot
     }
     if (cell != kEmpty) {
       expected = cell;  // the slot after this one
-      if (!seen_stored[cell - 1]) order.push_back(cell - 1);
-    }
-    if (cell != kEmpty) {
       if (seen_stored[cell - 1]) continue;
       seen_stored[cell - 1] = true;
+      order.push_back(cell - 1);
       ++kept;
     } else if (!seen_added.insert(r.key).second) {
       continue;
