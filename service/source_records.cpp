@@ -52,9 +52,7 @@ SourceRecords::Diff SourceRecords::Compare(const merge::SourceSnapshot& snapshot
   // the slot after the previous record's. A million hash lookups miss the cache at every step;
   // this reads the slots and texts in order.
   size_t expected = 0;
-  size_t out_of_order = 0;      // stored records not where the previous one's successor was
-  std::vector<uint32_t> order;  // stored slots in the snapshot's order
-  order.reserve(slots_.size());
+  size_t out_of_order = 0;  // stored records not where the previous one's successor was
   for (const auto& r : snapshot.records) {
     uint32_t cell = kEmpty;
     if (expected < slots_.size() && slots_[expected].live && KeyOf(slots_[expected]) == r.key) {
@@ -67,7 +65,6 @@ SourceRecords::Diff SourceRecords::Compare(const merge::SourceSnapshot& snapshot
       expected = cell;  // the slot after this one
       if (seen_stored[cell - 1]) continue;
       seen_stored[cell - 1] = true;
-      order.push_back(cell - 1);
       ++kept;
     } else if (!seen_added.insert(r.key).second) {
       continue;
@@ -111,9 +108,16 @@ SourceRecords::Diff SourceRecords::Compare(const merge::SourceSnapshot& snapshot
       diff.touched.emplace_back(key);
     }
   }
-  // Mostly out of order (a quarter or more), and large enough to matter: Apply reorders.
-  if (out_of_order >= kReorderAtLeast && out_of_order * 4 >= order.size()) {
-    diff.snapshot_order = std::move(order);
+  // Mostly out of order (a quarter or more), and large enough to matter: Apply reorders, by
+  // the stored slots in the snapshot's order (listed only then: it is rare, after a restart;
+  // Rebuild skips a slot listed twice).
+  if (out_of_order >= kReorderAtLeast && out_of_order * 4 >= kept) {
+    diff.snapshot_order.reserve(kept);
+    for (const auto& r : snapshot.records) {
+      if (const uint32_t cell = SlotNumberOf(r.key); cell != kEmpty) {
+        diff.snapshot_order.push_back(cell - 1);
+      }
+    }
   }
   std::sort(u.changes.begin(), u.changes.end(),
             [](const storage::Change& a, const storage::Change& b) { return a.key < b.key; });

@@ -76,8 +76,7 @@ void WriteResult(ResultWriter& results, std::string_view op, const std::string& 
 
 // The parts of a stored merged record, read from its text without a tree. The text is what the
 // daemon stored (MergedRecordText::Whole, canonical JSON), so each part's text is what dumping
-// that part writes. nullopt when the text is not plainly such a record: MergeOne then parses it
-// whole.
+// that part writes. nullopt when the text is not plainly such a record.
 struct StoredParts {
   std::string_view fields, sources, conflicts, provenance;
 };
@@ -86,43 +85,63 @@ std::optional<StoredParts> ScanStored(std::string_view whole) {
   if (FindMember(whole, "fields", p.fields) != MemberScan::kFound ||
       FindMember(whole, "sources", p.sources) != MemberScan::kFound ||
       FindMember(whole, "conflicts", p.conflicts) != MemberScan::kFound ||
-      FindMember(whole, "provenance", p.provenance) != MemberScan::kFound || p.fields.empty() ||
-      p.fields.front() != '{') {
+      FindMember(whole, "provenance", p.provenance) != MemberScan::kFound) {
     return std::nullopt;
   }
   return p;
 }
 
-// A key with a stored record and a merged one (the common case of an update), compared by the
-// stored record's texts: only a key whose fields changed has its stored fields parsed (for the
-// field diff). The same outcome as MergeOne's parse of the whole record. False when a part
-// that had to be parsed is not JSON.
+// A stored text ScanStored cannot read is parsed and written again canonically, with the
+// defaults of missing parts, into `canonical`; nullopt when it is not a JSON object.
+std::optional<StoredParts> StoredPartsOf(std::string_view whole, std::string& canonical) {
+  if (auto parts = ScanStored(whole)) return parts;
+  const nlohmann::json before = ParseJsonOrDiscarded(whole);
+  if (!before.is_object()) return std::nullopt;
+  canonical = CanonicalJson({{"conflicts", before.value("conflicts", nlohmann::json::array())},
+                             {"fields", before.value("fields", nlohmann::json::object())},
+                             {"provenance", before.value("provenance", nlohmann::json())},
+                             {"sources", before.value("sources", nlohmann::json::array())}});
+  return ScanStored(canonical);
+}
+
+// A key with a stored record, compared with what it merges to now (`merged` and `text`, null
+// when nothing is left) by the stored record's texts: only a key whose fields changed (or that
+// is removed) has its stored fields parsed, for the field diff. False when a part that had to
+// be parsed is not JSON.
 bool CompareWithStored(const std::string& key, const StoredParts& before,
-                       const MergedRecord& merged, const MergedRecordText& text,
+                       const MergedRecord* merged, const MergedRecordText* text,
                        ResultWriter& out) {
   nlohmann::json before_fields;  // parsed when needed
+  bool parsed = false;
   auto parse_fields = [&] {
-    if (before_fields.is_null()) before_fields = ParseJsonOrDiscarded(before.fields);
-    return before_fields.is_object();
+    if (!parsed) before_fields = ParseJsonOrDiscarded(before.fields);
+    parsed = true;
+    return !before_fields.is_discarded();
   };
-  bool same_fields = before.fields == text.fields;
+  const std::string before_fields_text(before.fields);
+  if (merged == nullptr) {
+    if (!parse_fields()) return false;
+    WriteResult(out, "removed", key, nullptr, before_fields_text,
+                FieldDiffText(before_fields, nlohmann::json()));
+    return true;
+  }
+  bool same_fields = before.fields == text->fields;
   if (!same_fields) {
     if (!parse_fields()) return false;
-    same_fields = before_fields == merged.fields;  // equal values written apart (1 and 1.0)
+    same_fields = before_fields == merged->fields;  // equal values written apart (1 and 1.0)
   }
-  const std::string before_fields_text(before.fields);
-  if (same_fields && before.sources == text.sources && before.conflicts == text.conflicts) {
+  if (same_fields && before.sources == text->sources && before.conflicts == text->conflicts) {
     const nlohmann::json provenance = ParseJsonOrDiscarded(before.provenance);
     if (provenance.is_discarded()) return false;
-    if (ProvenanceSources(provenance) == ProvenanceSources(ProvenanceToJson(merged.provenance))) {
+    if (ProvenanceSources(provenance) == ProvenanceSources(ProvenanceToJson(merged->provenance))) {
       return true;  // unchanged: provenance times alone are no change (see the header)
     }
-    WriteResult(out, "provenance", key, &text, before_fields_text, "{}");
+    WriteResult(out, "provenance", key, text, before_fields_text, "{}");
     return true;
   }
   if (!parse_fields()) return false;
-  WriteResult(out, "changed", key, &text, before_fields_text,
-              FieldDiffText(before_fields, merged.fields));
+  WriteResult(out, "changed", key, text, before_fields_text,
+              FieldDiffText(before_fields, merged->fields));
   return true;
 }
 
@@ -136,41 +155,19 @@ bool MergeOne(const ViewMerger& merger, const std::string& key, std::string_view
   std::optional<MergedRecordText> text;
   if (merged) {
     text = RenderText(*merged);
+    if (!had) {
+      WriteResult(out, "added", key, &*text, kNullText,
+                  FieldDiffText(nlohmann::json(), merged->fields));
+      return true;
+    }
     // The same bytes, provenance times included: nothing to tell (the common case when a
     // fetch confirms what a full recompute merges again).
-    if (had && before_text == text->Whole()) return true;
-    if (had) {
-      if (const auto parts = ScanStored(before_text)) {
-        return CompareWithStored(key, *parts, *merged, *text, out);
-      }
-    }
+    if (before_text == text->Whole()) return true;
   }
-  nlohmann::json before;
-  if (had) {
-    before = ParseJsonOrDiscarded(before_text);
-    if (!before.is_object()) return false;
-  }
-  const nlohmann::json before_fields =
-      had ? before.value("fields", nlohmann::json::object()) : nlohmann::json();
-  const std::string before_fields_text = had ? CanonicalJson(before_fields) : kNullText;
-  if (!merged) {
-    WriteResult(out, "removed", key, nullptr, before_fields_text,
-                FieldDiffText(before_fields, nlohmann::json()));
-    return true;
-  }
-  if (had && before_fields == merged->fields &&
-      CanonicalJson(before.value("sources", nlohmann::json::array())) == text->sources &&
-      CanonicalJson(before.value("conflicts", nlohmann::json::array())) == text->conflicts) {
-    if (ProvenanceSources(before.value("provenance", nlohmann::json())) ==
-        ProvenanceSources(ProvenanceToJson(merged->provenance))) {
-      return true;  // unchanged: provenance times alone are no change (see the header)
-    }
-    WriteResult(out, "provenance", key, &*text, before_fields_text, "{}");
-    return true;
-  }
-  WriteResult(out, had ? "changed" : "added", key, &*text, before_fields_text,
-              FieldDiffText(before_fields, merged->fields));
-  return true;
+  std::string canonical;
+  const auto parts = StoredPartsOf(before_text, canonical);
+  if (!parts) return false;
+  return CompareWithStored(key, *parts, merged ? &*merged : nullptr, text ? &*text : nullptr, out);
 }
 
 }  // namespace
