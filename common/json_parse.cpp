@@ -73,6 +73,77 @@ class Parser {
     }
   }
 
+  // The same grammar as Parse, read without building a tree: strings and numbers go through
+  // the same readers into scratch values, so the same texts are taken and refused.
+  bool Validate() {
+    if (end_ - p_ >= 3 && static_cast<unsigned char>(p_[0]) == 0xEF &&
+        static_cast<unsigned char>(p_[1]) == 0xBB && static_cast<unsigned char>(p_[2]) == 0xBF) {
+      p_ += 3;
+    }
+    std::vector<char> open;  // '{' or '[' of the containers being read, innermost last
+    std::string text;
+    json scalar;
+    for (;;) {
+      SkipSpace();
+      if (p_ == end_) return Fail("unexpected end of text");
+      bool complete = true;  // false: a container was opened and is not empty
+      switch (*p_) {
+        case '{':
+        case '[': {
+          const char kind = *p_++;
+          SkipSpace();
+          if (p_ != end_ && *p_ == (kind == '{' ? '}' : ']')) {
+            ++p_;
+            break;
+          }
+          open.push_back(kind);
+          if (kind == '{' && !MemberName(text)) return false;
+          complete = false;
+          break;
+        }
+        case '"':
+          ++p_;
+          text.clear();
+          if (!String(text)) return false;
+          break;
+        case 't':
+          if (!Literal("true", json(true), scalar)) return false;
+          break;
+        case 'f':
+          if (!Literal("false", json(false), scalar)) return false;
+          break;
+        case 'n':
+          if (!Literal("null", json(nullptr), scalar)) return false;
+          break;
+        default:
+          if (!Number(scalar)) return false;
+      }
+      if (!complete) continue;  // its first element or member's value
+      // After a value: close containers, or move on to the next element.
+      for (;;) {
+        SkipSpace();
+        if (open.empty()) return p_ == end_ || *p_ == '\0' || Fail("text after the JSON value");
+        if (p_ == end_) return Fail("unexpected end of text");
+        const char c = *p_++;
+        if (open.back() == '[') {
+          if (c == ']') {
+            open.pop_back();
+            continue;
+          }
+          if (c != ',') return Fail("expected ',' or ']' in an array");
+          break;
+        }
+        if (c == '}') {
+          open.pop_back();
+          continue;
+        }
+        if (c != ',') return Fail("expected ',' or '}' in an object");
+        if (!MemberName(text)) return false;
+        break;
+      }
+    }
+  }
+
   std::string Error() const { return "byte " + std::to_string(error_at_ - begin_) + ": " + error_; }
 
  private:
@@ -141,23 +212,24 @@ class Parser {
   // Reads `"name":` and returns the member's value slot (reset when the name repeats: the
   // last value wins, as in nlohmann), or nullptr on failure.
   json* Member(json& object) {
-    SkipSpace();
-    if (p_ == end_ || *p_ != '"') {
-      Fail("expected a member name");
-      return nullptr;
-    }
-    ++p_;
     std::string name;
-    if (!String(name)) return nullptr;
-    SkipSpace();
-    if (p_ == end_ || *p_ != ':') {
-      Fail("expected ':' after a member name");
-      return nullptr;
-    }
-    ++p_;
+    if (!MemberName(name)) return nullptr;
     auto [it, inserted] = object.get_ref<json::object_t&>().try_emplace(std::move(name));
     if (!inserted) it->second = json();
     return &it->second;
+  }
+
+  // Reads `"name":` into `name` (replacing what it held).
+  bool MemberName(std::string& name) {
+    SkipSpace();
+    if (p_ == end_ || *p_ != '"') return Fail("expected a member name");
+    ++p_;
+    name.clear();
+    if (!String(name)) return false;
+    SkipSpace();
+    if (p_ == end_ || *p_ != ':') return Fail("expected ':' after a member name");
+    ++p_;
+    return true;
   }
 
   bool Literal(std::string_view word, json value, json& target) {
@@ -334,6 +406,13 @@ class Parser {
 bool ParseJson(std::string_view text, nlohmann::json& out, std::string* error) {
   Parser parser(text);
   if (parser.Parse(out)) return true;
+  if (error != nullptr) *error = parser.Error();
+  return false;
+}
+
+bool ValidateJson(std::string_view text, std::string* error) {
+  Parser parser(text);
+  if (parser.Validate()) return true;
   if (error != nullptr) *error = parser.Error();
   return false;
 }

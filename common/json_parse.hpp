@@ -28,6 +28,10 @@ namespace tributary {
 // `error` is given, says where and why ("byte 12: unterminated string").
 bool ParseJson(std::string_view text, nlohmann::json& out, std::string* error = nullptr);
 
+// Whether `text` is JSON that ParseJson takes, without building the tree (a worker's records
+// are kept as their text and parsed only when they changed); `error` as for ParseJson.
+bool ValidateJson(std::string_view text, std::string* error = nullptr);
+
 // In place of nlohmann::json::parse(text, nullptr, false): the value, or a discarded value
 // (is_discarded()) when `text` is not JSON.
 nlohmann::json ParseJsonOrDiscarded(std::string_view text);

@@ -53,6 +53,10 @@ bool Agrees(const std::string& text) {
   const bool parsed = ParseJson(text, got, &error);
   const bool valid = !expected.is_discarded();
   EXPECT_EQ(parsed, valid) << "text: " << text.substr(0, 200) << "\nerror: " << error;
+  // Validation alone takes and refuses the same texts, for the same reason.
+  std::string validate_error;
+  EXPECT_EQ(ValidateJson(text, &validate_error), valid) << "text: " << text.substr(0, 200);
+  EXPECT_EQ(validate_error, error) << "text: " << text.substr(0, 200);
   if (parsed && valid) {
     EXPECT_TRUE(Same(got, expected))
         << "text: " << text.substr(0, 200) << "\ngot:      " << got.dump().substr(0, 200)
@@ -125,6 +129,8 @@ TEST(ParseJson, DeepNestingCostsNoStack) {
   for (const json* j = &out; !j->empty(); j = &(*j)[0]) ++seen;
   EXPECT_EQ(seen, depth - 1);
   EXPECT_FALSE(ParseJson(std::string(depth, '['), out));
+  EXPECT_TRUE(ValidateJson(text));
+  EXPECT_FALSE(ValidateJson(std::string(depth, '[')));
 }
 
 // Random values of every kind, dumped both as UTF-8 and as ASCII with \u escapes.
