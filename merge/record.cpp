@@ -1,5 +1,6 @@
 #include "merge/record.hpp"
 
+#include "common/json_parse.hpp"
 #include "common/json_text.hpp"
 
 namespace tributary::merge {
@@ -19,6 +20,11 @@ std::string_view FieldsTextOf(const Record& r, std::string& scratch) {
   scratch.clear();
   JsonTextWriter(scratch).Value(r.fields);
   return scratch;
+}
+
+nlohmann::json FieldsTreeOf(const Record& r) {
+  if (!r.fields.is_discarded()) return r.fields;
+  return ParseJsonOr(r.fields_text, nlohmann::json::object());
 }
 
 Record RecordFromJson(const nlohmann::json& j) {

@@ -66,6 +66,9 @@ Record RecordFromJson(const nlohmann::json& j);
 // The canonical JSON text of r.fields: r.fields_text when the record has it, else written into
 // `scratch` (which the result then points into).
 std::string_view FieldsTextOf(const Record& r, std::string& scratch);
+// r's fields as a tree: a copy of r.fields, or r.fields_text parsed when the record holds its
+// fields only as text (fields discarded: a record read from a worker's reply).
+nlohmann::json FieldsTreeOf(const Record& r);
 nlohmann::json ToJson(const MergedRecord& r);
 MergedRecord MergedRecordFromJson(const nlohmann::json& j);
 

@@ -31,7 +31,10 @@ void SourceRecords::Load(std::vector<storage::StoredRecord> records, SystemTime 
   live_ = 0;
   garbage_bytes_ = 0;
   slots_.reserve(records.size());
-  for (auto& r : records) Upsert(r.key, CanonicalJson(r.fields), r.changed_at);
+  // Written again canonically: a text stored by an older version compares as what it means.
+  for (auto& r : records) {
+    Upsert(r.key, CanonicalJson(ParseJsonOrDiscarded(r.fields_text)), r.changed_at);
+  }
   Rebuild(true);
 }
 
@@ -76,21 +79,20 @@ SourceRecords::Diff SourceRecords::Compare(const merge::SourceSnapshot& snapshot
     storage::Change c;
     c.source_id = snapshot.source_id;
     c.key = r.key;
+    // Only a record that changed is read into a tree (one from a worker comes as text).
+    c.after = merge::FieldsTreeOf(r);
     if (stored == nullptr) {
       c.op = "added";
-      c.after = r.fields;
-      c.fields = FieldDiffJson(nullptr, r.fields);
+      c.fields = FieldDiffJson(nullptr, c.after);
     } else {
       c.op = "changed";
       c.before = ParseJsonOrDiscarded(FieldsOf(*stored));
-      c.after = r.fields;
-      c.fields = FieldDiffJson(c.before, r.fields);
+      c.fields = FieldDiffJson(c.before, c.after);
     }
     u.changes.push_back(std::move(c));
-    u.upserts.push_back(storage::StoredRecord{r.key, r.fields, snapshot.fetched_at});
-    diff.upsert_texts.emplace_back(fields_text);
+    u.upserts.push_back(
+        storage::StoredRecord{r.key, std::string(fields_text), snapshot.fetched_at});
     diff.touched.push_back(r.key);
-    diff.new_fields[r.key] = &r.fields;
   }
   // Every stored key seen again (the usual case): nothing was removed, no need to look.
   if (kept < live_) {
@@ -121,6 +123,9 @@ SourceRecords::Diff SourceRecords::Compare(const merge::SourceSnapshot& snapshot
   }
   std::sort(u.changes.begin(), u.changes.end(),
             [](const storage::Change& a, const storage::Change& b) { return a.key < b.key; });
+  for (const storage::Change& c : u.changes) {
+    if (c.op != "removed") diff.new_fields.emplace(c.key, &c.after);
+  }
   u.record_count = unique;
   return diff;
 }
@@ -139,7 +144,7 @@ void SourceRecords::Apply(const Diff& diff) {
   for (const auto& key : diff.update.removed) Erase(key);
   const auto& upserts = diff.update.upserts;
   for (size_t i = 0; i < upserts.size(); ++i) {
-    Upsert(upserts[i].key, diff.upsert_texts[i], upserts[i].changed_at);
+    Upsert(upserts[i].key, upserts[i].fields_text, upserts[i].changed_at);
   }
   // Garbage is packed away once it outweighs the live records; small sources (most of them,
   // when thousands are configured) also give back the buffers' spare capacity. Records the

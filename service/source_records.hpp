@@ -29,16 +29,14 @@ struct SourceRecordState {
 
 class SourceRecords {
  public:
-  // What a snapshot changes: the store update (upserts, removals, change rows) and, for the
-  // merges, the touched keys with the new fields (parsed) of those still present.
+  // What a snapshot changes: the store update (upserts with their canonical texts, removals,
+  // change rows) and, for the merges, the touched keys with the new fields (parsed) of those
+  // still present.
   struct Diff {
     storage::SourceUpdate update;
     std::vector<std::string> touched;  // source keys added, changed or removed
-    std::unordered_map<std::string, const nlohmann::json*> new_fields;  // into the snapshot
-    // The canonical JSON text of each upsert's fields, in the order of update.upserts: the
-    // record's own (Record::fields_text) or, without one, written by Compare to compare; Apply
-    // keeps it as it is.
-    std::vector<std::string> upsert_texts;
+    // Into update.changes (each change's `after`): valid while the update stays in the Diff.
+    std::unordered_map<std::string, const nlohmann::json*> new_fields;
     // When the snapshot listed the stored records in another order than they are kept (after a
     // restart they come back in key order): their slot numbers in the snapshot's order, so
     // that Apply keeps them that way and the next fetch's Compare reads them in order.
@@ -47,8 +45,8 @@ class SourceRecords {
 
   // `fetched_at`: the stored snapshot's fetch time (epoch when never fetched).
   void Load(std::vector<storage::StoredRecord> records, SystemTime fetched_at);
-  // `snapshot` must outlive the Diff (new_fields point into it). A later duplicate key is
-  // ignored (the extractor keeps the first record of a key).
+  // A later duplicate key is ignored (the extractor keeps the first record of a key). Only the
+  // records that changed are read into trees: the others are compared by their text.
   Diff Compare(const merge::SourceSnapshot& snapshot) const;
   // A fetch that confirmed the stored records without extracting them (a 304, or the same body
   // as before): no record changes, only the fetch time moves on.

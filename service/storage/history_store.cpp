@@ -102,7 +102,7 @@ Status SqliteStore::ApplySourceUpdate(const SourceUpdate& update, const std::str
       upsert->Reset();
       upsert->Bind(1, update.source_id);
       upsert->Bind(2, r.key);
-      upsert->Bind(3, CanonicalJson(r.fields));
+      upsert->Bind(3, r.fields_text);
       upsert->Bind(4, ToUnixMillis(r.changed_at));
       if (Status s = upsert->Run(op); !s) return s;
     }
@@ -298,8 +298,8 @@ Result<std::vector<StoredRecord>> SqliteStore::LoadSourceRecords(const std::stri
     if (!rows->HasRow()) break;
     StoredRecord r;
     r.key = rows->Text(0);
-    r.fields = ParseJsonOrDiscarded(rows->Text(1));
-    if (r.fields.is_discarded()) {
+    r.fields_text = rows->Text(1);
+    if (!ValidateJson(r.fields_text)) {
       return Error::Permanent(op + ": stored fields of key " +
                               CanonicalJson(nlohmann::json(r.key)) + " are not valid JSON");
     }

@@ -3,6 +3,7 @@
 // arrives meanwhile waits for one batch, never for the whole round. The test runs both
 // io_contexts itself, one handler at a time, to see the order in which the writer runs them.
 #include "service/history_pruner.hpp"
+#include "common/json_text.hpp"
 
 #include <gtest/gtest.h>
 
@@ -39,7 +40,7 @@ storage::IngestBatch Version(int keys, int version) {
     const std::string key = "K" + std::to_string(k);
     const json before = version == 0 ? json() : json{{"n", version - 1}};
     const json after = {{"n", version}};
-    s.upserts.push_back({key, after, FromUnixMillis(time_ms)});
+    s.upserts.push_back({key, CanonicalJson(after), FromUnixMillis(time_ms)});
     storage::Change c;
     c.source_id = "a";
     c.key = key;

@@ -132,7 +132,7 @@ TEST(SourceRecords, ConfirmMovesOnlyTheFetchTime) {
 
 TEST(SourceRecords, LoadKeepsTheStoredTimes) {
   SourceRecords records;
-  records.Load({{"k", {{"a", 1}}, FromUnixMillis(700)}}, FromUnixMillis(900));
+  records.Load({{"k", R"({ "a": 1 })", FromUnixMillis(700)}}, FromUnixMillis(900));
   EXPECT_EQ(records.fetched_at(), FromUnixMillis(900));
   EXPECT_EQ(records.Find("k")->fields, R"({"a":1})");
   EXPECT_EQ(records.Find("k")->changed_at, FromUnixMillis(700));
@@ -196,7 +196,9 @@ TEST(SourceRecords, RecordsAreKeptInTheOrderTheSnapshotListsThem) {
     return "k" + std::string(6 - k.size(), '0') + k;
   };
   std::vector<storage::StoredRecord> stored;
-  for (int i = 0; i < 2000; ++i) stored.push_back({key(i), {{"n", i}}, FromUnixMillis(500)});
+  for (int i = 0; i < 2000; ++i) {
+    stored.push_back({key(i), CanonicalJson({{"n", i}}), FromUnixMillis(500)});
+  }
   SourceRecords records;
   records.Load(stored, FromUnixMillis(900));
 

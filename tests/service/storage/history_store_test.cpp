@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "common/json_text.hpp"
 #include "service/storage/sqlite_store.hpp"
 #include "tests/service/storage/storage_test_util.hpp"
 
@@ -61,7 +62,7 @@ IngestBatch Batch(const std::string& key, const std::string& name, int64_t time_
   SourceUpdate s;
   s.source_id = "a";
   s.fetched_at = FromUnixMillis(time_ms);
-  s.upserts.push_back({key, {{"name", name}}, FromUnixMillis(time_ms)});
+  s.upserts.push_back({key, CanonicalJson({{"name", name}}), FromUnixMillis(time_ms)});
   s.changes.push_back(MakeChange("", "a", key, op, before, {{"name", name}}));
   b.source = std::move(s);
   ViewUpdate v;
@@ -120,7 +121,7 @@ TEST_F(StorageHistory, IngestStoresEverythingWithGapFreeSequence) {
   auto records = store_->LoadSourceRecords("a");
   ASSERT_TRUE(records.ok());
   ASSERT_EQ(records->size(), 1u);
-  EXPECT_EQ((*records)[0].fields, json({{"name", "Türkiye"}}));
+  EXPECT_EQ((*records)[0].fields_text, R"({"name":"Türkiye"})");
   EXPECT_EQ((*records)[0].changed_at, FromUnixMillis(2000));
   EXPECT_EQ(**store_->ViewDefinition("v"), R"({"id":"v"})");
   auto last = store_->LastFetch("a");
@@ -266,8 +267,9 @@ TEST_F(StorageHistory, AFailedCommitLeavesEverythingAsItWas) {
   ASSERT_TRUE(store_->ExecForTesting("PRAGMA max_page_count = " + std::to_string(pages)).ok());
   IngestBatch big = Batch("TR", "Türkiye", 2000, "changed", json{{"name", "Turkey"}});
   for (int i = 0; i < 2000; ++i) {
-    big.source->upserts.push_back(
-        {"k" + std::to_string(i), {{"name", std::string(200, 'x')}}, FromUnixMillis(2000)});
+    big.source->upserts.push_back({"k" + std::to_string(i),
+                                   CanonicalJson({{"name", std::string(200, 'x')}}),
+                                   FromUnixMillis(2000)});
     big.source->changes.push_back(
         MakeChange("", "a", "k" + std::to_string(i), "added", nullptr, {{"name", "x"}}));
   }

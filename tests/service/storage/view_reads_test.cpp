@@ -30,11 +30,11 @@ class StorageViewReads : public ::testing::Test {
     // field from a source the store has no snapshot of.
     IngestBatch b;
     b.time = FromUnixMillis(1000);
-    b.source = Fetched("a", 1000, {{"k", {{"name", "Dune"}}, FromUnixMillis(1000)}});
+    b.source = Fetched("a", 1000, {{"k", R"({"name":"Dune"})", FromUnixMillis(1000)}});
     ASSERT_TRUE(store_->CommitIngest(b).ok());
     IngestBatch c;
     c.time = FromUnixMillis(1000);
-    c.source = Fetched("b", 1000, {{"k", {{"name", "Dune"}}, FromUnixMillis(1000)}});
+    c.source = Fetched("b", 1000, {{"k", R"({"name":"Dune"})", FromUnixMillis(1000)}});
     ViewUpdate v;
     v.view_id = "v";
     merge::MergedRecord r;
