@@ -104,39 +104,49 @@ bool SkipValue(std::string_view text, size_t& i) {
 
 }  // namespace
 
-MemberScan FindMember(std::string_view text, std::string_view name, std::string_view& value) {
-  size_t i = 0;
+MemberScan MemberReader::Next(std::string_view& name, std::string_view& value) {
+  const std::string_view text = text_;
+  size_t& i = at_;
   SkipSpace(text, i);
-  if (i >= text.size() || text[i] != '{') return MemberScan::kUnsure;
-  ++i;
-  SkipSpace(text, i);
-  if (i < text.size() && text[i] == '}') return MemberScan::kMissing;
-  while (i < text.size()) {
-    if (text[i] != '"') return MemberScan::kUnsure;
-    const size_t name_start = i + 1;
-    bool escaped = false;
-    if (!SkipString(text, i, &escaped) || escaped) return MemberScan::kUnsure;
-    const std::string_view member = text.substr(name_start, i - 1 - name_start);
-    SkipSpace(text, i);
-    if (i >= text.size() || text[i] != ':') return MemberScan::kUnsure;
+  if (!started_) {
+    started_ = true;
+    if (i >= text.size() || text[i] != '{') return MemberScan::kUnsure;
     ++i;
     SkipSpace(text, i);
-    const size_t value_start = i;
-    if (!SkipValue(text, i)) return MemberScan::kUnsure;
-    if (member == name) {
-      value = text.substr(value_start, i - value_start);
-      return MemberScan::kFound;
+    if (i < text.size() && text[i] == '}') {
+      i = text.size();
+      return MemberScan::kMissing;
     }
+  } else if (i < text.size() && text[i] == ',') {
+    ++i;
     SkipSpace(text, i);
-    if (i < text.size() && text[i] == ',') {
-      ++i;
-      SkipSpace(text, i);
-      continue;
-    }
-    if (i < text.size() && text[i] == '}') return MemberScan::kMissing;
+  } else if (i < text.size() && text[i] == '}') {
+    return MemberScan::kMissing;
+  } else {
     return MemberScan::kUnsure;
   }
-  return MemberScan::kUnsure;
+  if (i >= text.size() || text[i] != '"') return MemberScan::kUnsure;
+  const size_t name_start = i + 1;
+  bool escaped = false;
+  if (!SkipString(text, i, &escaped) || escaped) return MemberScan::kUnsure;
+  name = text.substr(name_start, i - 1 - name_start);
+  SkipSpace(text, i);
+  if (i >= text.size() || text[i] != ':') return MemberScan::kUnsure;
+  ++i;
+  SkipSpace(text, i);
+  const size_t value_start = i;
+  if (!SkipValue(text, i)) return MemberScan::kUnsure;
+  value = text.substr(value_start, i - value_start);
+  return MemberScan::kFound;
+}
+
+MemberScan FindMember(std::string_view text, std::string_view name, std::string_view& value) {
+  MemberReader members(text);
+  std::string_view member;
+  for (;;) {
+    const MemberScan scan = members.Next(member, value);
+    if (scan != MemberScan::kFound || member == name) return scan;
+  }
 }
 
 std::string CanonicalJson(const nlohmann::json& j) { return LocalSerializer().Dump(j); }

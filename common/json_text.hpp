@@ -43,4 +43,19 @@ enum class MemberScan { kFound, kMissing, kUnsure };
 MemberScan FindMember(std::string_view object_text, std::string_view name,
                       std::string_view& value_text);
 
+// Reads the top-level members of a JSON object's text one at a time, in order, without parsing
+// their values (a worker's records are kept as text; the fill metric reads their members).
+class MemberReader {
+ public:
+  explicit MemberReader(std::string_view object_text) : text_(object_text) {}
+  // kFound with the next member's name and value text; kMissing after the last; kUnsure as
+  // for FindMember (then the caller parses the text instead).
+  MemberScan Next(std::string_view& name, std::string_view& value_text);
+
+ private:
+  std::string_view text_;
+  size_t at_ = 0;
+  bool started_ = false;
+};
+
 }  // namespace tributary

@@ -13,7 +13,7 @@ std::string KeyText(const nlohmann::json& v) {
 
 }  // namespace
 
-nlohmann::json ToJson(const Record& r) { return {{"key", r.key}, {"fields", r.fields}}; }
+nlohmann::json ToJson(const Record& r) { return {{"key", r.key}, {"fields", FieldsTreeOf(r)}}; }
 
 std::string_view FieldsTextOf(const Record& r, std::string& scratch) {
   if (!r.fields_text.empty()) return r.fields_text;
@@ -25,6 +25,41 @@ std::string_view FieldsTextOf(const Record& r, std::string& scratch) {
 nlohmann::json FieldsTreeOf(const Record& r) {
   if (!r.fields.is_discarded()) return r.fields;
   return ParseJsonOr(r.fields_text, nlohmann::json::object());
+}
+
+namespace {
+
+// null, "" or [] as written in a JSON text (canonical text has no spaces; others may).
+bool EmptyValueText(std::string_view value) {
+  if (value == "null" || value == "\"\"") return true;
+  if (value.size() < 2 || value.front() != '[' || value.back() != ']') return false;
+  return value.find_first_not_of(" \t\r\n", 1) == value.size() - 1;
+}
+
+}  // namespace
+
+void ForEachFieldFilled(const Record& r,
+                        const std::function<void(std::string_view name, bool filled)>& fn) {
+  const auto from_tree = [&fn](const nlohmann::json& fields) {
+    if (!fields.is_object()) return;
+    for (const auto& [name, value] : fields.items()) {
+      const bool empty = value.is_null() ||
+                         (value.is_string() && value.get_ref<const std::string&>().empty()) ||
+                         (value.is_array() && value.empty());
+      fn(name, !empty);
+    }
+  };
+  if (!r.fields.is_discarded()) return from_tree(r.fields);
+  // Read to the end before reporting: a text the reader is unsure of is parsed instead.
+  std::vector<std::pair<std::string_view, bool>> members;
+  MemberReader reader(r.fields_text);
+  std::string_view name, value;
+  MemberScan scan;
+  while ((scan = reader.Next(name, value)) == MemberScan::kFound) {
+    members.emplace_back(name, !EmptyValueText(value));
+  }
+  if (scan == MemberScan::kUnsure) return from_tree(FieldsTreeOf(r));
+  for (const auto& [member, filled] : members) fn(member, filled);
 }
 
 Record RecordFromJson(const nlohmann::json& j) {

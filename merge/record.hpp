@@ -3,9 +3,11 @@
 // A Record is what one source says about one key; a MergedRecord is what a view says about it.
 // Field values are JSON values (string, number, boolean, null, or arrays of them).
 
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/time.hpp"
@@ -16,6 +18,9 @@ struct Record {
   // Canonical key text: the key field's value as text, or for composite keys a JSON array of
   // the values' texts (["Dune","1965"]).
   std::string key;
+  // The fields as a tree; or a discarded value when the record holds them only as text: a
+  // record read from a worker's extract reply is compared with the stored one and stored by
+  // its text, and read into a tree (FieldsTreeOf) only when it changed.
   nlohmann::json fields = nlohmann::json::object();
   // The canonical JSON text of `fields` (CanonicalJson) when it came with them — from a
   // worker's extract reply —, else empty. It spares the daemon writing the text again to
@@ -69,6 +74,10 @@ std::string_view FieldsTextOf(const Record& r, std::string& scratch);
 // r's fields as a tree: a copy of r.fields, or r.fields_text parsed when the record holds its
 // fields only as text (fields discarded: a record read from a worker's reply).
 nlohmann::json FieldsTreeOf(const Record& r);
+// Calls fn(name, filled) for each of r's fields, `filled` when the value is not null, "" or []
+// (what the fill ratios count). A record held as text is read without building its tree.
+void ForEachFieldFilled(const Record& r,
+                        const std::function<void(std::string_view name, bool filled)>& fn);
 nlohmann::json ToJson(const MergedRecord& r);
 MergedRecord MergedRecordFromJson(const nlohmann::json& j);
 

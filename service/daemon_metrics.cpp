@@ -50,14 +50,13 @@ void RecordFetchMetrics(const storage::FetchLog& log, const std::string& group,
   duration.With({log.source_id}).Observe(static_cast<double>(log.duration_ms) / 1000.0);
   if (snapshot != nullptr) {
     records.With({log.source_id}).Set(static_cast<double>(snapshot->records.size()));
-    std::map<std::string, size_t> filled;
+    std::map<std::string, size_t, std::less<>> filled;
     for (const auto& rec : snapshot->records) {
-      for (const auto& [name, value] : rec.fields.items()) {
-        const bool empty = value.is_null() || (value.is_string() && value.empty()) ||
-                           (value.is_array() && value.empty());
-        size_t& n = filled[name];
-        if (!empty) ++n;
-      }
+      merge::ForEachFieldFilled(rec, [&filled](std::string_view name, bool is_filled) {
+        auto it = filled.find(name);
+        if (it == filled.end()) it = filled.emplace(std::string(name), 0).first;
+        if (is_filled) ++it->second;
+      });
     }
     const double total = static_cast<double>(snapshot->records.size());
     for (const auto& [name, n] : filled) {

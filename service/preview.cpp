@@ -68,11 +68,10 @@ void RunPreview(const config::Config& cfg, const json& input, fetchers::Fetcher&
           for (const auto& f : source->fields) fill[f.name] = 0;
           for (const auto& r : extracted->records) {
             if (records.size() < kPreviewRecords) records.push_back(merge::ToJson(r));
-            for (const auto& [name, value] : r.fields.items()) {
-              const bool empty = value.is_null() || (value.is_string() && value.empty()) ||
-                                 (value.is_array() && value.empty());
-              if (!empty && fill.contains(name)) fill[name] = fill[name].get<int>() + 1;
-            }
+            merge::ForEachFieldFilled(r, [&fill](std::string_view name, bool filled) {
+              const auto it = fill.find(name);
+              if (filled && it != fill.end()) *it = it->get<int>() + 1;
+            });
           }
           const size_t total = extracted->records.size();
           json fields = json::object();

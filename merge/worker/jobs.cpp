@@ -173,15 +173,17 @@ Result<ExtractReply> ParseExtractReply(nlohmann::json&& reply, std::string_view 
     if (!ParseJson(key_text, key, &error) || !key.is_string()) {
       return fault("has no key string" + (error.empty() ? std::string() : ": " + error));
     }
-    Record r;
     // Kept as the record's canonical text, so it must be exactly that: an object's text with
-    // nothing around it (ParseJson would also take whitespace, or a NUL and whatever follows).
-    if (!ParseJson(fields_text, r.fields, &error) || !r.fields.is_object() ||
-        fields_text.front() != '{' || fields_text.back() != '}' ||
-        fields_text.find('\0') != std::string_view::npos) {
+    // nothing around it (ValidateJson would also take whitespace, or a NUL and whatever
+    // follows). Validated, not parsed: the daemon reads a record into a tree only when it
+    // changed (most of a page fetched again has not).
+    if (!ValidateJson(fields_text, &error) || fields_text.front() != '{' ||
+        fields_text.back() != '}' || fields_text.find('\0') != std::string_view::npos) {
       return fault("has no object of fields" + (error.empty() ? std::string() : ": " + error));
     }
+    Record r;
     r.key = std::move(key.get_ref<std::string&>());
+    r.fields = nlohmann::json(nlohmann::json::value_t::discarded);
     r.fields_text = fields_text;
     out.records.push_back(std::move(r));
   }

@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 namespace tributary {
 namespace {
 
@@ -71,6 +74,30 @@ TEST(FindMember, IsUnsureRatherThanWrong) {
                           R"({"a":1 "b":2})", R"({"a":[1,2})", R"({a:1})"}) {
     EXPECT_EQ(FindMember(bad, "b", value), MemberScan::kUnsure) << bad;
   }
+}
+
+// Every member in order, each value's text as it is written; the same verdicts as FindMember.
+TEST(MemberReader, ReadsEachTopLevelMemberInOrder) {
+  const auto members = [](std::string_view text) {
+    MemberReader reader(text);
+    std::vector<std::string> out;
+    std::string_view name, value;
+    MemberScan scan;
+    while ((scan = reader.Next(name, value)) == MemberScan::kFound) {
+      out.push_back(std::string(name) + "=" + std::string(value));
+    }
+    if (scan == MemberScan::kUnsure) out.push_back("?");
+    return out;
+  };
+  using List = std::vector<std::string>;
+  EXPECT_EQ(members(R"({"a":1,"b":{"c":[1,"}"]},"d":"x,y","e":[]})"),
+            (List{"a=1", R"(b={"c":[1,"}"]})", R"(d="x,y")", "e=[]"}));
+  EXPECT_EQ(members(R"( { "a" : null , "b" : "" } )"), (List{"a=null", R"(b="")"}));
+  EXPECT_EQ(members("{}"), List{});
+  EXPECT_EQ(members(R"({"\u0061":1})"), List{"?"});
+  EXPECT_EQ(members(R"({"a":1 "b":2})"), (List{"a=1", "?"}));
+  EXPECT_EQ(members(R"({"a":1,)"), (List{"a=1", "?"}));
+  EXPECT_EQ(members("[]"), List{"?"});
 }
 
 }  // namespace

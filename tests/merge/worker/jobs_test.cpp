@@ -4,7 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+#include <string>
+#include <string_view>
 #include <tuple>
+#include <vector>
 
 #include "common/json_text.hpp"
 #include "common/packed_text.hpp"
@@ -53,11 +57,13 @@ TEST(ExtractJob, RecordsTravelInTheBodyAndAreReadBack) {
   ASSERT_EQ(parsed->records.size(), 2u);
   const auto& dune = parsed->records[0];
   EXPECT_EQ(dune.key, "Dune");
-  EXPECT_EQ(dune.fields.at("href"), "https://example.com/dune");
-  EXPECT_EQ(dune.fields.at("price"), 9.5);
+  // Held as text, read into a tree on demand.
+  EXPECT_TRUE(dune.fields.is_discarded());
+  EXPECT_EQ(FieldsTreeOf(dune).at("href"), "https://example.com/dune");
+  EXPECT_EQ(FieldsTreeOf(dune).at("price"), 9.5);
   EXPECT_EQ(parsed->records[1].key, "Emma \xef\xbf\xbd");  // the charset converter replaced it
   for (const auto& r : parsed->records) {
-    EXPECT_EQ(r.fields_text, CanonicalJson(r.fields)) << r.key;
+    EXPECT_EQ(r.fields_text, CanonicalJson(FieldsTreeOf(r))) << r.key;
   }
   EXPECT_EQ(parsed->stats.at("candidates"), 2);
 }
@@ -73,7 +79,7 @@ TEST(ExtractJob, PackedRecordsReplaceInvalidUtf8AndComeBackWithTheirText) {
   ASSERT_TRUE(parsed) << parsed.error().message;
   ASSERT_EQ(parsed->records.size(), 2u);
   EXPECT_EQ(parsed->records[0].key, "bad \xef\xbf\xbd key");
-  EXPECT_EQ(parsed->records[0].fields.at("title"), "bad \xef\xbf\xbd value");
+  EXPECT_EQ(FieldsTreeOf(parsed->records[0]).at("title"), "bad \xef\xbf\xbd value");
   EXPECT_EQ(parsed->records[0].fields_text, R"({"list":[1.5,null,"x"],"n":3,"title":"bad )"
                                             "\xef\xbf\xbd"
                                             R"( value"})");
@@ -111,6 +117,41 @@ TEST(ExtractJob, AReplyWithoutReadableRecordsIsAPermanentProtocolError) {
   auto empty = ParseExtractReply(reply(0), "");
   ASSERT_TRUE(empty) << empty.error().message;
   EXPECT_TRUE(empty->records.empty());
+}
+
+// The fill ratios count a field filled unless it is null, "" or []: a record held as text
+// (read from a reply) and the same record as a tree give the same counts, and a text the
+// member reader is unsure of (an escaped name) is parsed instead.
+TEST(ExtractJob, FilledFieldsAreCountedTheSameFromTextAndTree) {
+  std::vector<Record> records(3);
+  records[0].fields = {{"a", nullptr}, {"b", ""},  {"c", json::array()}, {"d", 0},
+                       {"e", false},   {"f", "x"}, {"g", {nullptr}},     {"h", json::object()}};
+  records[1].fields = {{"a", "y"}, {"b", " "}};
+  records[2].fields = {{"tab\there", ""}, {"été", "x"}, {"n\"q", 1}};
+  auto parsed = ParseExtractReply(json{{"ok", true}, {"record_count", 3}}, PackRecords(records));
+  ASSERT_TRUE(parsed) << parsed.error().message;
+  const auto count = [](const Record& r) {
+    std::map<std::string, bool> out;
+    ForEachFieldFilled(r, [&out](std::string_view name, bool filled) {
+      EXPECT_TRUE(out.emplace(std::string(name), filled).second) << name;
+    });
+    return out;
+  };
+  using Filled = std::map<std::string, bool>;
+  EXPECT_EQ(count(records[0]), (Filled{{"a", false},
+                                       {"b", false},
+                                       {"c", false},
+                                       {"d", true},
+                                       {"e", true},
+                                       {"f", true},
+                                       {"g", true},
+                                       {"h", true}}));
+  EXPECT_EQ(count(records[1]), (Filled{{"a", true}, {"b", true}}));
+  EXPECT_EQ(count(records[2]), (Filled{{"tab\there", false}, {"été", true}, {"n\"q", true}}));
+  for (size_t i = 0; i < records.size(); ++i) {
+    ASSERT_TRUE(parsed->records[i].fields.is_discarded());
+    EXPECT_EQ(count(parsed->records[i]), count(records[i])) << i;
+  }
 }
 
 TEST(ExtractJob, AnErrorReplyKeepsItsClassAndMessage) {
