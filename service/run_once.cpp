@@ -118,7 +118,10 @@ int RunOnce(const config::Config& config) {
 
   for (const auto& view : config.views) {
     auto outcome =
-        RunJob(pool, {"view=" + view.id, merge::worker::MakeMergeRequest(view, snapshots), {}});
+        RunJob(pool, {"view=" + view.id,
+                      merge::worker::MakeMergeRequest(view, snapshots)
+                          .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                      {}});
     auto merged = outcome.failure ? Result<std::vector<merge::MergedRecord>>(*outcome.failure)
                                   : merge::worker::ParseMergeReply(*outcome.reply);
     nlohmann::json v = {{"records", nlohmann::json::array()}};

@@ -331,8 +331,10 @@ void ViewPipeline::SubmitMerges(const std::shared_ptr<Update>& update) {
     if (work.next_key == work.touched.end()) ++update->next_view;
     if (body.empty()) continue;
     const auto& view = index.view();
-    merge::pool::Job job{
-        "view=" + view.id, {{"job", "merge_keys"}, {"view", view.definition}}, std::move(body)};
+    merge::pool::Job job{"view=" + view.id,
+                         nlohmann::json{{"job", "merge_keys"}, {"view", view.definition}}.dump(
+                             -1, ' ', false, nlohmann::json::error_handler_t::replace),
+                         std::move(body)};
     ++update->in_flight;
     ctx_.pool.Submit(std::move(job), [this, update, w](merge::pool::JobOutcome out) {
       asio::post(ctx_.pipeline_io, [this, update, w, out = std::move(out)]() mutable {

@@ -98,10 +98,13 @@ nlohmann::json RunPool(const std::string& binary, const std::vector<std::string>
   }
   WorkerPool pool(io, options);
   pool.Start();
-  const nlohmann::json meta = {{"job", "extract"},
-                               {"source", Source()},
-                               {"content_type", "text/html; charset=utf-8"},
-                               {"final_url", "http://bench.example/"}};
+  // The request's text, as the daemon's MakeExtractRequest writes it from the source's
+  // definition (which the config keeps as text).
+  const std::string meta = nlohmann::json{{"job", "extract"},
+                                          {"source", Source()},
+                                          {"content_type", "text/html; charset=utf-8"},
+                                          {"final_url", "http://bench.example/"}}
+                               .dump();
 
   // Job i is page i modulo the page count.
   // The jobs are built before the clock starts: in the daemon a body arrives from its fetch

@@ -267,8 +267,7 @@ void WorkerPool::DoSend(const std::shared_ptr<Worker>& w) {
                   shared.error().message);
     }
   }
-  const std::string meta =
-      p.job.meta.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  const std::string& meta = p.job.meta;
   const size_t body_size = p.shared ? p.shared->size() : p.body->size();
   if (meta.size() + uint64_t{body_size} > options_.max_frame) {
     Pending failed = std::move(*slot);

@@ -59,7 +59,9 @@ struct PoolOptions {
 
 struct Job {
   std::string label;  // for logs, e.g. "source=books"
-  nlohmann::json meta;
+  // The request's JSON text, sent as it is (each dispatch would otherwise write a tree again;
+  // an extract request is mostly the source's definition, which the config keeps as text).
+  std::string meta;
   std::string body;
 };
 

@@ -105,12 +105,19 @@ JobReply HandleJob(const nlohmann::json& meta, std::string_view body) {
   return ErrorReply("permanent", "unknown job \"" + job + "\"");
 }
 
-nlohmann::json MakeExtractRequest(const config::SourceConfig& source,
-                                  const std::string& content_type, const std::string& final_url) {
-  return {{"job", "extract"},
-          {"source", ParseJsonOrDiscarded(source.definition)},
-          {"content_type", content_type},
-          {"final_url", final_url}};
+std::string MakeExtractRequest(const config::SourceConfig& source, std::string_view content_type,
+                               std::string_view final_url) {
+  std::string text;
+  text.reserve(source.definition.size() + content_type.size() + final_url.size() + 64);
+  JsonTextWriter out(text);
+  text += R"({"content_type":)";
+  out.String(content_type);
+  text += R"(,"final_url":)";
+  out.String(final_url);
+  text += R"(,"job":"extract","source":)";
+  text += source.definition.empty() ? std::string_view("null") : source.definition;
+  text += '}';
+  return text;
 }
 
 nlohmann::json MakeMergeRequest(const config::ViewConfig& view,

@@ -34,8 +34,10 @@ namespace tributary::merge::worker {
 // Runs one job inside the worker process.
 JobReply HandleJob(const nlohmann::json& meta, std::string_view body);
 
-nlohmann::json MakeExtractRequest(const config::SourceConfig& source,
-                                  const std::string& content_type, const std::string& final_url);
+// The request's JSON text (a pool::Job's meta): the source's definition as the config keeps it
+// (text), with the fetched document's content type and final URL.
+std::string MakeExtractRequest(const config::SourceConfig& source, std::string_view content_type,
+                               std::string_view final_url);
 nlohmann::json MakeMergeRequest(const config::ViewConfig& view,
                                 const std::vector<SourceSnapshot>& inputs);
 

@@ -59,7 +59,7 @@ class PoolFixture : public ::testing::Test {
   JobOutcome Run(nlohmann::json meta, std::string body = {}) {
     std::promise<JobOutcome> p;
     auto f = p.get_future();
-    pool_->Submit(Job{"test", std::move(meta), std::move(body)},
+    pool_->Submit(Job{"test", meta.dump(), std::move(body)},
                   [&p](JobOutcome o) { p.set_value(std::move(o)); });
     EXPECT_EQ(f.wait_for(std::chrono::seconds(30)), std::future_status::ready);
     return f.get();
@@ -106,7 +106,7 @@ TEST_F(PoolFixture, ManyConcurrentJobsEachCompleteOnce) {
   constexpr int kJobs = 200;
   std::vector<std::promise<JobOutcome>> promises(kJobs);
   for (int i = 0; i < kJobs; ++i) {
-    pool_->Submit(Job{"test", {{"job", "echo"}, {"value", i}}, {}},
+    pool_->Submit(Job{"test", nlohmann::json({{"job", "echo"}, {"value", i}}).dump(), {}},
                   [&promises, i](JobOutcome o) { promises[i].set_value(std::move(o)); });
   }
   std::set<int> pids;
@@ -156,9 +156,9 @@ TEST_F(PoolFixture, RetryWaitsForAWorkerThatRanNothingBefore) {
   std::set<int> used;
   for (int round = 0; round < 20 && used.size() < 2; ++round) {
     std::promise<JobOutcome> a, b;
-    pool_->Submit(Job{"test", {{"job", "sleep"}, {"ms", 100}}, {}},
+    pool_->Submit(Job{"test", nlohmann::json({{"job", "sleep"}, {"ms", 100}}).dump(), {}},
                   [&a](JobOutcome o) { a.set_value(std::move(o)); });
-    pool_->Submit(Job{"test", {{"job", "sleep"}, {"ms", 100}}, {}},
+    pool_->Submit(Job{"test", nlohmann::json({{"job", "sleep"}, {"ms", 100}}).dump(), {}},
                   [&b](JobOutcome o) { b.set_value(std::move(o)); });
     for (auto* p : {&a, &b}) {
       auto o = p->get_future().get();
@@ -180,7 +180,7 @@ TEST_F(PoolFixture, RetryWaitsForAWorkerThatRanNothingBefore) {
 std::vector<JobOutcome> RunAll(WorkerPool& pool, const std::vector<nlohmann::json>& metas) {
   std::vector<std::promise<JobOutcome>> done(metas.size());
   for (size_t i = 0; i < metas.size(); ++i) {
-    pool.Submit(Job{"test", metas[i], {}},
+    pool.Submit(Job{"test", metas[i].dump(), {}},
                 [&done, i](JobOutcome o) { done[i].set_value(std::move(o)); });
   }
   std::vector<JobOutcome> out;
@@ -282,8 +282,10 @@ TEST_F(PoolFixture, HandlerExceptionIsAnErrorReplyNotACrash) {
 TEST_F(PoolFixture, StopFailsQueuedJobsExactlyOnce) {
   StartPool(1);
   std::promise<JobOutcome> hung, queued;
-  pool_->Submit(Job{"a", {{"job", "hang"}}, {}}, [&](JobOutcome o) { hung.set_value(o); });
-  pool_->Submit(Job{"b", {{"job", "echo"}}, {}}, [&](JobOutcome o) { queued.set_value(o); });
+  pool_->Submit(Job{"a", nlohmann::json({{"job", "hang"}}).dump(), {}},
+                [&](JobOutcome o) { hung.set_value(o); });
+  pool_->Submit(Job{"b", nlohmann::json({{"job", "echo"}}).dump(), {}},
+                [&](JobOutcome o) { queued.set_value(o); });
   // Wait until the first job is running before stopping.
   while (pool_->Stats().busy == 0) std::this_thread::yield();
   pool_->Stop();
@@ -342,9 +344,9 @@ TEST_F(PoolFixture, SmallBodiesGoThroughTheWorkersRegionOneSlotPerOutstandingReq
   const auto [slow, slow_sum] = SeededBody(200 * 1024, 1);
   const auto [next, next_sum] = SeededBody(100 * 1024, 2);
   std::promise<JobOutcome> a, b;
-  pool_->Submit(Job{"slow", {{"job", "sum"}, {"ms", 300}}, slow},
+  pool_->Submit(Job{"slow", nlohmann::json({{"job", "sum"}, {"ms", 300}}).dump(), slow},
                 [&a](JobOutcome o) { a.set_value(std::move(o)); });
-  pool_->Submit(Job{"next", {{"job", "sum"}}, next},
+  pool_->Submit(Job{"next", nlohmann::json({{"job", "sum"}}).dump(), next},
                 [&b](JobOutcome o) { b.set_value(std::move(o)); });
   auto first = a.get_future().get();
   auto second = b.get_future().get();
@@ -360,11 +362,12 @@ TEST_F(PoolFixture, SmallBodiesGoThroughTheWorkersRegionOneSlotPerOutstandingReq
   const auto [slow_a, a_sum] = SeededBody(150 * 1024, 6);
   const auto [c, c_sum] = SeededBody(120 * 1024, 7);
   std::promise<JobOutcome> pj, pa, pc;
-  pool_->Submit(Job{"j", {{"job", "sum"}, {"ms", 100}}, j},
+  pool_->Submit(Job{"j", nlohmann::json({{"job", "sum"}, {"ms", 100}}).dump(), j},
                 [&pj](JobOutcome o) { pj.set_value(std::move(o)); });
-  pool_->Submit(Job{"a", {{"job", "sum"}, {"ms", 300}}, slow_a},
+  pool_->Submit(Job{"a", nlohmann::json({{"job", "sum"}, {"ms", 300}}).dump(), slow_a},
                 [&pa](JobOutcome o) { pa.set_value(std::move(o)); });
-  pool_->Submit(Job{"c", {{"job", "sum"}}, c}, [&pc](JobOutcome o) { pc.set_value(std::move(o)); });
+  pool_->Submit(Job{"c", nlohmann::json({{"job", "sum"}}).dump(), c},
+                [&pc](JobOutcome o) { pc.set_value(std::move(o)); });
   auto oj = pj.get_future().get();
   auto oa = pa.get_future().get();
   auto oc = pc.get_future().get();
@@ -381,8 +384,9 @@ TEST_F(PoolFixture, SmallBodiesGoThroughTheWorkersRegionOneSlotPerOutstandingReq
   for (int i = 0; i < kJobs; ++i) {
     auto [body, sum] = SeededBody(1 + (i * 37 % 50) * 5000, 100 + i);
     sums.push_back(sum);
-    pool_->Submit(Job{"many", {{"job", "sum"}, {"ms", i % 3}}, std::move(body)},
-                  [&done, i](JobOutcome o) { done[i].set_value(std::move(o)); });
+    pool_->Submit(
+        Job{"many", nlohmann::json({{"job", "sum"}, {"ms", i % 3}}).dump(), std::move(body)},
+        [&done, i](JobOutcome o) { done[i].set_value(std::move(o)); });
   }
   for (int i = 0; i < kJobs; ++i) {
     auto o = done[i].get_future().get();

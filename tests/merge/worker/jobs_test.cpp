@@ -36,9 +36,22 @@ const char* kPage =
     "<ul><li><a href='/dune'>Dune</a><span>£9.50</span></li>"
     "<li><a href='/emma'>Emma \xff</a><span>12</span></li></ul>";
 
+// The request is written as text around the definition the config keeps as text.
+TEST(ExtractJob, TheRequestIsTheDefinitionWithTheDocumentsTypeAndUrl) {
+  const config::SourceConfig source = Source();
+  const json request = json::parse(
+      MakeExtractRequest(source, "text/html; charset=\"utf-8\"", "https://example.com/\xff?q"));
+  EXPECT_EQ(request, (json{{"job", "extract"},
+                           {"source", json::parse(source.definition)},
+                           {"content_type", "text/html; charset=\"utf-8\""},
+                           {"final_url", "https://example.com/\xef\xbf\xbd?q"}}));
+}
+
 TEST(ExtractJob, RecordsTravelInTheBodyAndAreReadBack) {
-  const JobReply reply = HandleJob(
-      MakeExtractRequest(Source(), "text/html; charset=utf-8", "https://example.com/list"), kPage);
+  const JobReply reply =
+      HandleJob(json::parse(MakeExtractRequest(Source(), "text/html; charset=utf-8",
+                                               "https://example.com/list")),
+                kPage);
   ASSERT_TRUE(reply.meta.value("ok", false)) << reply.meta.dump();
   EXPECT_FALSE(reply.meta.contains("records"));  // the meta stays small
   EXPECT_EQ(reply.meta["stats"]["candidates"], 2);
