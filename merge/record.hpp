@@ -22,9 +22,10 @@ struct Record {
   // record read from a worker's extract reply is compared with the stored one and stored by
   // its text, and read into a tree (FieldsTreeOf) only when it changed.
   nlohmann::json fields = nlohmann::json::object();
-  // The canonical JSON text of `fields` (CanonicalJson) when it came with them — from a
-  // worker's extract reply —, else empty. It spares the daemon writing the text again to
-  // compare the record with the stored one and to store it. Whoever changes `fields` clears it.
+  // The canonical JSON text of the fields (CanonicalJson) when the record came with it — from a
+  // worker's extract reply, where it is the only copy (`fields` discarded) —, else empty. The
+  // daemon compares the record with the stored one and stores it by this text. Whoever changes
+  // `fields` clears it.
   std::string fields_text = {};
 };
 

@@ -35,7 +35,8 @@ class SourceRecords {
   struct Diff {
     storage::SourceUpdate update;
     std::vector<std::string> touched;  // source keys added, changed or removed
-    // Into update.changes (each change's `after`): valid while the update stays in the Diff.
+    // Into update.changes (each change's `after`): valid while the update stays in this Diff
+    // (moving the Diff keeps them; a copy would point into the original).
     std::unordered_map<std::string, const nlohmann::json*> new_fields;
     // When the snapshot listed the stored records in another order than they are kept (after a
     // restart they come back in key order): their slot numbers in the snapshot's order, so

@@ -189,6 +189,9 @@ void ViewPipeline::StartIngest(Task& task) {
   update->diff = snapshot ? source.Compare(*snapshot)
                           : source.Confirm(update->source_id, update->task.log.started);
   source.Apply(*update->diff);
+  // The diff holds what the merges and the commit need: the snapshot (every record's text)
+  // need not wait for them.
+  update->task.snapshot.reset();
 
   // The running configuration, not the one the fetch started with: a view recomputed since
   // then must see this snapshot too.
@@ -332,8 +335,7 @@ void ViewPipeline::SubmitMerges(const std::shared_ptr<Update>& update) {
     if (body.empty()) continue;
     const auto& view = index.view();
     merge::pool::Job job{"view=" + view.id,
-                         nlohmann::json{{"job", "merge_keys"}, {"view", view.definition}}.dump(
-                             -1, ' ', false, nlohmann::json::error_handler_t::replace),
+                         R"({"job":"merge_keys","view":)" + index.definition() + "}",
                          std::move(body)};
     ++update->in_flight;
     ctx_.pool.Submit(std::move(job), [this, update, w](merge::pool::JobOutcome out) {

@@ -152,7 +152,9 @@ nlohmann::json RunPool(const std::string& binary, const std::vector<std::string>
   // Of which the pool's own thread (the rest is this harness waiting for each job's result).
   const double io_cpu = ThreadCpuSeconds(thread) - io_before;
   size_t links = 0;
-  for (const auto& text : texts) links += nlohmann::json::parse(text).at("links").size();
+  for (const auto& text : texts) {
+    links += nlohmann::json::parse(text).value("links", nlohmann::json::array()).size();
+  }
   pool.Stop();
   guard.reset();
   thread.join();

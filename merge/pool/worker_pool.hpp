@@ -59,8 +59,9 @@ struct PoolOptions {
 
 struct Job {
   std::string label;  // for logs, e.g. "source=books"
-  // The request's JSON text, sent as it is (each dispatch would otherwise write a tree again;
-  // an extract request is mostly the source's definition, which the config keeps as text).
+  // The request's JSON text (valid JSON and UTF-8: the worker refuses anything else), sent as
+  // it is: each dispatch would otherwise write a tree again, and an extract request is mostly
+  // the source's definition, which the config keeps as text.
   std::string meta;
   std::string body;
 };

@@ -7,10 +7,10 @@
 //            body = the document → {"ok":true,"format":…,"charset":…,"next_url":…,
 //            "record_count":N,"stats":{…}}, body = the records: for each, its key as a JSON string
 //            and its fields' canonical JSON text (common/packed_text.hpp). The records travel as
-//            text so that the pool's thread reads only the small meta and the records are
-//            parsed where they are used (ParseExtractReply: a tree built on one core and
-//            consumed on another costs a cache miss per node), and the daemon keeps the
-//            fields' text (Record::fields_text) instead of writing it again.
+//            text so that the pool's thread reads only the small meta; ParseExtractReply
+//            validates them and keeps them as text (Record::fields_text, `fields` discarded):
+//            the daemon compares and stores that text, and builds a record's tree only when it
+//            changed or is shown (FieldsTreeOf).
 //   merge:   meta {"job":"merge","view":<definition>,"inputs":[{"source":…,"fetched_at":ms,
 //            "records":[…]}]} → {"ok":true,"records":[…merged…],"stats":{…}}
 //   merge_keys: meta {"job":"merge_keys","view":<definition>}, body = the keys to merge →

@@ -101,7 +101,7 @@ struct ViewPage {
 // A source record as stored, with the time (of the fetch) at which its content last changed.
 struct StoredRecord {
   std::string key;
-  std::string fields_text;  // the canonical JSON text of the record's fields (CanonicalJson)
+  std::string fields_text = "{}";  // the canonical JSON text of the fields (CanonicalJson)
   SystemTime changed_at;
 };
 
