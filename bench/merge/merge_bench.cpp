@@ -69,10 +69,19 @@ double PriceOf(int s, size_t i, size_t n) {
   return base;
 }
 
-merge::SourceSnapshot Generate(int s, size_t n, int generation) {
+// Source s (generation 1: the changed snapshot of source A), written to `csv_path` for pandas
+// and kept as the daemon gets a worker's records: key and fields text only (ParseExtractReply
+// keeps no tree). Each record's tree lives only while its text and CSV line are written, so no
+// freed trees are left in the heap before the timed part.
+merge::SourceSnapshot Generate(int s, size_t n, int generation, const std::string& csv_path) {
+  static const char* kHeader[3] = {"id,name,price,stock", "code,title,cost,qty",
+                                   "sku,label,amount,units"};
+  // Field order as in the header (nlohmann sorts keys, so written explicitly).
   static const char* kNames[3][4] = {{"id", "name", "price", "stock"},
                                      {"code", "title", "cost", "qty"},
                                      {"sku", "label", "amount", "units"}};
+  std::ofstream csv(csv_path);
+  csv << kHeader[s] << "\n";
   merge::SourceSnapshot snapshot;
   snapshot.source_id = std::string(1, static_cast<char>('a' + s));
   snapshot.fetched_at = FromUnixMillis(1'700'000'000'000 + generation);
@@ -83,32 +92,17 @@ merge::SourceSnapshot Generate(int s, size_t n, int generation) {
     double price = PriceOf(s, i, n);
     // Generation 1 of source A: 1 % of the records get a new price.
     if (generation > 0 && i % 100 == 7) price += 0.5;
-    r.fields = {{kNames[s][0], r.key},
-                {kNames[s][1], "Item " + std::to_string(i % 50000)},
-                {kNames[s][2], price},
-                {kNames[s][3], static_cast<int64_t>(i % 17)}};
-    // With the fields' text, as a worker's extract reply gives it to the daemon (the tree is
-    // for the CSV files, and dropped before the timed part).
-    r.fields_text = CanonicalJson(r.fields);
+    const nlohmann::json fields = {{kNames[s][0], r.key},
+                                   {kNames[s][1], "Item " + std::to_string(i % 50000)},
+                                   {kNames[s][2], price},
+                                   {kNames[s][3], static_cast<int64_t>(i % 17)}};
+    csv << fields[kNames[s][0]].get<std::string>() << ',' << fields[kNames[s][1]].get<std::string>()
+        << ',' << fields[kNames[s][2]].dump() << ',' << fields[kNames[s][3]].dump() << '\n';
+    r.fields = nlohmann::json(nlohmann::json::value_t::discarded);
+    r.fields_text = CanonicalJson(fields);
     snapshot.records.push_back(std::move(r));
   }
   return snapshot;
-}
-
-void WriteCsv(const merge::SourceSnapshot& s, const std::string& path, int index) {
-  static const char* kHeader[3] = {"id,name,price,stock", "code,title,cost,qty",
-                                   "sku,label,amount,units"};
-  std::ofstream out(path);
-  out << kHeader[index] << "\n";
-  // Field order as in the header (nlohmann sorts keys, so written explicitly).
-  static const char* kNames[3][4] = {{"id", "name", "price", "stock"},
-                                     {"code", "title", "cost", "qty"},
-                                     {"sku", "label", "amount", "units"}};
-  for (const auto& r : s.records) {
-    out << r.fields[kNames[index][0]].get<std::string>() << ','
-        << r.fields[kNames[index][1]].get<std::string>() << ',' << r.fields[kNames[index][2]].dump()
-        << ',' << r.fields[kNames[index][3]].dump() << '\n';
-  }
 }
 
 struct MergeCounts {
@@ -277,15 +271,9 @@ int main(int argc, char** argv) {
   auto t = Clock::now();
   std::vector<merge::SourceSnapshot> snapshots;
   for (int s = 0; s < 3; ++s) {
-    snapshots.push_back(Generate(s, n, 0));
-    WriteCsv(snapshots.back(), out_dir + "/source_" + std::to_string(s) + ".csv", s);
+    snapshots.push_back(Generate(s, n, 0, out_dir + "/source_" + std::to_string(s) + ".csv"));
   }
-  auto changed = Generate(0, n, 1);
-  WriteCsv(changed, out_dir + "/source_0_changed.csv", 0);
-  // The daemon gets a worker's records as text only (ParseExtractReply): no tree to copy.
-  for (auto* s : {&snapshots[0], &snapshots[1], &snapshots[2], &changed}) {
-    for (auto& r : s->records) r.fields = nlohmann::json(nlohmann::json::value_t::discarded);
-  }
+  auto changed = Generate(0, n, 1, out_dir + "/source_0_changed.csv");
   const double generate_s = Seconds(t);
   const double rss_inputs = PeakRssMiB();
 
