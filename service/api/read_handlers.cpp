@@ -4,12 +4,14 @@
 #include <boost/url/encode.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
 #include <functional>
+#include <map>
 #include <set>
 #include <utility>
 
 #include "common/time.hpp"
 #include "config/definitions.hpp"
 #include "config/loader.hpp"
+#include "merge/record.hpp"
 #include "service/api/http_util.hpp"
 #include "service/api/record_format.hpp"
 #include "service/api/record_query.hpp"
@@ -64,16 +66,16 @@ json RedactedDefinition(json definition) {
 
 // Per field: how many of the records have a non-null, non-empty value.
 json FillCounts(const merge::SourceSnapshot& snapshot, const config::SourceConfig& source) {
+  std::map<std::string, size_t, std::less<>> counts;
+  for (const auto& f : source.fields) counts[f.name] = 0;
+  for (const auto& r : snapshot.records) {
+    merge::ForEachFieldFilled(r, [&counts](std::string_view name, bool filled) {
+      if (auto it = counts.find(name); filled && it != counts.end()) ++it->second;
+    });
+  }
   json fill = json::object();
   for (const auto& f : source.fields) {
-    size_t filled = 0;
-    for (const auto& r : snapshot.records) {
-      auto it = r.fields.find(f.name);
-      if (it == r.fields.end() || it->is_null()) continue;
-      if (it->is_string() && it->get_ref<const std::string&>().empty()) continue;
-      if (it->is_array() && it->empty()) continue;
-      ++filled;
-    }
+    const size_t filled = counts[f.name];
     const size_t total = snapshot.records.size();
     fill[f.name] = {{"filled", filled},
                     {"ratio", total == 0 ? json(nullptr) : json(double(filled) / total)}};
