@@ -92,7 +92,7 @@ struct ViewConfig {
   std::map<std::string, std::vector<KeyNormalizer>> field_normalize;
   JoinKind join = JoinKind::kOuter;
   FieldRule defaults;
-  std::map<std::string, FieldRule> field_rules;
+  std::map<std::string, FieldRule, std::less<>> field_rules;  // transparent: found by views
   // As loaded, for worker processes; when the file omits "key", the loader writes the default
   // (the first source's key, renamed) into it so workers see the same key.
   nlohmann::json definition;

@@ -1,5 +1,7 @@
 #include "merge/record.hpp"
 
+#include <array>
+
 #include "common/json_parse.hpp"
 #include "common/json_text.hpp"
 
@@ -147,21 +149,25 @@ MergedRecord MergedRecordFromJson(const nlohmann::json& j) {
   return r;
 }
 
-namespace {
-
-// RFC 3339 text of a provenance time. Every record of a source carries the source's one fetch
-// time, so a full merge formats the same few instants millions of times: remember the last.
+// Every record of a source carries the source's one fetch time, so a full merge formats the
+// same few instants (one per source of the view) millions of times: remember the last few.
 const std::string& FetchedAtText(SystemTime t) {
-  thread_local SystemTime last{};
-  thread_local std::string text = FormatRfc3339(SystemTime{});
-  if (t != last) {
-    text = FormatRfc3339(t);
-    last = t;
+  struct Remembered {
+    SystemTime time;
+    std::string text;
+  };
+  constexpr size_t kRemembered = 4;
+  thread_local std::array<Remembered, kRemembered> remembered;
+  thread_local size_t next = 0;  // the slot to replace
+  for (const auto& r : remembered) {
+    if (r.time == t && !r.text.empty()) return r.text;
   }
-  return text;
+  Remembered& slot = remembered[next];
+  next = (next + 1) % kRemembered;
+  slot.time = t;
+  slot.text = FormatRfc3339(t);
+  return slot.text;
 }
-
-}  // namespace
 
 MergedRecordText RenderText(const MergedRecord& r) {
   MergedRecordText out;

@@ -97,6 +97,9 @@ struct MergedRecordText {
   std::string Whole() const;
 };
 MergedRecordText RenderText(const MergedRecord& r);
+// The RFC 3339 text of a provenance time, as RenderText writes it (the thread's last few are
+// remembered: valid until the thread's next call).
+const std::string& FetchedAtText(SystemTime t);
 // The whole record text from its parts' texts (what MergedRecordText::Whole writes).
 std::string WholeRecordText(std::string_view key, std::string_view fields, std::string_view sources,
                             std::string_view provenance, std::string_view conflicts);

@@ -7,7 +7,8 @@
 // and 5 % of those disagree on the price. Writes them as CSV for the pandas comparison, then
 // times, single-threaded and in process (no worker process, no SQLite):
 //   full:        index every record by view key, merge + compare every key through the
-//                merge_keys job code (8 MiB bodies, as the daemon sends them)
+//                merge_keys job code (bodies of ViewPipeline::kMaxJobBody, as the daemon
+//                sends them)
 //   incremental: a new snapshot of source A with 1 % of its records changed: the snapshot
 //                difference, the index update and the merge of the touched keys only
 // Prints one JSON object with times (seconds), counts and peak RSS (MiB).
@@ -41,6 +42,9 @@ using nlohmann::json;
 double Seconds(Clock::time_point since) {
   return std::chrono::duration<double>(Clock::now() - since).count();
 }
+
+// Progress on stderr, so that a profiler can be attached to one part (perf record -p).
+void Progress(const char* what) { std::cerr << "merge_bench: " << what << std::endl; }
 
 double PeakRssMiB() {
   rusage usage{};
@@ -110,12 +114,14 @@ struct MergeCounts {
   size_t results = 0;
   size_t conflicts = 0;
   size_t jobs = 0;
+  size_t body_bytes = 0;
+  size_t reply_bytes = 0;
 };
 
 // The daemon runs merge jobs in its worker processes (workers.processes, default one per core)
 // while the pipeline thread builds the next bodies and applies the replies, with at most
 // ViewPipeline::kMaxJobsInFlight jobs out. Threads stand in for the processes here (what that
-// leaves out: one 8 MiB frame each way per job through a socketpair).
+// leaves out: one frame each way per job through a socketpair).
 class JobThreads {
  public:
   JobThreads(size_t count, const config::ViewConfig& view) : view_(view) {
@@ -177,8 +183,8 @@ class JobThreads {
 };
 
 // Merges `touched` keys of the view through the merge_keys job, as ViewPipeline does: bodies
-// of up to 8 MiB and ViewPipeline::KeysPerJob keys, at most four jobs out, replies applied to
-// the stored merged records.
+// of up to ViewPipeline::kMaxJobBody and ViewPipeline::KeysPerJob keys, at most four jobs out,
+// replies applied to the stored merged records.
 MergeCounts MergeKeys(service::ViewIndex& index,
                       const std::map<std::string, service::SourceRecords>& sources,
                       const std::vector<std::string>& touched, size_t workers) {
@@ -192,6 +198,7 @@ MergeCounts MergeKeys(service::ViewIndex& index,
   auto apply = [&] {
     const std::string reply = jobs.NextReply();
     --in_flight;
+    counts.reply_bytes += reply.size();
     auto results = merge::combine::ParseMergeResults(reply);
     if (!results) {
       std::cerr << "merge results: " << results.error().message << "\n";
@@ -211,6 +218,7 @@ MergeCounts MergeKeys(service::ViewIndex& index,
   size_t keys_in_body = 0;
   auto submit = [&] {
     while (in_flight >= kMaxJobsInFlight) apply();
+    counts.body_bytes += body.size();
     jobs.Submit(std::move(body));
     ++in_flight;
     ++counts.jobs;
@@ -275,6 +283,7 @@ int main(int argc, char** argv) {
   }
   auto changed = Generate(0, n, 1, out_dir + "/source_0_changed.csv");
   const double generate_s = Seconds(t);
+  Progress("generated");
   const double rss_inputs = PeakRssMiB();
 
   // Full: the source states, the key index, every key merged and compared.
@@ -285,10 +294,12 @@ int main(int argc, char** argv) {
     sources[s.source_id].Apply(diff);
   }
   const double load_s = Seconds(t);
+  Progress("loaded");
   t = Clock::now();
   service::ViewIndex index(*view);
   index.Build({&sources.at("a"), &sources.at("b"), &sources.at("c")});
   const double index_s = Seconds(t);
+  Progress("indexed");
   t = Clock::now();
   // In key order, and with a table for every merged record, as ViewPipeline::StartRecompute.
   auto keys = index.Keys();
@@ -296,6 +307,7 @@ int main(int argc, char** argv) {
   index.merged().reserve(keys.size());
   const auto full = MergeKeys(index, sources, keys, workers);
   const double full_merge_s = Seconds(t);
+  Progress("merged");
   const double rss_full = PeakRssMiB();
 
   // Incremental: source A's next snapshot with 1 % changed.
@@ -324,6 +336,8 @@ int main(int argc, char** argv) {
               {"merged_records", full.results},
               {"records_with_conflicts", full.conflicts},
               {"jobs", full.jobs},
+              {"job_body_mib", static_cast<double>(full.body_bytes) / full.jobs / (1 << 20)},
+              {"job_reply_mib", static_cast<double>(full.reply_bytes) / full.jobs / (1 << 20)},
               {"incremental_changed_records", diff.update.changes.size()},
               {"incremental_diff_s", diff_s},
               {"incremental_merge_s", incremental_merge_s},

@@ -10,6 +10,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "config/config.hpp"
@@ -37,13 +38,25 @@ class FieldMapping {
       fn(name, *it);
     }
   }
+  // Calls fn(view_field) for each view field that the source field `name` provides (the same
+  // rule as ForEach, for a record read from its text).
+  template <class Fn>
+  void ForEachViewName(std::string_view name, Fn&& fn) const {
+    if (auto r = renamed_from_.find(name); r != renamed_from_.end()) {
+      for (const auto& view_field : r->second) fn(std::string_view(view_field));
+      return;
+    }
+    if (!claimed_.count(name)) fn(name);
+  }
   // The view's fields of a source record, as one object.
   nlohmann::json Apply(const nlohmann::json& fields) const;
 
  private:
-  std::map<std::string, std::string> view_to_source_;             // renames
-  std::map<std::string, std::vector<std::string>> renamed_from_;  // source -> view fields
-  std::set<std::string> claimed_;  // view names a rename gives (a same-named field yields)
+  std::map<std::string, std::string> view_to_source_;  // renames
+  // source -> view fields. Transparent comparators: a merge on texts looks names up as views.
+  std::map<std::string, std::vector<std::string>, std::less<>> renamed_from_;
+  std::set<std::string, std::less<>>
+      claimed_;  // view names a rename gives (a same-named field yields)
 };
 
 class KeyBuilder {

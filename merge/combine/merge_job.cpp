@@ -4,6 +4,7 @@
 #include "common/json_text.hpp"
 #include "common/packed_text.hpp"
 #include "merge/combine/record_diff.hpp"
+#include "merge/combine/text_merge.hpp"
 #include "merge/combine/view_merger.hpp"
 
 namespace tributary::merge::combine {
@@ -191,6 +192,10 @@ Result<MergeJobReply> RunMergeJob(const config::ViewConfig& view, std::string_vi
   reply.body.reserve(body.size() * 3);
   ResultWriter out{PackedWriter(reply.body)};
   PackedReader in(body);
+  TextMerger text_merger(merger);
+  std::vector<TextRecordRef> texts;
+  MergedRecordText text;  // reused: its strings keep their capacity from key to key
+  std::string added_diff;
   std::vector<nlohmann::json> fields;
   while (!in.done()) {
     std::string_view key, before;
@@ -198,23 +203,34 @@ Result<MergeJobReply> RunMergeJob(const config::ViewConfig& view, std::string_vi
     if (!in.Text(key) || !in.Text(before) || !in.Int(count) || count < 0) {
       return Error::Permanent("merge job: malformed item");
     }
-    fields.clear();
-    std::vector<SourceRecordRef> refs;
-    std::vector<std::pair<size_t, int64_t>> origins;
+    texts.clear();
     for (int64_t i = 0; i < count; ++i) {
       int64_t source = 0, at = 0;
-      std::string_view text;
-      if (!in.Int(source) || !in.Int(at) || !in.Text(text) || source < 0) {
+      std::string_view record;
+      if (!in.Int(source) || !in.Int(at) || !in.Text(record) || source < 0) {
         return Error::Permanent("merge job: malformed record of key " + std::string(key));
       }
-      fields.push_back(ParseJsonOrDiscarded(text));
-      origins.emplace_back(static_cast<size_t>(source), at);
+      texts.push_back(TextRecordRef{static_cast<size_t>(source), FromUnixMillis(at), record});
     }
+    // First on the texts: a key new to the view, or one that merges to the bytes stored, is
+    // decided there. A key whose record changed is compared with the stored one on trees.
+    const auto outcome =
+        text_merger.Merge(key, texts, text, before.empty() ? &added_diff : nullptr);
+    if (before.empty() && outcome == TextMerger::Outcome::kMerged) {
+      WriteResult(out, "added", text.key, &text, kNullText, added_diff);
+      continue;
+    }
+    if (before.empty() && outcome == TextMerger::Outcome::kNothing) continue;
+    if (outcome == TextMerger::Outcome::kMerged && before == text.Whole()) continue;
+    // (The text merge has put the records in priority order, a source's first record kept, as
+    // the tree merge would.)
+    fields.clear();
+    for (const auto& r : texts) fields.push_back(ParseJsonOrDiscarded(r.fields));
     // Pointers into `fields` only once it stops growing.
+    std::vector<SourceRecordRef> refs;
     for (size_t i = 0; i < fields.size(); ++i) {
       if (fields[i].is_discarded()) continue;
-      refs.push_back(SourceRecordRef{origins[i].first, FromUnixMillis(origins[i].second),
-                                     &fields[i]});
+      refs.push_back(SourceRecordRef{texts[i].source_index, texts[i].fetched_at, &fields[i]});
     }
     if (!MergeOne(merger, std::string(key), before, std::move(refs), out)) {
       return Error::Permanent("merge job: the stored record of key " + std::string(key) +

@@ -23,14 +23,14 @@ bool SameString(const std::string& a, const std::string& b, config::CompareMode 
   return false;
 }
 
+}  // namespace
+
 bool SameNumber(double a, double b, const config::CompareOptions& o) {
   if (a == b) return true;
   const double diff = std::fabs(a - b);
   if (diff <= o.tolerance) return true;
   return o.relative > 0 && diff <= o.relative * std::max(std::fabs(a), std::fabs(b));
 }
-
-}  // namespace
 
 std::optional<double> AsNumber(const nlohmann::json& v) {
   if (v.is_number()) return v.get<double>();

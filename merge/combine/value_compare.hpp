@@ -18,6 +18,9 @@ std::optional<double> AsNumber(const nlohmann::json& v);
 // True when `v` carries information: not null, not "", not [] and not {}.
 bool HasContent(const nlohmann::json& v);
 
+// Two numbers within the options' absolute or relative tolerance.
+bool SameNumber(double a, double b, const config::CompareOptions& options);
+
 bool SameValue(const nlohmann::json& a, const nlohmann::json& b,
                const config::CompareOptions& options);
 

@@ -10,7 +10,7 @@ namespace tributary::merge::combine {
 ViewMerger::ViewMerger(const config::ViewConfig& view)
     : view_(view), keys_(view), key_fields_(view.key.begin(), view.key.end()) {}
 
-const config::FieldRule& ViewMerger::RuleFor(const std::string& field) const {
+const config::FieldRule& ViewMerger::RuleFor(std::string_view field) const {
   if (auto it = view_.field_rules.find(field); it != view_.field_rules.end()) return it->second;
   return view_.defaults;
 }
@@ -77,7 +77,7 @@ std::optional<MergedRecord> ViewMerger::Merge(const std::string& key,
       out.provenance.emplace_hint(out.provenance.end(), field, std::move(outcome->provenance));
     }
     // Key fields matched after normalisation ("004" and "4"): not a disagreement.
-    if (key_fields_.count(field)) continue;
+    if (IsKeyField(field)) continue;
     if (auto conflict = FindConflict(field, rule.compare, candidates)) {
       out.conflicts.push_back(std::move(*conflict));
     }

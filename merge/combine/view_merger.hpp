@@ -11,6 +11,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "config/config.hpp"
@@ -32,7 +33,9 @@ class ViewMerger {
 
   const config::ViewConfig& view() const { return view_; }
   const KeyBuilder& keys() const { return keys_; }
-  const config::FieldRule& RuleFor(const std::string& field) const;
+  const config::FieldRule& RuleFor(std::string_view field) const;
+  // A view key field: sources matched by it after normalisation never conflict over it.
+  bool IsKeyField(std::string_view field) const { return key_fields_.count(field) > 0; }
 
   // Merges what the sources say about one key. `records` may come in any order; a source with
   // several records for the key contributes its first one (callers report duplicates).
@@ -43,7 +46,7 @@ class ViewMerger {
  private:
   config::ViewConfig view_;
   KeyBuilder keys_;
-  std::set<std::string> key_fields_;
+  std::set<std::string, std::less<>> key_fields_;
 };
 
 struct MergeStats {

@@ -1,0 +1,68 @@
+#pragma once
+// One key's merge done on its records' JSON texts, without JSON trees. A full merge of a large
+// view merges millions of keys, and reading every record into a tree, merging the trees and
+// writing the result back as text was most of a merge job's time; most keys need none of it
+// (one source has them, or the sources' values are taken as they are).
+//
+// Values are taken as the texts they are and compared as texts or as numbers. Where the texts
+// alone cannot decide the way ViewMerger::Merge does — a strategy that computes its value (min,
+// max, avg, union), strings compared case-folded, normalised or with a tolerance, a number
+// against a string, lists or objects compared, a name with escapes — Merge says kUnsure and the
+// caller merges trees instead. When it decides, its texts are exactly
+// RenderText(*ViewMerger::Merge(…)) of the same records (tests compare the two on generated
+// records).
+// Precondition: record texts are canonical JSON (CanonicalJson), as SourceRecords keeps them:
+// a value's text is then what dumping its parsed value writes.
+// Thread safety: one thread per TextMerger (it keeps scratch space between keys).
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/time.hpp"
+#include "merge/combine/view_merger.hpp"
+#include "merge/record.hpp"
+
+namespace tributary::merge::combine {
+
+// One source record as a merge input, as text.
+struct TextRecordRef {
+  size_t source_index = 0;  // position of its source in the view's sources
+  SystemTime fetched_at;    // the source's latest fetch
+  std::string_view fields;  // canonical JSON object text, the source's own field names
+};
+
+class TextMerger {
+ public:
+  enum class Outcome {
+    kMerged,   // `out` holds the merged record
+    kNothing,  // the join excludes the key or no record is left (Merge's nullopt)
+    kUnsure,   // the texts cannot decide: merge the trees
+  };
+
+  // `merger` must outlive this.
+  explicit TextMerger(const ViewMerger& merger) : merger_(merger) {}
+
+  // Merges `records` (in any order; reordered here) for `key` into `out`, whose texts are
+  // replaced (their capacity reused). When `added_diff` is given, it receives the field diff of
+  // the record as newly added: {name: {"after": value, "before": null}, …} for each field with
+  // a value (what FieldDiffText writes for an added record).
+  Outcome Merge(std::string_view key, std::vector<TextRecordRef>& records, MergedRecordText& out,
+                std::string* added_diff);
+
+ private:
+  // One (view field, value) pair a record offers.
+  struct Named {
+    std::string_view field;
+    const TextRecordRef* record;
+    std::string_view value;  // canonical JSON text
+  };
+
+  const ViewMerger& merger_;
+  std::vector<Named> named_;                        // scratch: every pair of the key
+  std::vector<const Named*> candidates_;            // scratch: one field's pairs, by priority
+  std::vector<std::vector<const Named*>> classes_;  // scratch: agreeing values (vote, conflicts)
+  std::vector<const Named*> conflicting_;           // scratch: a conflict's values by source id
+};
+
+}  // namespace tributary::merge::combine
