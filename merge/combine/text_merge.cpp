@@ -92,27 +92,9 @@ void AppendName(std::string& out, std::string_view name) { JsonTextWriter(out).N
 TextMerger::Outcome TextMerger::Merge(std::string_view key, std::vector<TextRecordRef>& records,
                                       MergedRecordText& out, std::string* added_diff) {
   const config::ViewConfig& view = merger_.view();
-  // As ViewMerger::Merge: by priority, a source's first record, sources of the view only.
-  std::stable_sort(records.begin(), records.end(),
-                   [](const auto& a, const auto& b) { return a.source_index < b.source_index; });
-  records.erase(
-      std::unique(records.begin(), records.end(),
-                  [](const auto& a, const auto& b) { return a.source_index == b.source_index; }),
-      records.end());
-  records.erase(
-      std::remove_if(records.begin(), records.end(),
-                     [&](const auto& r) { return r.source_index >= view.sources.size(); }),
-      records.end());
-  if (records.empty()) return Outcome::kNothing;
-  switch (view.join) {
-    case config::JoinKind::kOuter:
-      break;
-    case config::JoinKind::kInner:
-      if (records.size() != view.sources.size()) return Outcome::kNothing;
-      break;
-    case config::JoinKind::kLeft:
-      if (records.front().source_index != 0) return Outcome::kNothing;
-      break;
+  // As ViewMerger::Merge. (A text that is not an object is found below.)
+  if (!OrderForMerge(view, records, [](const TextRecordRef&) { return false; })) {
+    return Outcome::kNothing;
   }
 
   // Every (view field, value) pair, grouped by field name (stable: by priority within one).

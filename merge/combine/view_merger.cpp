@@ -17,28 +17,10 @@ const config::FieldRule& ViewMerger::RuleFor(std::string_view field) const {
 
 std::optional<MergedRecord> ViewMerger::Merge(const std::string& key,
                                               std::vector<SourceRecordRef> records) const {
-  std::stable_sort(records.begin(), records.end(),
-                   [](const auto& a, const auto& b) { return a.source_index < b.source_index; });
-  records.erase(
-      std::unique(records.begin(), records.end(),
-                  [](const auto& a, const auto& b) { return a.source_index == b.source_index; }),
-      records.end());
-  records.erase(std::remove_if(records.begin(), records.end(),
-                               [this](const auto& r) {
-                                 return r.source_index >= view_.sources.size() ||
-                                        r.fields == nullptr || !r.fields->is_object();
-                               }),
-                records.end());
-  if (records.empty()) return std::nullopt;
-  switch (view_.join) {
-    case config::JoinKind::kOuter:
-      break;
-    case config::JoinKind::kInner:
-      if (records.size() != view_.sources.size()) return std::nullopt;
-      break;
-    case config::JoinKind::kLeft:
-      if (records.front().source_index != 0) return std::nullopt;
-      break;
+  if (!OrderForMerge(view_, records, [](const SourceRecordRef& r) {
+        return r.fields == nullptr || !r.fields->is_object();
+      })) {
+    return std::nullopt;
   }
 
   // Every (view field, candidate) pair, then grouped by field name: a flat vector, not a map

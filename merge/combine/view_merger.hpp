@@ -7,6 +7,7 @@
 // Pure: no I/O. Thread safety: a ViewMerger is immutable after construction (const methods may
 // run concurrently); MergeView is reentrant.
 
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <set>
@@ -26,6 +27,33 @@ struct SourceRecordRef {
   SystemTime fetched_at;    // the source's latest fetch (provenance time; `latest` compares it)
   const nlohmann::json* fields = nullptr;  // the source's own field names
 };
+
+// A key's records as a merge takes them: in priority order, each source's first record only,
+// records of no view source dropped, and those `drop` rejects (after the first of each source
+// is chosen). False when none is left or the view's join excludes the key.
+template <class Ref, class Drop>
+bool OrderForMerge(const config::ViewConfig& view, std::vector<Ref>& records, Drop drop) {
+  std::stable_sort(records.begin(), records.end(),
+                   [](const auto& a, const auto& b) { return a.source_index < b.source_index; });
+  records.erase(
+      std::unique(records.begin(), records.end(),
+                  [](const auto& a, const auto& b) { return a.source_index == b.source_index; }),
+      records.end());
+  records.erase(std::remove_if(
+                    records.begin(), records.end(),
+                    [&](const Ref& r) { return r.source_index >= view.sources.size() || drop(r); }),
+                records.end());
+  if (records.empty()) return false;
+  switch (view.join) {
+    case config::JoinKind::kOuter:
+      return true;
+    case config::JoinKind::kInner:
+      return records.size() == view.sources.size();
+    case config::JoinKind::kLeft:
+      return records.front().source_index == 0;
+  }
+  return true;
+}
 
 class ViewMerger {
  public:
