@@ -222,8 +222,10 @@ Result<MergeJobReply> RunMergeJob(const config::ViewConfig& view, std::string_vi
     }
     if (before.empty() && outcome == TextMerger::Outcome::kNothing) continue;
     if (outcome == TextMerger::Outcome::kMerged && before == text.Whole()) continue;
-    // (The text merge has put the records in priority order, a source's first record kept, as
-    // the tree merge would.)
+    // The text merge has put the records in priority order and kept each source's first one,
+    // as the tree merge does; unlike it, before knowing whether that record parses (a record
+    // that does not is then dropped with its source, where a later one of the same source used
+    // to be taken). The daemon sends one record per source and key, all valid canonical JSON.
     fields.clear();
     for (const auto& r : texts) fields.push_back(ParseJsonOrDiscarded(r.fields));
     // Pointers into `fields` only once it stops growing.
