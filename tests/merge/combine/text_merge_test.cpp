@@ -134,6 +134,10 @@ Checked MergeBothWays(const config::ViewConfig& view, const std::vector<json>& p
     for (size_t s = 0; s < 3; ++s) {
       if (rng() % 4 == 0) continue;
       records.emplace_back(s, RandomFields(rng, pool, odd_names));
+      // With the odd cases, now and then a record without fields, or one that is not an object
+      // (the trees drop it).
+      if (odd_names && rng() % 25 == 0)
+        records.back().second = rng() % 2 ? json::object() : json::array({1});
       // Now and then a source's second record, and records out of priority order.
       if (rng() % 12 == 0) records.emplace_back(s, RandomFields(rng, pool, odd_names));
     }
