@@ -116,30 +116,6 @@ TextMerger::Outcome TextMerger::Merge(std::string_view key, std::vector<TextReco
   std::stable_sort(named_.begin(), named_.end(),
                    [](const Named& a, const Named& b) { return a.field < b.field; });
 
-  // Groups the candidates with content into classes of agreeing values, as Classes() in
-  // field_strategy.cpp: returns how many, or nullopt when the texts cannot tell.
-  auto classify = [&](const config::CompareOptions& compare) -> std::optional<size_t> {
-    size_t used = 0;
-    for (const Named* c : candidates_) {
-      if (!HasContentText(c->value)) continue;
-      bool placed = false;
-      for (size_t k = 0; k < used && !placed; ++k) {
-        const auto same = SameText(classes_[k].front()->value, c->value, compare);
-        if (!same) return std::nullopt;
-        if (*same) {
-          classes_[k].push_back(c);
-          placed = true;
-        }
-      }
-      if (placed) continue;
-      if (classes_.size() <= used) classes_.emplace_back();
-      classes_[used].clear();
-      classes_[used].push_back(c);
-      ++used;
-    }
-    return used;
-  };
-
   out.key.assign(key);
   out.fields.assign(1, '{');
   out.provenance.assign(1, '{');
@@ -157,127 +133,14 @@ TextMerger::Outcome TextMerger::Merge(std::string_view key, std::vector<TextReco
     candidates_.clear();
     for (; i < named_.size() && named_[i].field == field; ++i) candidates_.push_back(&named_[i]);
     const config::FieldRule& rule = merger_.RuleFor(field);
-
-    // The value by the field's strategy (MergeField), and who vouches for it.
     const Named* taken = nullptr;
-    const std::vector<const Named*>* vouching = nullptr;  // vote: the agreeing sources
-    switch (rule.strategy) {
-      case MergeStrategy::kPriority:
-        for (const Named* c : candidates_) {
-          if (!IsNull(c->value)) {
-            taken = c;
-            break;
-          }
-        }
-        break;
-      case MergeStrategy::kFirstNonEmpty:
-        for (const Named* c : candidates_) {
-          if (HasContentText(c->value)) {
-            taken = c;
-            break;
-          }
-        }
-        break;
-      case MergeStrategy::kLatest:
-        for (const Named* c : candidates_) {
-          if (IsNull(c->value)) continue;
-          if (taken == nullptr || c->record->fetched_at > taken->record->fetched_at) taken = c;
-        }
-        break;
-      case MergeStrategy::kVote: {
-        const auto count = classify(rule.compare);
-        if (!count) return Outcome::kUnsure;
-        for (size_t k = 0; k < *count; ++k) {
-          if (vouching == nullptr || classes_[k].size() > vouching->size()) {
-            vouching = &classes_[k];
-          }
-        }
-        if (vouching != nullptr) {
-          taken = vouching->front();
-          if (vouching->size() < 2) vouching = nullptr;
-          break;
-        }
-        for (const Named* c : candidates_) {
-          if (!IsNull(c->value)) {
-            taken = c;
-            break;
-          }
-        }
-        break;
-      }
-      case MergeStrategy::kMin:
-      case MergeStrategy::kMax:
-      case MergeStrategy::kAvg:
-      case MergeStrategy::kUnion:
-        return Outcome::kUnsure;  // the value is computed: the trees compute it
+    const std::vector<const Named*>* vouching = nullptr;
+    if (!Pick(rule, taken, vouching)) return Outcome::kUnsure;
+    if (taken != nullptr) AppendField(field, *taken, vouching, out, added_diff);
+    // Key fields matched after normalisation ("004" and "4") never conflict.
+    if (!merger_.IsKeyField(field) && !AppendConflict(field, rule.compare, out.conflicts)) {
+      return Outcome::kUnsure;
     }
-
-    if (taken != nullptr) {
-      if (out.fields.size() > 1) out.fields.push_back(',');
-      AppendName(out.fields, field);
-      out.fields.append(taken->value);
-      if (added_diff != nullptr && !IsNull(taken->value)) {
-        if (added_diff->size() > 1) added_diff->push_back(',');
-        AppendName(*added_diff, field);
-        added_diff->append("{\"after\":");
-        added_diff->append(taken->value);
-        added_diff->append(",\"before\":null}");
-      }
-      // Provenance members in name order: fetched_at, from, source.
-      SystemTime fetched_at = taken->record->fetched_at;
-      if (vouching != nullptr) {
-        for (const Named* c : *vouching) fetched_at = std::max(fetched_at, c->record->fetched_at);
-      }
-      if (out.provenance.size() > 1) out.provenance.push_back(',');
-      AppendName(out.provenance, field);
-      JsonTextWriter w(out.provenance);
-      w.Raw("{\"fetched_at\":");
-      w.String(FetchedAtText(fetched_at));
-      if (vouching != nullptr) {
-        w.Raw(",\"from\":[");
-        for (size_t k = 0; k < vouching->size(); ++k) {
-          if (k > 0) w.Char(',');
-          w.String(view.sources[(*vouching)[k]->record->source_index].id);
-        }
-        w.Char(']');
-      }
-      w.Raw(",\"source\":");
-      w.String(view.sources[taken->record->source_index].id);
-      w.Char('}');
-    }
-
-    // The conflict, as FindConflict (key fields matched after normalisation never conflict).
-    if (merger_.IsKeyField(field) || !rule.compare.report_conflicts || candidates_.size() < 2) {
-      continue;
-    }
-    size_t with_content = 0;
-    for (const Named* c : candidates_) with_content += HasContentText(c->value) ? 1 : 0;
-    if (with_content < 2) continue;
-    const auto count = classify(rule.compare);
-    if (!count) return Outcome::kUnsure;
-    if (*count < 2) continue;
-    // Each source's value, by source id (a map in the tree; a source's first value kept).
-    conflicting_.clear();
-    for (const Named* c : candidates_) {
-      if (HasContentText(c->value)) conflicting_.push_back(c);
-    }
-    auto id_of = [&](const Named* c) -> const std::string& {
-      return view.sources[c->record->source_index].id;
-    };
-    std::stable_sort(conflicting_.begin(), conflicting_.end(),
-                     [&](const Named* a, const Named* b) { return id_of(a) < id_of(b); });
-    if (out.conflicts.size() > 1) out.conflicts.push_back(',');
-    JsonTextWriter w(out.conflicts);
-    w.Raw("{\"field\":");
-    w.String(field);
-    w.Raw(",\"values\":{");
-    for (size_t k = 0; k < conflicting_.size(); ++k) {
-      if (k > 0 && id_of(conflicting_[k]) == id_of(conflicting_[k - 1])) continue;
-      if (k > 0) w.Char(',');
-      w.Name(id_of(conflicting_[k]));
-      w.Raw(conflicting_[k]->value);
-    }
-    w.Raw("}}");
   }
   out.fields.push_back('}');
   out.provenance.push_back('}');
@@ -285,6 +148,147 @@ TextMerger::Outcome TextMerger::Merge(std::string_view key, std::vector<TextReco
   out.conflicts.push_back(']');
   if (added_diff != nullptr) added_diff->push_back('}');
   return Outcome::kMerged;
+}
+
+std::optional<size_t> TextMerger::Classify(const config::CompareOptions& compare) {
+  size_t used = 0;
+  for (const Named* c : candidates_) {
+    if (!HasContentText(c->value)) continue;
+    bool placed = false;
+    for (size_t k = 0; k < used && !placed; ++k) {
+      const auto same = SameText(classes_[k].front()->value, c->value, compare);
+      if (!same) return std::nullopt;
+      if (*same) {
+        classes_[k].push_back(c);
+        placed = true;
+      }
+    }
+    if (placed) continue;
+    if (classes_.size() <= used) classes_.emplace_back();
+    classes_[used].clear();
+    classes_[used].push_back(c);
+    ++used;
+  }
+  return used;
+}
+
+bool TextMerger::Pick(const config::FieldRule& rule, const Named*& taken,
+                      const std::vector<const Named*>*& vouching) {
+  // The first candidate, by priority, passing `usable` (First in field_strategy.cpp).
+  auto first = [&](auto usable) -> const Named* {
+    for (const Named* c : candidates_) {
+      if (usable(c->value)) return c;
+    }
+    return nullptr;
+  };
+  auto not_null = [](std::string_view value) { return !IsNull(value); };
+  switch (rule.strategy) {
+    case MergeStrategy::kPriority:
+      taken = first(not_null);
+      return true;
+    case MergeStrategy::kFirstNonEmpty:
+      taken = first(HasContentText);
+      return true;
+    case MergeStrategy::kLatest:
+      // The most recently fetched source with a value; ties go by priority.
+      for (const Named* c : candidates_) {
+        if (IsNull(c->value)) continue;
+        if (taken == nullptr || c->record->fetched_at > taken->record->fetched_at) taken = c;
+      }
+      return true;
+    case MergeStrategy::kVote: {
+      const auto count = Classify(rule.compare);
+      if (!count) return false;
+      for (size_t k = 0; k < *count; ++k) {
+        if (vouching == nullptr || classes_[k].size() > vouching->size()) vouching = &classes_[k];
+      }
+      if (vouching == nullptr) {
+        taken = first(not_null);
+        return true;
+      }
+      taken = vouching->front();
+      if (vouching->size() < 2) vouching = nullptr;  // one source vouches alone: no "from"
+      return true;
+    }
+    case MergeStrategy::kMin:
+    case MergeStrategy::kMax:
+    case MergeStrategy::kAvg:
+    case MergeStrategy::kUnion:
+      return false;  // the value is computed: the trees compute it
+  }
+  return false;
+}
+
+void TextMerger::AppendField(std::string_view field, const Named& taken,
+                             const std::vector<const Named*>* vouching, MergedRecordText& out,
+                             std::string* added_diff) const {
+  const config::ViewConfig& view = merger_.view();
+  if (out.fields.size() > 1) out.fields.push_back(',');
+  AppendName(out.fields, field);
+  out.fields.append(taken.value);
+  if (added_diff != nullptr && !IsNull(taken.value)) {
+    if (added_diff->size() > 1) added_diff->push_back(',');
+    AppendName(*added_diff, field);
+    added_diff->append("{\"after\":");
+    added_diff->append(taken.value);
+    added_diff->append(",\"before\":null}");
+  }
+  // Provenance members in name order: fetched_at, from, source. Agreeing sources all vouch for
+  // a vote's value: it was fetched when the latest of them was.
+  SystemTime fetched_at = taken.record->fetched_at;
+  if (vouching != nullptr) {
+    for (const Named* c : *vouching) fetched_at = std::max(fetched_at, c->record->fetched_at);
+  }
+  if (out.provenance.size() > 1) out.provenance.push_back(',');
+  AppendName(out.provenance, field);
+  JsonTextWriter w(out.provenance);
+  w.Raw("{\"fetched_at\":");
+  w.String(FetchedAtText(fetched_at));
+  if (vouching != nullptr) {
+    w.Raw(",\"from\":[");
+    for (size_t k = 0; k < vouching->size(); ++k) {
+      if (k > 0) w.Char(',');
+      w.String(view.sources[(*vouching)[k]->record->source_index].id);
+    }
+    w.Char(']');
+  }
+  w.Raw(",\"source\":");
+  w.String(view.sources[taken.record->source_index].id);
+  w.Char('}');
+}
+
+bool TextMerger::AppendConflict(std::string_view field, const config::CompareOptions& compare,
+                                std::string& conflicts) {
+  // As FindConflict: at least two values with content, not all agreeing.
+  if (!compare.report_conflicts || candidates_.size() < 2) return true;
+  conflicting_.clear();
+  for (const Named* c : candidates_) {
+    if (HasContentText(c->value)) conflicting_.push_back(c);
+  }
+  if (conflicting_.size() < 2) return true;
+  const auto count = Classify(compare);
+  if (!count) return false;
+  if (*count < 2) return true;
+  // Each source's value, by source id (a map in the tree; a source's first value kept).
+  const config::ViewConfig& view = merger_.view();
+  auto id_of = [&](const Named* c) -> const std::string& {
+    return view.sources[c->record->source_index].id;
+  };
+  std::stable_sort(conflicting_.begin(), conflicting_.end(),
+                   [&](const Named* a, const Named* b) { return id_of(a) < id_of(b); });
+  if (conflicts.size() > 1) conflicts.push_back(',');
+  JsonTextWriter w(conflicts);
+  w.Raw("{\"field\":");
+  w.String(field);
+  w.Raw(",\"values\":{");
+  for (size_t k = 0; k < conflicting_.size(); ++k) {
+    if (k > 0 && id_of(conflicting_[k]) == id_of(conflicting_[k - 1])) continue;
+    if (k > 0) w.Char(',');
+    w.Name(id_of(conflicting_[k]));
+    w.Raw(conflicting_[k]->value);
+  }
+  w.Raw("}}");
+  return true;
 }
 
 }  // namespace tributary::merge::combine

@@ -15,6 +15,7 @@
 // a value's text is then what dumping its parsed value writes.
 // Thread safety: one thread per TextMerger (it keeps scratch space between keys).
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -57,6 +58,23 @@ class TextMerger {
     const TextRecordRef* record;
     std::string_view value;  // canonical JSON text
   };
+
+  // The steps of Merge for one field, whose pairs are in candidates_. False: the texts cannot
+  // decide (kUnsure).
+  // Groups the candidates with content into classes_ of agreeing values, as Classes() in
+  // field_strategy.cpp: how many, or nullopt when the texts cannot tell.
+  std::optional<size_t> Classify(const config::CompareOptions& compare);
+  // The value by the field's strategy, as MergeField (none: `taken` stays null), and for a vote
+  // agreed by several sources, those sources (`vouching`, pointing into classes_).
+  bool Pick(const config::FieldRule& rule, const Named*& taken,
+            const std::vector<const Named*>*& vouching);
+  // Writes the field's value and provenance (and its added-diff member) into `out`.
+  void AppendField(std::string_view field, const Named& taken,
+                   const std::vector<const Named*>* vouching, MergedRecordText& out,
+                   std::string* added_diff) const;
+  // Writes the field's conflict into `conflicts` when the sources disagree, as FindConflict.
+  bool AppendConflict(std::string_view field, const config::CompareOptions& compare,
+                      std::string& conflicts);
 
   const ViewMerger& merger_;
   std::vector<Named> named_;                        // scratch: every pair of the key
