@@ -35,9 +35,19 @@ class FlatStringMap {
     if (TableSizeFor(n) > table_.size()) Rehash(TableSizeFor(n));
   }
 
-  Id FindId(std::string_view key) const {
+  // The hash of a key, for the calls below that take it: a loop over many keys can hash a
+  // key a few steps ahead and Prefetch its table cell, so that the cache misses of several
+  // lookups overlap instead of following one another (tables of millions of keys miss the
+  // cache, and the TLB, at nearly every lookup).
+  static size_t HashOf(std::string_view key) { return std::hash<std::string_view>{}(key); }
+  void Prefetch(size_t hash) const {
+    if (!table_.empty()) __builtin_prefetch(&table_[hash & (table_.size() - 1)]);
+  }
+
+  Id FindId(std::string_view key) const { return FindId(key, HashOf(key)); }
+  Id FindId(std::string_view key, size_t hash) const {
     if (table_.empty()) return kNone;
-    const uint64_t cell = table_[CellOf(key, HashOf(key))];
+    const uint64_t cell = table_[CellOf(key, hash)];
     return cell == kEmptyCell ? kNone : PlaceOf(cell);
   }
   const Value* Find(std::string_view key) const {
@@ -50,9 +60,9 @@ class FlatStringMap {
   }
 
   // The entry of `key`, inserted with a default value when missing; second: whether inserted.
-  std::pair<Id, bool> Emplace(std::string_view key) {
+  std::pair<Id, bool> Emplace(std::string_view key) { return Emplace(key, HashOf(key)); }
+  std::pair<Id, bool> Emplace(std::string_view key, size_t hash) {
     if ((size_ + 1) * 2 > table_.size()) Rehash(std::max<size_t>(16, table_.size() * 2));
-    const size_t hash = HashOf(key);
     const size_t at = CellOf(key, hash);
     if (table_[at] != kEmptyCell) return {PlaceOf(table_[at]), false};
     Id id;
@@ -102,6 +112,10 @@ class FlatStringMap {
     return true;
   }
 
+  // Every id in use is below id_end(); Live(id) says whether `id` is in use. A walk by id can
+  // stop and resume where it was, as long as nothing is inserted or erased meanwhile.
+  Id id_end() const { return static_cast<Id>(entries_.size()); }
+  bool Live(Id id) const { return entries_[id].live; }
   const std::string& KeyOf(Id id) const { return entries_[id].key; }
   Value& ValueOf(Id id) { return entries_[id].value; }
   const Value& ValueOf(Id id) const { return entries_[id].value; }
@@ -131,7 +145,6 @@ class FlatStringMap {
   size_t HomeOf(uint64_t cell) const {
     return static_cast<size_t>(cell >> 32) & (table_.size() - 1);
   }
-  static size_t HashOf(std::string_view key) { return std::hash<std::string_view>{}(key); }
   static size_t TableSizeFor(size_t n) {
     size_t size = 16;
     while (size < (n + 1) * 2) size *= 2;

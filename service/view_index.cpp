@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "merge/combine/merge_job.hpp"
+
 namespace tributary::service {
 
 ViewIndex::ViewIndex(const config::ViewConfig& view)
@@ -22,38 +24,58 @@ void ViewIndex::Set(size_t source_index, const std::string& source_key,
                     const nlohmann::json* fields, std::set<std::string>& touched) {
   std::optional<std::string> view_key;
   if (fields != nullptr && fields->is_object()) view_key = keys_.KeyOf(source_index, *fields);
-  SetKey(source_index, source_key, fields != nullptr, std::move(view_key), &touched);
+  const size_t view_hash = view_key ? FlatStringMap<Entry>::HashOf(*view_key) : 0;
+  SetKey(source_index, source_key, fields != nullptr, std::move(view_key), &touched,
+         FlatStringMap<Entry>::HashOf(source_key), view_hash);
 }
 
 void ViewIndex::SetKey(size_t source_index, const std::string& source_key, bool present,
-                       std::optional<std::string> view_key, std::set<std::string>* touched) {
+                       std::optional<std::string> view_key, std::set<std::string>* touched,
+                       size_t source_hash, size_t view_hash) {
   if (present && !view_key) {
     keyless_[source_index].insert(source_key);
   } else if (!keyless_[source_index].empty()) {
     keyless_[source_index].erase(source_key);
   }
   auto& of = view_key_of_[source_index];
-  if (const EntryId* old = of.Find(source_key)) {
-    const EntryId old_id = *old;
+  // Where `of` keeps the record's entry: found and, when the record has a view key, inserted
+  // with one lookup (valid until the next insertion into `of`).
+  EntryId* where = nullptr;
+  if (view_key) {
+    const auto [id, inserted] = of.Emplace(source_key, source_hash);
+    where = &of.ValueOf(id);
+    if (inserted) *where = FlatStringMap<Entry>::kNone;
+  } else {
+    const EntryId id = of.FindId(source_key, source_hash);
+    if (id == FlatStringMap<EntryId>::kNone) return;
+    where = &of.ValueOf(id);
+  }
+  const auto source = static_cast<uint32_t>(source_index);
+  if (*where != FlatStringMap<Entry>::kNone) {
+    const EntryId old_id = *where;
     const std::string& old_key = entries_.KeyOf(old_id);
     if (touched != nullptr) touched->insert(old_key);
     if (view_key && *view_key == old_key) return;  // same key, new content
     auto& members = entries_.ValueOf(old_id).members;
-    auto& list = members[source_index];
-    list.erase(std::remove(list.begin(), list.end(), source_key), list.end());
-    bool empty = true;
-    for (const auto& m : members) empty = empty && m.empty();
-    if (empty) entries_.Erase(std::string(old_key));
-    of.Erase(source_key);
+    members.erase(
+        std::remove_if(members.begin(), members.end(),
+                       [&](const Member& m) { return m.source == source && m.key == source_key; }),
+        members.end());
+    if (members.empty()) entries_.Erase(std::string(old_key));
+    if (!view_key) {
+      of.Erase(source_key);
+      return;
+    }
   }
-  if (!view_key) return;
   if (touched != nullptr) touched->insert(*view_key);
-  const EntryId id = entries_.Emplace(*view_key).first;
-  of.ValueOf(of.Emplace(source_key).first) = id;
+  const EntryId id = entries_.Emplace(*view_key, view_hash).first;
+  *where = id;
   auto& members = entries_.ValueOf(id).members;
-  if (members.empty()) members.resize(view_.sources.size());
-  auto& list = members[source_index];
-  list.insert(std::upper_bound(list.begin(), list.end(), source_key), source_key);
+  const auto at = std::upper_bound(members.begin(), members.end(), source_key,
+                                   [&](const std::string& key, const Member& m) {
+                                     return source != m.source ? source < m.source : key < m.key;
+                                   });
+  members.insert(at, Member{source, source_key});
 }
 
 void ViewIndex::Build(const std::vector<const SourceRecords*>& sources) {
@@ -62,13 +84,79 @@ void ViewIndex::Build(const std::vector<const SourceRecords*>& sources) {
   size_t records = entries_.size();
   for (const SourceRecords* s : sources) records += s != nullptr ? s->size() : 0;
   entries_.reserve(records);
+  // Records are placed in batches: each record's two table cells are prefetched when its key is
+  // computed and read when the batch is placed, so that the cache misses of a batch overlap.
+  constexpr size_t kBatch = 16;
+  struct Pending {
+    std::string source_key;
+    std::optional<std::string> view_key;
+    size_t source_hash = 0, view_hash = 0;
+  };
+  std::vector<Pending> batch;
+  batch.reserve(kBatch);
   for (size_t i = 0; i < sources.size() && i < view_.sources.size(); ++i) {
     if (sources[i] == nullptr) continue;
     view_key_of_[i].reserve(view_key_of_[i].size() + sources[i]->size());
+    auto place = [&] {
+      for (Pending& p : batch) {
+        SetKey(i, p.source_key, true, std::move(p.view_key), nullptr, p.source_hash, p.view_hash);
+      }
+      batch.clear();
+    };
     sources[i]->ForEach([&](std::string_view key, std::string_view fields) {
-      SetKey(i, std::string(key), true, keys_.KeyOfText(i, fields), nullptr);
+      Pending& p = batch.emplace_back();
+      p.source_key = key;
+      p.view_key = keys_.KeyOfText(i, fields);
+      p.source_hash = FlatStringMap<Entry>::HashOf(key);
+      view_key_of_[i].Prefetch(p.source_hash);
+      if (p.view_key) {
+        p.view_hash = FlatStringMap<Entry>::HashOf(*p.view_key);
+        entries_.Prefetch(p.view_hash);
+      }
+      if (batch.size() == kBatch) place();
     });
+    place();
   }
+}
+
+ViewIndex::EntryId ViewIndex::AppendEntries(
+    std::string& body, EntryId next, size_t max_bytes, size_t max_keys,
+    const std::vector<const SourceRecords*>& sources,
+    const std::function<void(std::string_view, const Entry&)>& each) const {
+  // In batches: the records (and stored merged records) of a batch's entries are prefetched
+  // before any is read, so that their cache misses overlap (see Build).
+  constexpr size_t kBatch = 16;
+  EntryId batch[kBatch];
+  const EntryId end = entry_id_end();
+  size_t keys = 0;
+  while (next < end && keys < max_keys && body.size() < max_bytes) {
+    size_t n = 0;
+    for (; next < end && n < kBatch && keys + n < max_keys; ++next) {
+      if (!entries_.Live(next)) continue;
+      batch[n++] = next;
+      if (!merged_.empty()) merged_.Prefetch(FlatStringMap<std::string>::HashOf(KeyAt(next)));
+    }
+    auto for_each_record = [&](auto&& fn) {
+      for (size_t b = 0; b < n; ++b) {
+        for (const Member& m : entries_.ValueOf(batch[b]).members) {
+          if (m.source < sources.size() && sources[m.source] != nullptr) {
+            fn(*sources[m.source], m.key);
+          }
+        }
+      }
+    };
+    for_each_record([](const SourceRecords& s, const std::string& key) { s.Prefetch(key); });
+    for_each_record([](const SourceRecords& s, const std::string& key) { s.PrefetchSlot(key); });
+    for_each_record([](const SourceRecords& s, const std::string& key) { s.PrefetchText(key); });
+    for (size_t b = 0; b < n; ++b) {
+      if (body.size() >= max_bytes) return batch[b];  // full: the rest for the next body
+      const Entry& entry = entries_.ValueOf(batch[b]);
+      each(KeyAt(batch[b]), entry);
+      AppendMergeItem(body, KeyAt(batch[b]), &entry, sources);
+    }
+    keys += n;
+  }
+  return next;
 }
 
 size_t ViewIndex::records_without_key() const {
@@ -79,9 +167,8 @@ size_t ViewIndex::records_without_key() const {
 
 void ViewIndex::SharedKeys(size_t source_index, std::set<std::string>& out) const {
   view_key_of_[source_index].ForEach([&](const std::string&, EntryId id) {
-    const auto& members = entries_.ValueOf(id).members;
-    for (size_t i = 0; i < members.size(); ++i) {
-      if (i != source_index && !members[i].empty()) {
+    for (const Member& m : entries_.ValueOf(id).members) {
+      if (m.source != source_index) {
         out.insert(entries_.KeyOf(id));
         break;
       }
@@ -89,8 +176,32 @@ void ViewIndex::SharedKeys(size_t source_index, std::set<std::string>& out) cons
   });
 }
 
-const ViewIndex::Entry* ViewIndex::Find(const std::string& view_key) const {
+const ViewIndex::Entry* ViewIndex::Find(std::string_view view_key) const {
   return entries_.Find(view_key);
+}
+
+bool ViewIndex::AppendMergeItem(std::string& body, std::string_view view_key, const Entry* entry,
+                                const std::vector<const SourceRecords*>& sources) const {
+  merge::combine::MergeItem item;
+  item.key = view_key;
+  // (A view's first merge has nothing stored: no lookup per key.)
+  if (!merged_.empty()) item.before = merged_.Find(view_key);
+  if (entry != nullptr) {
+    const auto& members = entry->members;
+    for (size_t m = 0; m < members.size(); ++m) {
+      const size_t i = members[m].source;
+      // A source's first record only (the others are duplicates).
+      if (m > 0 && members[m - 1].source == i) continue;
+      if (i >= sources.size() || sources[i] == nullptr) continue;
+      const SourceRecords& source = *sources[i];
+      const std::optional<SourceRecordState> state = source.Find(members[m].key);
+      if (!state) continue;
+      item.records.push_back({i, ToUnixMillis(source.fetched_at()), state->fields});
+    }
+  }
+  if (item.before == nullptr && item.records.empty()) return false;
+  merge::combine::AppendMergeItem(body, item);
+  return true;
 }
 
 std::vector<std::string> ViewIndex::Keys() const {
@@ -100,19 +211,24 @@ std::vector<std::string> ViewIndex::Keys() const {
   return out;
 }
 
-storage::ViewKey ViewIndex::KeyInfo(const std::string& view_key) const {
+storage::ViewKey ViewIndex::KeyInfo(std::string_view view_key) const {
   return KeyInfo(view_key, Find(view_key));
 }
 
-storage::ViewKey ViewIndex::KeyInfo(const std::string& view_key, const Entry* entry) const {
+storage::ViewKey ViewIndex::KeyInfo(std::string_view view_key, const Entry* entry) const {
   storage::ViewKey out;
   out.key = view_key;
   if (entry == nullptr) return out;
-  for (size_t i = 0; i < entry->members.size(); ++i) {
-    const auto& list = entry->members[i];
-    if (list.empty()) continue;
-    out.sources.push_back(view_.sources[i].id);
-    if (list.size() > 1) out.duplicates[view_.sources[i].id] = list;
+  const auto& members = entry->members;
+  for (size_t m = 0; m < members.size(); ++m) {
+    const std::string& source_id = view_.sources[members[m].source].id;
+    if (m == 0 || members[m - 1].source != members[m].source) {
+      out.sources.push_back(source_id);
+    } else {
+      auto& list = out.duplicates[source_id];
+      if (list.empty()) list.push_back(members[m - 1].key);
+      list.push_back(members[m].key);
+    }
   }
   return out;
 }

@@ -6,9 +6,14 @@
 // coverage can show them (a source whose key field went missing would otherwise vanish quietly).
 // Thread safety: none; the view pipeline uses it on its thread only.
 
+#include <boost/container/small_vector.hpp>
+#include <cstdint>
+#include <functional>
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "common/flat_string_map.hpp"
@@ -21,11 +26,19 @@ namespace tributary::service {
 
 class ViewIndex {
  public:
-  // Per source of the view (by position), the source keys of its records under one view key,
-  // sorted: the first is the one merged, more than one is a duplicate.
-  struct Entry {
-    std::vector<std::vector<std::string>> members;
+  // One record under a view key: its source (by position in the view) and its key there.
+  struct Member {
+    uint32_t source = 0;
+    std::string key;
   };
+  // The records under one view key, sorted by source, then key: a source's first is the one
+  // merged, more than one is a duplicate. Two are kept inline: a vector per source cost an
+  // allocation per record, and a full merge two pointer chases per record.
+  struct Entry {
+    boost::container::small_vector<Member, 2> members;
+  };
+
+  using EntryId = uint32_t;  // FlatStringMap<Entry>::Id
 
   explicit ViewIndex(const config::ViewConfig& view);
 
@@ -43,15 +56,38 @@ class ViewIndex {
   // Indexes every record of the given sources (by position; nullptr: no records yet).
   void Build(const std::vector<const SourceRecords*>& sources);
 
-  const Entry* Find(const std::string& view_key) const;
+  const Entry* Find(std::string_view view_key) const;
   std::vector<std::string> Keys() const;  // every view key with at least one record
+  size_t size() const { return entries_.size(); }  // view keys with at least one record
+  // The entries by id, for a walk over all of them that can stop and resume while the index
+  // does not change (a full merge). Ids are below entry_id_end(); EntryAt is nullptr for an id
+  // not in use. Id order is the order in which keys first got a record, so a walk in it reads
+  // each source's records mostly in the order they are kept rather than at random.
+  EntryId entry_id_end() const { return entries_.id_end(); }
+  const Entry* EntryAt(EntryId id) const {
+    return entries_.Live(id) ? &entries_.ValueOf(id) : nullptr;
+  }
+  const std::string& KeyAt(EntryId id) const { return entries_.KeyOf(id); }
+
+  // Appends `view_key`'s item to a merge_keys job body (merge/combine/merge_job.hpp): the
+  // first record of each source under it (`entry`, from Find or EntryAt; nullptr: none),
+  // read from `sources` (the view's sources by position), and the merged record stored for
+  // it. Returns false, appending nothing, when there is neither a record nor a stored one.
+  bool AppendMergeItem(std::string& body, std::string_view view_key, const Entry* entry,
+                       const std::vector<const SourceRecords*>& sources) const;
+  // A full merge's walk: appends the items of the entries from id `next` on until the body
+  // holds `max_bytes` or `max_keys` items, and calls each(key, entry) for every one. Returns
+  // the id to go on from (entry_id_end() when done).
+  EntryId AppendEntries(std::string& body, EntryId next, size_t max_bytes, size_t max_keys,
+                        const std::vector<const SourceRecords*>& sources,
+                        const std::function<void(std::string_view, const Entry&)>& each) const;
   // Adds to `out` the view keys where source `source_index` has a record and so does another
   // source: the keys whose `latest` fields a new fetch of that source can win.
   void SharedKeys(size_t source_index, std::set<std::string>& out) const;
   // Sources and duplicates of a view key, for coverage.
-  storage::ViewKey KeyInfo(const std::string& view_key) const;
+  storage::ViewKey KeyInfo(std::string_view view_key) const;
   // The same, for the entry Find gave (nullptr: no records).
-  storage::ViewKey KeyInfo(const std::string& view_key, const Entry* entry) const;
+  storage::ViewKey KeyInfo(std::string_view view_key, const Entry* entry) const;
   // The source keys of source `source_index`'s records that have no view key, sorted.
   const std::set<std::string>& Keyless(size_t source_index) const { return keyless_[source_index]; }
   size_t records_without_key() const;
@@ -63,7 +99,7 @@ class ViewIndex {
   const config::ViewConfig view_;
   const std::string definition_;
   const merge::combine::KeyBuilder keys_;
-  using EntryId = FlatStringMap<Entry>::Id;
+  static_assert(std::is_same_v<EntryId, FlatStringMap<Entry>::Id>);
   FlatStringMap<Entry> entries_;                     // by view key
   std::vector<FlatStringMap<EntryId>> view_key_of_;  // per source: source key -> entry
   FlatStringMap<std::string> merged_;
@@ -71,8 +107,10 @@ class ViewIndex {
 
   // Set, once the record's view key is known (`present`: the record exists; `touched` may be
   // null when nobody needs it, as when building).
+  // The hashes are those of the source key and the view key (FlatStringMap::HashOf).
   void SetKey(size_t source_index, const std::string& source_key, bool present,
-              std::optional<std::string> view_key, std::set<std::string>* touched);
+              std::optional<std::string> view_key, std::set<std::string>* touched,
+              size_t source_hash, size_t view_hash);
 };
 
 }  // namespace tributary::service

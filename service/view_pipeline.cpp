@@ -16,11 +16,16 @@ namespace asio = boost::asio;
 // The merges of one view within an update.
 struct ViewPipeline::ViewWork {
   std::string view_id;
+  // A full merge walks every entry of the view index (by id: no list of every key, no lookup
+  // per key), then the touched keys, which are there the stored merged records whose key has no
+  // record any more. Otherwise only the touched keys are merged.
+  bool recompute = false;
+  ViewIndex::EntryId next_entry = 0;               // the first entry not yet sent
   std::set<std::string> touched;                   // view keys to merge
   std::set<std::string>::const_iterator next_key;  // the first key not yet sent
-  size_t keys_per_job = 0;                         // set when the first job is built
+  size_t keys = 0;  // to merge in all (set with keys_per_job when the first job is built)
+  size_t keys_per_job = 0;
   bool started = false;
-  bool recompute = false;
   storage::ViewUpdate update;
 };
 
@@ -256,26 +261,18 @@ void ViewPipeline::StartRecompute(Task& task) {
   ViewWork work;
   work.view_id = id;
   work.recompute = true;
-  // Sorted first, so that each insertion is at the end of the set (amortised constant, not a
-  // tree search per key: a full merge touches every key).
-  std::vector<std::string> keys = index->Keys();
-  keys.reserve(keys.size() + index->merged().size());
-  index->merged().ForEach([&](const std::string& key, const std::string&) { keys.push_back(key); });
-  std::sort(keys.begin(), keys.end());
-  for (auto& key : keys) {
-    if (work.touched.empty() || *work.touched.rbegin() != key) {
-      work.touched.insert(work.touched.end(), std::move(key));
-    }
-  }
+  index->merged().ForEach([&](const std::string& key, const std::string&) {
+    if (index->Find(key) == nullptr) work.touched.insert(key);
+  });
   // Every key may get a merged record: one table of that size, not a rehash at each doubling.
-  index->merged().reserve(work.touched.size());
+  index->merged().reserve(index->size() + work.touched.size());
   work.update.definition = index->definition();
   for (size_t i = 0; i < view->sources.size(); ++i) {
     for (const auto& key : index->Keyless(i)) {
       work.update.keyless_upserts.push_back(storage::KeylessRecord{view->sources[i].id, key});
     }
   }
-  Logger("merge")->info("view={} full merge of {} keys", id, work.touched.size());
+  Logger("merge")->info("view={} full merge of {} keys", id, index->size() + work.touched.size());
   views_[id] = std::move(index);
   update->views.push_back(std::move(work));
   SubmitMerges(update);
@@ -295,15 +292,25 @@ void ViewPipeline::SubmitMerges(const std::shared_ptr<Update>& update) {
       work.next_key = work.touched.begin();
       work.update.view_id = work.view_id;
       work.update.replace_keys = work.recompute;
-      work.keys_per_job = KeysPerJob(work.touched.size());
+      work.keys = (work.recompute ? index.size() : 0) + work.touched.size();
+      work.keys_per_job = KeysPerJob(work.keys);
     }
     std::string body;
-    if (work.touched.size() > 1000) body.reserve(kMaxJobBody + kMaxJobBody / 8);
+    if (work.keys > 1000) body.reserve(kMaxJobBody + kMaxJobBody / 8);
     // The view's sources by position, looked up once rather than per record.
     std::vector<const SourceRecords*> view_sources;
     for (const auto& ref : index.view().sources) view_sources.push_back(&sources_[ref.id]);
+    auto walking = [&] { return work.recompute && work.next_entry < index.entry_id_end(); };
     size_t keys_in_body = 0;
-    for (; work.next_key != work.touched.end() && body.size() < kMaxJobBody &&
+    if (walking()) {
+      work.next_entry =
+          index.AppendEntries(body, work.next_entry, kMaxJobBody, work.keys_per_job, view_sources,
+                              [&](std::string_view key, const ViewIndex::Entry& entry) {
+                                work.update.key_upserts.push_back(index.KeyInfo(key, &entry));
+                                ++keys_in_body;
+                              });
+    }
+    for (; !walking() && work.next_key != work.touched.end() && body.size() < kMaxJobBody &&
            keys_in_body < work.keys_per_job;
          ++work.next_key, ++keys_in_body) {
       const std::string& key = *work.next_key;
@@ -313,25 +320,9 @@ void ViewPipeline::SubmitMerges(const std::shared_ptr<Update>& update) {
       } else {
         work.update.key_upserts.push_back(index.KeyInfo(key, entry));
       }
-      merge::combine::MergeItem item;
-      item.key = key;
-      // (A view's first merge has nothing stored: no lookup per key.)
-      if (auto& merged = index.merged(); !merged.empty()) {
-        item.before = merged.Find(key);
-      }
-      if (entry != nullptr) {
-        for (size_t i = 0; i < entry->members.size(); ++i) {
-          if (entry->members[i].empty()) continue;
-          const SourceRecords& source = *view_sources[i];
-          const std::optional<SourceRecordState> state = source.Find(entry->members[i].front());
-          if (!state) continue;
-          item.records.push_back({i, ToUnixMillis(source.fetched_at()), state->fields});
-        }
-      }
-      if (item.before == nullptr && item.records.empty()) continue;
-      merge::combine::AppendMergeItem(body, item);
+      index.AppendMergeItem(body, key, entry, view_sources);
     }
-    if (work.next_key == work.touched.end()) ++update->next_view;
+    if (!walking() && work.next_key == work.touched.end()) ++update->next_view;
     if (body.empty()) continue;
     const auto& view = index.view();
     merge::pool::Job job{"view=" + view.id,
@@ -358,7 +349,10 @@ void ViewPipeline::OnMergeJob(const std::shared_ptr<Update>& update, size_t w,
       error = results.error();
     } else if (auto it = views_.find(work.view_id); it != views_.end()) {
       auto& merged = it->second->merged();
-      for (const auto& r : *results) {
+      for (size_t i = 0; i < results->size(); ++i) {
+        const merge::combine::MergeResult& r = (*results)[i];
+        // A few results ahead, the merged table's cell (a full merge stores millions).
+        if (i + 16 < results->size()) merged.Prefetch(merged.HashOf((*results)[i + 16].key));
         std::string whole = r.has_record ? r.Whole() : std::string();
         if (r.op == "provenance") {
           // Same values, now from another source: stored again, no change row.
@@ -443,7 +437,7 @@ void ViewPipeline::OnCommitted(const std::shared_ptr<Update>& update,
     Logger("merge")->debug("{} committed", who);
     if (!update->source_id.empty()) SetStoreError(update->source_id, std::nullopt);
     for (const auto& work : update->views) {
-      if (!update->failure && !work.touched.empty()) RecordMergeMetrics(work.view_id);
+      if (!update->failure && work.keys > 0) RecordMergeMetrics(work.view_id);
     }
     if (update->failure) {
       Resync(*update);

@@ -182,16 +182,18 @@ class JobThreads {
   std::vector<std::thread> threads_;
 };
 
-// Merges `touched` keys of the view through the merge_keys job, as ViewPipeline does: bodies
-// of up to ViewPipeline::kMaxJobBody and ViewPipeline::KeysPerJob keys, at most four jobs out,
-// replies applied to the stored merged records.
+// Merges keys of the view through the merge_keys job, as ViewPipeline does: every key (a full
+// merge, walking the index's entries) or the `touched` ones, in bodies of up to
+// ViewPipeline::kMaxJobBody and ViewPipeline::KeysPerJob keys, built by
+// ViewIndex::AppendMergeItem, at most four jobs out, replies applied to the stored merged records.
 MergeCounts MergeKeys(service::ViewIndex& index,
                       const std::map<std::string, service::SourceRecords>& sources,
-                      const std::vector<std::string>& touched, size_t workers) {
+                      const std::vector<std::string>* touched, size_t workers) {
   using service::ViewPipeline;
   constexpr size_t kMaxJobBody = ViewPipeline::kMaxJobBody;
   constexpr size_t kMaxJobsInFlight = ViewPipeline::kMaxJobsInFlight;
-  const size_t keys_per_job = ViewPipeline::KeysPerJob(touched.size());
+  const size_t keys_per_job =
+      ViewPipeline::KeysPerJob(touched != nullptr ? touched->size() : index.size());
   MergeCounts counts;
   JobThreads jobs(workers, index.view());
   size_t in_flight = 0;
@@ -204,13 +206,17 @@ MergeCounts MergeKeys(service::ViewIndex& index,
       std::cerr << "merge results: " << results.error().message << "\n";
       std::exit(1);
     }
-    for (const auto& r : *results) {
+    auto& merged = index.merged();
+    const auto& rs = *results;
+    for (size_t i = 0; i < rs.size(); ++i) {
+      const auto& r = rs[i];
       ++counts.results;
+      if (i + 16 < rs.size()) merged.Prefetch(merged.HashOf(rs[i + 16].key));
       if (r.has_record) {
         counts.conflicts += r.has_conflicts ? 1 : 0;
-        index.merged()[r.key] = r.Whole();
+        merged[r.key] = r.Whole();
       } else {
-        index.merged().Erase(r.key);
+        merged.Erase(r.key);
       }
     }
   };
@@ -229,25 +235,20 @@ MergeCounts MergeKeys(service::ViewIndex& index,
   body.reserve(kMaxJobBody + kMaxJobBody / 8);
   std::vector<const service::SourceRecords*> view_sources;
   for (const auto& ref : index.view().sources) view_sources.push_back(&sources.at(ref.id));
-  for (const auto& key : touched) {
-    const auto* entry = index.Find(key);
-    merge::combine::MergeItem item;
-    item.key = key;
-    // As ViewPipeline::SubmitMerges: a view's first merge has nothing stored to look up.
-    if (auto& merged = index.merged(); !merged.empty()) {
-      item.before = merged.Find(key);
+  if (touched == nullptr) {
+    service::ViewIndex::EntryId next = 0;
+    while (next < index.entry_id_end()) {
+      next = index.AppendEntries(
+          body, next, kMaxJobBody, keys_per_job, view_sources,
+          [&](std::string_view, const service::ViewIndex::Entry&) { ++counts.keys; });
+      if (!body.empty()) submit();
     }
-    if (entry != nullptr) {
-      for (size_t i = 0; i < entry->members.size(); ++i) {
-        if (entry->members[i].empty()) continue;
-        const auto& source = *view_sources[i];
-        const auto state = source.Find(entry->members[i][0]);
-        item.records.push_back({i, ToUnixMillis(source.fetched_at()), state->fields});
-      }
+  } else {
+    for (const auto& key : *touched) {
+      index.AppendMergeItem(body, key, index.Find(key), view_sources);
+      ++counts.keys;
+      if (body.size() >= kMaxJobBody || ++keys_in_body >= keys_per_job) submit();
     }
-    merge::combine::AppendMergeItem(body, item);
-    ++counts.keys;
-    if (body.size() >= kMaxJobBody || ++keys_in_body >= keys_per_job) submit();
   }
   if (!body.empty()) submit();
   while (in_flight > 0) apply();
@@ -301,11 +302,9 @@ int main(int argc, char** argv) {
   const double index_s = Seconds(t);
   Progress("indexed");
   t = Clock::now();
-  // In key order, and with a table for every merged record, as ViewPipeline::StartRecompute.
-  auto keys = index.Keys();
-  std::sort(keys.begin(), keys.end());
-  index.merged().reserve(keys.size());
-  const auto full = MergeKeys(index, sources, keys, workers);
+  // With a table for every merged record, as ViewPipeline::StartRecompute.
+  index.merged().reserve(index.size());
+  const auto full = MergeKeys(index, sources, nullptr, workers);
   const double full_merge_s = Seconds(t);
   Progress("merged");
   const double rss_full = PeakRssMiB();
@@ -321,8 +320,8 @@ int main(int argc, char** argv) {
     auto f = diff.new_fields.find(key);
     index.Set(0, key, f != diff.new_fields.end() ? f->second : nullptr, touched);
   }
-  const auto incremental =
-      MergeKeys(index, sources, std::vector<std::string>(touched.begin(), touched.end()), workers);
+  const std::vector<std::string> touched_keys(touched.begin(), touched.end());
+  const auto incremental = MergeKeys(index, sources, &touched_keys, workers);
   const double incremental_merge_s = Seconds(t);
 
   json out = {{"records_per_source", n},

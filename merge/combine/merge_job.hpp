@@ -40,7 +40,7 @@ struct MergeItemRecord {
   std::string_view fields;  // valid until the body is built
 };
 struct MergeItem {
-  std::string key;
+  std::string_view key;                 // valid until the body is built
   const std::string* before = nullptr;  // the stored merged record (whole text), if any
   std::vector<MergeItemRecord> records;
 };

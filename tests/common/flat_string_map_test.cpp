@@ -79,6 +79,15 @@ TEST(FlatStringMapTest, BehavesAsAnOrderedMapUnderRandomInsertionsAndErasures) {
       std::map<std::string, int> seen;
       map.ForEach([&](const std::string& k, int v) { seen.emplace(k, v); });
       EXPECT_EQ(seen, model);
+      // A walk by id sees the same entries; a lookup with a hash given is the same lookup.
+      std::map<std::string, int> walked;
+      for (FlatStringMap<int>::Id id = 0; id < map.id_end(); ++id) {
+        if (!map.Live(id)) continue;
+        walked.emplace(map.KeyOf(id), map.ValueOf(id));
+        map.Prefetch(map.HashOf(map.KeyOf(id)));
+        EXPECT_EQ(map.FindId(map.KeyOf(id), map.HashOf(map.KeyOf(id))), id);
+      }
+      EXPECT_EQ(walked, model);
     }
   }
 }

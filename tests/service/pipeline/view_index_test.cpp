@@ -31,6 +31,14 @@ SourceRecords Records(const std::string& id, const json& records) {
   return out;
 }
 
+// An entry's records as lists per source (by position), each sorted.
+std::vector<std::vector<std::string>> BySource(const ViewIndex::Entry* entry, size_t sources) {
+  std::vector<std::vector<std::string>> out(sources);
+  if (entry == nullptr) return out;
+  for (const auto& m : entry->members) out.at(m.source).push_back(m.key);
+  return out;
+}
+
 std::set<std::string> Touch(ViewIndex& index, size_t source, const std::string& key,
                             const json* fields) {
   std::set<std::string> touched;
@@ -48,7 +56,7 @@ TEST(ViewIndex, BuildMatchesRecordsUnderNormalisedRenamedKeys) {
   EXPECT_EQ(keys, (std::vector<std::string>{"de", "fr", "it"}));
   const auto* fr = index.Find("fr");
   ASSERT_NE(fr, nullptr);
-  EXPECT_EQ(fr->members, (std::vector<std::vector<std::string>>{{"1"}, {"x"}}));
+  EXPECT_EQ(BySource(fr, 2), (std::vector<std::vector<std::string>>{{"1"}, {"x"}}));
   EXPECT_EQ(index.KeyInfo("fr").sources, (std::vector<std::string>{"a", "b"}));
   EXPECT_EQ(index.KeyInfo("it").sources, (std::vector<std::string>{"b"}));
   EXPECT_TRUE(index.KeyInfo("fr").duplicates.empty());
@@ -87,7 +95,7 @@ TEST(ViewIndex, SetTouchesTheOldAndTheNewKey) {
   // The record moves to another key: both are touched; fr keeps b's record.
   EXPECT_EQ(Touch(index, 0, "1", &de), (std::set<std::string>{"fr", "de"}));
   ASSERT_NE(index.Find("fr"), nullptr);
-  EXPECT_TRUE(index.Find("fr")->members[0].empty());
+  EXPECT_TRUE(BySource(index.Find("fr"), 2)[0].empty());
   // It loses its key: de has no record left and goes; the record is keyless.
   EXPECT_EQ(Touch(index, 0, "1", &none), (std::set<std::string>{"de"}));
   EXPECT_EQ(index.Find("de"), nullptr);
@@ -100,7 +108,7 @@ TEST(ViewIndex, SetTouchesTheOldAndTheNewKey) {
   EXPECT_EQ(Touch(index, 0, "1", &none), (std::set<std::string>{}));
   EXPECT_EQ(Touch(index, 0, "1", nullptr), (std::set<std::string>{}));
   EXPECT_TRUE(index.Keyless(0).empty());
-  EXPECT_EQ(index.Find("fr")->members, (std::vector<std::vector<std::string>>{{}, {"x"}}));
+  EXPECT_EQ(BySource(index.Find("fr"), 2), (std::vector<std::vector<std::string>>{{}, {"x"}}));
 }
 
 TEST(ViewIndex, IncrementalSetsEqualABuild) {
@@ -121,7 +129,7 @@ TEST(ViewIndex, IncrementalSetsEqualABuild) {
   std::sort(b.begin(), b.end());
   EXPECT_EQ(a, b);
   for (const auto& key : a) {
-    EXPECT_EQ(incremental.Find(key)->members, built.Find(key)->members) << key;
+    EXPECT_EQ(BySource(incremental.Find(key), 2), BySource(built.Find(key), 2)) << key;
   }
   EXPECT_EQ(incremental.Keyless(0), built.Keyless(0));
 }
@@ -137,6 +145,60 @@ TEST(ViewIndex, SharedKeysAreThoseAnotherSourceHasToo) {
   shared.clear();
   index.SharedKeys(1, shared);
   EXPECT_EQ(shared, (std::set<std::string>{"fr"}));
+}
+
+// A full merge's walk: every key with records once, in bodies bounded by key count or size,
+// each item what AppendMergeItem writes for that key (its records, its stored merged record).
+TEST(ViewIndex, AppendEntriesWalksEveryKeyOnceInBoundedBodies) {
+  const auto view = View(kTwoSources);
+  json a_records = json::object(), b_records = json::object();
+  for (int i = 0; i < 300; ++i) {
+    a_records[std::to_string(i)] = {{"code", "k" + std::to_string(i % 250)}, {"n", i}};
+    if (i % 3 == 0) b_records["b" + std::to_string(i)] = {{"iso", "K" + std::to_string(i)}};
+  }
+  a_records["nokey"] = {{"n", 1}};
+  const auto a = Records("a", a_records);
+  const auto b = Records("b", b_records);
+  ViewIndex index(view);
+  index.Build({&a, &b});
+  // Some keys lose their records (free places inside the walk), and some have a stored record.
+  std::set<std::string> touched;
+  for (int i = 0; i < 40; ++i) index.Set(1, "b" + std::to_string(i * 3), nullptr, touched);
+  index.merged()["k7"] = R"({"fields":{}})";
+  const std::vector<const SourceRecords*> sources{&a, &b};
+  for (const auto& [max_bytes, max_keys] :
+       {std::pair<size_t, size_t>{1u << 20, 7}, {1u << 20, 1000}, {600, 1000}, {1, 1000}}) {
+    std::vector<std::string> walked;
+    size_t bodies = 0;
+    for (ViewIndex::EntryId next = 0; next < index.entry_id_end();) {
+      std::string body, expected;
+      size_t keys = 0;
+      next = index.AppendEntries(body, next, max_bytes, max_keys, sources,
+                                 [&](std::string_view key, const ViewIndex::Entry& entry) {
+                                   EXPECT_EQ(&entry, index.Find(key));
+                                   // An item starts only while the body is under the limit.
+                                   EXPECT_LT(expected.size(), max_bytes);
+                                   walked.emplace_back(key);
+                                   index.AppendMergeItem(expected, key, &entry, sources);
+                                   ++keys;
+                                 });
+      EXPECT_EQ(body, expected);
+      EXPECT_LE(keys, max_keys);
+      ++bodies;
+    }
+    std::vector<std::string> all = index.Keys();
+    std::sort(all.begin(), all.end());
+    std::vector<std::string> sorted = walked;
+    std::sort(sorted.begin(), sorted.end());
+    EXPECT_EQ(sorted, all) << max_bytes << " " << max_keys;
+    EXPECT_EQ(walked.size(), index.size());
+    if (max_keys == 7) {
+      EXPECT_EQ(bodies, (index.size() + 6) / 7);
+    }
+    if (max_bytes == 1) {
+      EXPECT_EQ(bodies, index.size());  // one item per body
+    }
+  }
 }
 
 TEST(ViewIndex, CompositeKeysSeparateRecordsThatShareOnePart) {
