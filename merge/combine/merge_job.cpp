@@ -105,70 +105,81 @@ std::optional<StoredParts> StoredPartsOf(std::string_view whole, std::string& ca
   return ScanStored(canonical);
 }
 
-// A key with a stored record, compared with what it merges to now (`merged` and `text`, null
-// when nothing is left) by the stored record's texts: only a key whose fields changed (or that
-// is removed) has its stored fields parsed, for the field diff. False when a part that had to
-// be parsed is not JSON.
-bool CompareWithStored(const std::string& key, const StoredParts& before,
-                       const MergedRecord* merged, const MergedRecordText* text,
-                       ResultWriter& out) {
-  nlohmann::json before_fields;  // parsed when needed
+// A key with a stored record, compared with what it merges to now (`text`, null when nothing
+// is left) by the texts: only a key whose fields changed (or that is removed) has its stored
+// fields and its merged fields parsed, for the field diff. The merged texts are canonical JSON
+// (RenderText, or the text merge that writes the same bytes), so a part read back is the tree
+// it was written from. False when a part that had to be parsed is not JSON.
+bool CompareWithStored(std::string_view key, const StoredParts& before,
+                       const MergedRecordText* text, ResultWriter& out) {
+  nlohmann::json before_fields, merged_fields;  // parsed when needed
   bool parsed = false;
   auto parse_fields = [&] {
-    if (!parsed) before_fields = ParseJsonOrDiscarded(before.fields);
+    if (!parsed) {
+      before_fields = ParseJsonOrDiscarded(before.fields);
+      if (text != nullptr) merged_fields = ParseJsonOrDiscarded(text->fields);
+    }
     parsed = true;
-    return !before_fields.is_discarded();
+    return !before_fields.is_discarded() && !merged_fields.is_discarded();
   };
+  const std::string key_text(key);
   const std::string before_fields_text(before.fields);
-  if (merged == nullptr) {
+  if (text == nullptr) {
     if (!parse_fields()) return false;
-    WriteResult(out, "removed", key, nullptr, before_fields_text,
+    WriteResult(out, "removed", key_text, nullptr, before_fields_text,
                 FieldDiffText(before_fields, nlohmann::json()));
     return true;
   }
   bool same_fields = before.fields == text->fields;
   if (!same_fields) {
     if (!parse_fields()) return false;
-    same_fields = before_fields == merged->fields;  // equal values written apart (1 and 1.0)
+    same_fields = before_fields == merged_fields;  // equal values written apart (1 and 1.0)
   }
   if (same_fields && before.sources == text->sources && before.conflicts == text->conflicts) {
     const nlohmann::json provenance = ParseJsonOrDiscarded(before.provenance);
-    if (provenance.is_discarded()) return false;
-    if (ProvenanceSources(provenance) == ProvenanceSources(ProvenanceToJson(merged->provenance))) {
+    const nlohmann::json merged_provenance = ParseJsonOrDiscarded(text->provenance);
+    if (provenance.is_discarded() || merged_provenance.is_discarded()) return false;
+    if (ProvenanceSources(provenance) == ProvenanceSources(merged_provenance)) {
       return true;  // unchanged: provenance times alone are no change (see the header)
     }
-    WriteResult(out, "provenance", key, text, before_fields_text, "{}");
+    WriteResult(out, "provenance", key_text, text, before_fields_text, "{}");
     return true;
   }
   if (!parse_fields()) return false;
-  WriteResult(out, "changed", key, text, before_fields_text,
-              FieldDiffText(before_fields, merged->fields));
+  WriteResult(out, "changed", key_text, text, before_fields_text,
+              FieldDiffText(before_fields, merged_fields));
   return true;
 }
 
-// One item: merges it and writes its result, unless the key is unchanged. False when the
+// A key with a stored record (`before_text`) and what it merges to now (`text`, null when
+// nothing is left): its result, unless unchanged. False when the stored record is not a JSON
+// object.
+bool CompareWithStoredText(std::string_view key, std::string_view before_text,
+                           const MergedRecordText* text, ResultWriter& out) {
+  // The same bytes, provenance times included: nothing to tell (the common case when a fetch
+  // confirms what a full recompute merges again).
+  if (text != nullptr && before_text == text->Whole()) return true;
+  std::string canonical;
+  const auto parts = StoredPartsOf(before_text, canonical);
+  if (!parts) return false;
+  return CompareWithStored(key, *parts, text, out);
+}
+
+// One item merged on trees: writes its result, unless the key is unchanged. False when the
 // stored record (`before`) is not a JSON object.
 bool MergeOne(const ViewMerger& merger, const std::string& key, std::string_view before_text,
               std::vector<SourceRecordRef> refs, ResultWriter& out) {
   const auto merged = merger.Merge(key, std::move(refs));
-  const bool had = !before_text.empty();
-  if (!merged && !had) return true;
-  std::optional<MergedRecordText> text;
-  if (merged) {
-    text = RenderText(*merged);
-    if (!had) {
-      WriteResult(out, "added", key, &*text, kNullText,
-                  FieldDiffText(nlohmann::json(), merged->fields));
-      return true;
-    }
-    // The same bytes, provenance times included: nothing to tell (the common case when a
-    // fetch confirms what a full recompute merges again).
-    if (before_text == text->Whole()) return true;
+  if (before_text.empty()) {
+    if (!merged) return true;
+    const MergedRecordText text = RenderText(*merged);
+    WriteResult(out, "added", key, &text, kNullText,
+                FieldDiffText(nlohmann::json(), merged->fields));
+    return true;
   }
-  std::string canonical;
-  const auto parts = StoredPartsOf(before_text, canonical);
-  if (!parts) return false;
-  return CompareWithStored(key, *parts, merged ? &*merged : nullptr, text ? &*text : nullptr, out);
+  std::optional<MergedRecordText> text;
+  if (merged) text = RenderText(*merged);
+  return CompareWithStoredText(key, before_text, text ? &*text : nullptr, out);
 }
 
 }  // namespace
@@ -212,8 +223,7 @@ Result<MergeJobReply> RunMergeJob(const config::ViewConfig& view, std::string_vi
       }
       texts.push_back(TextRecordRef{static_cast<size_t>(source), FromUnixMillis(at), record});
     }
-    // First on the texts: a key new to the view, or one that merges to the bytes stored, is
-    // decided there. A key whose record changed is compared with the stored one on trees.
+    // First on the texts; only a key the text merge cannot decide (kUnsure) goes to the trees.
     const auto outcome =
         text_merger.Merge(key, texts, text, before.empty() ? &added_diff : nullptr);
     if (before.empty() && outcome == TextMerger::Outcome::kMerged) {
@@ -221,7 +231,15 @@ Result<MergeJobReply> RunMergeJob(const config::ViewConfig& view, std::string_vi
       continue;
     }
     if (before.empty() && outcome == TextMerger::Outcome::kNothing) continue;
-    if (outcome == TextMerger::Outcome::kMerged && before == text.Whole()) continue;
+    if (outcome != TextMerger::Outcome::kUnsure) {
+      // A key with a stored record, merged on texts (or to nothing): compared on texts.
+      const bool merged = outcome == TextMerger::Outcome::kMerged;
+      if (!CompareWithStoredText(key, before, merged ? &text : nullptr, out)) {
+        return Error::Permanent("merge job: the stored record of key " + std::string(key) +
+                                " is not a JSON object");
+      }
+      continue;
+    }
     // The text merge has put the records in priority order and kept each source's first one,
     // as the tree merge does; unlike it, before knowing whether that record parses (a record
     // that does not is then dropped with its source, where a later one of the same source used

@@ -4,7 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+
+#include "common/json_text.hpp"
 #include "common/packed_text.hpp"
+#include "merge/combine/record_diff.hpp"
+#include "merge/combine/view_merger.hpp"
 
 #include "tests/merge/combine/combine_test_util.hpp"
 
@@ -228,6 +233,120 @@ TEST(MergeJob, StoredRecordsReadAsTextsGiveWhatParsingThemGives) {
   }
   // And the escaped text is the same record: it is still read (not an error).
   EXPECT_EQ(json::parse(escaped_stored), json::parse(stored));
+}
+
+// A key with a stored record is compared with it on the merged texts where the text merge
+// decides (tests/merge/combine/text_merge_test.cpp): on random records, stored records made by
+// an earlier job and random updates of them, every result must be what the tree merge gives
+// under the rules of merge_job.hpp: no result when the merged fields, sources and conflicts are
+// the stored ones and the values come from the same sources; "provenance" when only the sources
+// of the values moved; else "changed" or "removed" with the field-level diff.
+TEST(MergeJob, ComparesWithTheStoredRecordAsTheTreesWould) {
+  const auto view = View(R"({"id": "v", "key": "id",
+      "sources": ["a", {"id": "b", "fields": {"id": "code"}}, "c"],
+      "fields": {"price": {"strategy": "latest", "compare": {"tolerance": 0.5}},
+                 "name": {"strategy": "vote"}, "stock": {"strategy": "first_non_empty"}}})");
+  const ViewMerger merger(view);
+  const std::vector<json> values = {json(), "", "x", "y", "X", 1, 1.0, 1.2, 2, true};
+  std::mt19937 rng(20261204);
+  const int64_t times[] = {kEarly, kLate, kLate + 1000};
+  auto random_records = [&](const std::string& key) {
+    std::vector<Rec> records;
+    for (size_t s = 0; s < 3; ++s) {
+      if (rng() % 4 == 0) continue;
+      json fields = {{s == 1 ? "code" : "id", key}};
+      for (const char* name : {"name", "price", "stock"}) {
+        if (rng() % 4 != 0) fields[name] = values[rng() % values.size()];
+      }
+      records.push_back({s, times[rng() % 3], CanonicalJson(fields)});
+    }
+    return records;
+  };
+  size_t counts[5] = {0, 0, 0, 0, 0};  // none, added, changed, provenance, removed
+  for (int i = 0; i < 3000 && !HasFailure(); ++i) {
+    const std::string key = "k" + std::to_string(i);
+    const std::vector<Rec> original = random_records(key);
+    const auto first = RunJob({{key, "", original}}, view);
+    if (first.empty()) continue;
+    const std::string stored = first[0].stored;
+    // The update: new records; the same ones (fetched again, or not); the same with a field
+    // gone from one of them (its value may now come from another source); one record or none.
+    std::vector<Rec> update = original;
+    switch (rng() % 5) {
+      case 0:
+        update = random_records(key);
+        break;
+      case 1:
+        break;
+      case 2:
+        for (auto& r : update) r.at = times[rng() % 3];
+        break;
+      case 3:
+        if (!update.empty()) {
+          json fields = json::parse(update[0].fields);
+          fields.erase(std::vector<std::string>{"name", "price", "stock"}[rng() % 3]);
+          update[0].fields = CanonicalJson(fields);
+        }
+        break;
+      default:  // one record left, or none (the key goes)
+        update.clear();
+        if (rng() % 2 == 0) {
+          update = {{rng() % 3, kLate, R"({"id":")" + key + R"(","code":")" + key + R"("})"}};
+        }
+    }
+    const auto results = RunJob({{key, stored, update}}, view);
+    // The model, from the trees.
+    std::vector<json> trees;
+    for (const auto& r : update) trees.push_back(json::parse(r.fields));
+    std::vector<SourceRecordRef> refs;
+    for (size_t r = 0; r < update.size(); ++r) {
+      refs.push_back({update[r].source, FromUnixMillis(update[r].at), &trees[r]});
+    }
+    const auto merged = merger.Merge(key, refs);
+    const json before = json::parse(stored);
+    const std::string what = "stored " + stored + ", update " + json(trees).dump();
+    json expected_diff = json::object();
+    const json after_fields = merged ? merged->fields : json();
+    for (const auto& f : DiffFields(before["fields"], after_fields)) {
+      expected_diff[f.field] = {{"after", f.after}, {"before", f.before}};
+    }
+    std::string expected_op;
+    if (!merged) {
+      expected_op = "removed";
+    } else {
+      const json now = json::parse(RenderText(*merged).Whole());
+      auto value_sources = [](const json& provenance) {
+        json out = json::object();
+        for (const auto& [field, p] : provenance.items()) {
+          out[field] = {p.value("source", ""), p.value("from", json::array())};
+        }
+        return out;
+      };
+      if (now["fields"] != before["fields"] || now["sources"] != before["sources"] ||
+          now["conflicts"] != before["conflicts"]) {
+        expected_op = "changed";
+      } else if (value_sources(now["provenance"]) != value_sources(before["provenance"])) {
+        expected_op = "provenance";
+        expected_diff = json::object();
+      }
+    }
+    if (expected_op.empty()) {
+      EXPECT_TRUE(results.empty()) << what;
+      ++counts[0];
+      continue;
+    }
+    ASSERT_EQ(results.size(), 1u) << what;
+    EXPECT_EQ(results[0].op, expected_op) << what;
+    EXPECT_EQ(results[0].before, before["fields"]) << what;
+    EXPECT_EQ(results[0].after, after_fields) << what;
+    EXPECT_EQ(results[0].fields, expected_diff) << what;
+    if (merged) {
+      EXPECT_EQ(results[0].stored, RenderText(*merged).Whole()) << what;
+    }
+    ++counts[expected_op == "changed" ? 2 : expected_op == "provenance" ? 3 : 4];
+  }
+  // Every outcome came up often enough for the comparison to mean something.
+  for (size_t c : {0, 2, 3, 4}) EXPECT_GT(counts[c], 20u) << c;
 }
 
 TEST(MergeJob, MalformedInputIsAPermanentError) {
