@@ -68,14 +68,20 @@ void ViewIndex::SetKey(size_t source_index, const std::string& source_key, bool 
     }
   }
   if (touched != nullptr) touched->insert(*view_key);
-  const EntryId id = entries_.Emplace(*view_key, view_hash).first;
-  *where = id;
-  auto& members = entries_.ValueOf(id).members;
-  const auto at = std::upper_bound(members.begin(), members.end(), source_key,
-                                   [&](const std::string& key, const Member& m) {
-                                     return source != m.source ? source < m.source : key < m.key;
-                                   });
-  members.insert(at, Member{source, source_key});
+  try {
+    const EntryId id = entries_.Emplace(*view_key, view_hash).first;
+    auto& members = entries_.ValueOf(id).members;
+    const auto at = std::upper_bound(members.begin(), members.end(), source_key,
+                                     [&](const std::string& key, const Member& m) {
+                                       return source != m.source ? source < m.source : key < m.key;
+                                     });
+    members.insert(at, Member{source, source_key});
+    *where = id;
+  } catch (...) {
+    // Out of memory: the record leaves the index rather than naming no entry (or a gone one).
+    of.Erase(source_key);
+    throw;
+  }
 }
 
 void ViewIndex::Build(const std::vector<const SourceRecords*>& sources) {

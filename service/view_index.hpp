@@ -75,9 +75,10 @@ class ViewIndex {
   // it. Returns false, appending nothing, when there is neither a record nor a stored one.
   bool AppendMergeItem(std::string& body, std::string_view view_key, const Entry* entry,
                        const std::vector<const SourceRecords*>& sources) const;
-  // A full merge's walk: appends the items of the entries from id `next` on until the body
-  // holds `max_bytes` or `max_keys` items, and calls each(key, entry) for every one. Returns
-  // the id to go on from (entry_id_end() when done).
+  // A full merge's walk: appends the items of the entries from id `next` on, calling
+  // each(key, entry) for every entry taken, until `max_keys` entries are taken in this call or
+  // the body holds `max_bytes` (an item is started only below it). Returns the id to go on
+  // from (entry_id_end() when done).
   EntryId AppendEntries(std::string& body, EntryId next, size_t max_bytes, size_t max_keys,
                         const std::vector<const SourceRecords*>& sources,
                         const std::function<void(std::string_view, const Entry&)>& each) const;

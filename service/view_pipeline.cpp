@@ -17,8 +17,8 @@ namespace asio = boost::asio;
 struct ViewPipeline::ViewWork {
   std::string view_id;
   // A full merge walks every entry of the view index (by id: no list of every key, no lookup
-  // per key), then the touched keys, which are there the stored merged records whose key has no
-  // record any more. Otherwise only the touched keys are merged.
+  // per key), then the touched keys: for a full merge, the keys of stored merged records that
+  // have no record any more. Any other update merges the touched keys only.
   bool recompute = false;
   ViewIndex::EntryId next_entry = 0;               // the first entry not yet sent
   std::set<std::string> touched;                   // view keys to merge
@@ -278,9 +278,9 @@ void ViewPipeline::StartRecompute(Task& task) {
   SubmitMerges(update);
 }
 
-// Submits merge jobs for the touched keys, view after view, with at most kMaxJobsInFlight
-// at a time: a full merge of a large view streams through the pool instead of queueing every
-// body at once. Commits when the last job is back.
+// Submits merge jobs for the keys of each view (a full merge's walk, then the touched keys), with
+// at most kMaxJobsInFlight at a time: a full merge of a large view streams through the pool instead
+// of queueing every body at once. Commits when the last job is back.
 void ViewPipeline::SubmitMerges(const std::shared_ptr<Update>& update) {
   while (!update->failure && update->in_flight < kMaxJobsInFlight &&
          update->next_view < update->views.size()) {

@@ -59,9 +59,8 @@ struct ResultWriter {
   size_t count = 0;
 };
 
-void WriteResult(ResultWriter& results, std::string_view op, const std::string& key,
-                 const MergedRecordText* record, const std::string& before,
-                 const std::string& diff) {
+void WriteResult(ResultWriter& results, std::string_view op, std::string_view key,
+                 const MergedRecordText* record, std::string_view before, std::string_view diff) {
   ++results.count;
   PackedWriter& out = results.out;
   out.Text(op);
@@ -122,11 +121,9 @@ bool CompareWithStored(std::string_view key, const StoredParts& before,
     parsed = true;
     return !before_fields.is_discarded() && !merged_fields.is_discarded();
   };
-  const std::string key_text(key);
-  const std::string before_fields_text(before.fields);
   if (text == nullptr) {
     if (!parse_fields()) return false;
-    WriteResult(out, "removed", key_text, nullptr, before_fields_text,
+    WriteResult(out, "removed", key, nullptr, before.fields,
                 FieldDiffText(before_fields, nlohmann::json()));
     return true;
   }
@@ -142,11 +139,11 @@ bool CompareWithStored(std::string_view key, const StoredParts& before,
     if (ProvenanceSources(provenance) == ProvenanceSources(merged_provenance)) {
       return true;  // unchanged: provenance times alone are no change (see the header)
     }
-    WriteResult(out, "provenance", key_text, text, before_fields_text, "{}");
+    WriteResult(out, "provenance", key, text, before.fields, "{}");
     return true;
   }
   if (!parse_fields()) return false;
-  WriteResult(out, "changed", key_text, text, before_fields_text,
+  WriteResult(out, "changed", key, text, before.fields,
               FieldDiffText(before_fields, merged_fields));
   return true;
 }
@@ -235,8 +232,8 @@ Result<MergeJobReply> RunMergeJob(const config::ViewConfig& view, std::string_vi
       // A key with a stored record, merged on texts (or to nothing): compared on texts.
       const bool merged = outcome == TextMerger::Outcome::kMerged;
       if (!CompareWithStoredText(key, before, merged ? &text : nullptr, out)) {
-        return Error::Permanent("merge job: the stored record of key " + std::string(key) +
-                                " is not a JSON object");
+        return Error::Permanent("merge job: the stored or merged record of key " +
+                                std::string(key) + " is not a JSON object");
       }
       continue;
     }

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <set>
 
 #include "tests/integration/daemon_process.hpp"
 #include "tests/support/origin.hpp"
@@ -354,6 +355,54 @@ TEST_F(MergePipelineTest, IncrementalMergeStoresWhatAFullRecomputeWould) {
   EXPECT_EQ(ChangeOf(changes, "4")["fields"], json({{"price", {{"before", 8}, {"after", 7}}}}));
   EXPECT_EQ(Record(*d, "books", "1")["sources"], json({"b", "a"}));
   EXPECT_EQ(Record(*d, "books", "4")["provenance"]["price"]["source"], "a");
+}
+
+// A full recompute larger than one merge job: the view's key changes from "id" to "code", so
+// the recompute walks the new keys (2,000, 500 of them with a duplicate) and must remove every
+// key merged under the old definition (2,500, none of which is a code). Every change is there
+// once, and the records are exactly the new keys.
+TEST_F(MergePipelineTest, AFullRecomputeOverSeveralJobsRemovesTheKeysItNoLongerHas) {
+  json records = json::array();
+  for (int i = 0; i < 2500; ++i) {
+    records.push_back({{"id", "i" + std::to_string(i)},
+                       {"code", "c" + std::to_string(i % 2000)},
+                       {"name", "n" + std::to_string(i)}});
+  }
+  Serve("s", records);
+  json view = {{"id", "v"}, {"key", "id"}, {"sources", {"s"}}};
+  auto config = Config({Source("s", "id", {"id", "code", "name"})}, {view});
+  auto d = Start(config);
+  ASSERT_NE(d, nullptr);
+  auto count = [&] {
+    auto reply = d->Get("/api/v1/views/v/coverage");
+    return reply.status == 200 ? reply.Json().value("keys", json(0)) : json(0);
+  };
+  ASSERT_TRUE(WaitUntil([&] { return count() == 2500; }))
+      << d->Get("/api/v1/views/v/coverage").body;
+  const int64_t seq = LatestSeq(*d);
+  view["key"] = "code";
+  config["views"] = json::array({view});
+  std::ofstream(d->config_path()) << config.dump();
+  ASSERT_EQ(Post(*d, "/api/v1/admin/reload").status, 200);
+  Refresh(*d, "s");  // stored after the recompute (updates run in order)
+  EXPECT_NE(d->Log().find("view=v full merge of 4500 keys"), std::string::npos) << d->Log();
+  // Every change since, page by page.
+  std::map<std::string, int> ops;
+  std::set<std::string> keys;
+  for (int64_t since = seq;;) {
+    const json page = ChangesSince(*d, since, "view=v");
+    if (page.empty()) break;
+    for (const auto& c : page) {
+      ++ops[c["op"].get<std::string>()];
+      EXPECT_TRUE(keys.insert(c["key"].get<std::string>()).second) << c.dump();
+      since = c["seq"].get<int64_t>();
+    }
+  }
+  EXPECT_EQ(ops, (std::map<std::string, int>{{"added", 2000}, {"removed", 2500}}));
+  EXPECT_EQ(count(), 2000);
+  // The first of its records by source key: i2007 before i7.
+  EXPECT_EQ(Record(*d, "v", "c7")["fields"]["id"], "i2007");
+  EXPECT_EQ(Record(*d, "v", "i7"), json());
 }
 
 }  // namespace

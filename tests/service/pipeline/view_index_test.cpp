@@ -161,9 +161,16 @@ TEST(ViewIndex, AppendEntriesWalksEveryKeyOnceInBoundedBodies) {
   const auto b = Records("b", b_records);
   ViewIndex index(view);
   index.Build({&a, &b});
-  // Some keys lose their records (free places inside the walk), and some have a stored record.
+  // Some keys lose one of their records, some lose all (free places inside the walk), and one
+  // has a stored record.
   std::set<std::string> touched;
   for (int i = 0; i < 40; ++i) index.Set(1, "b" + std::to_string(i * 3), nullptr, touched);
+  for (int i = 252; i < 300; i += 6) index.Set(1, "b" + std::to_string(i), nullptr, touched);
+  size_t free_places = 0;
+  for (ViewIndex::EntryId id = 0; id < index.entry_id_end(); ++id) {
+    free_places += index.EntryAt(id) == nullptr ? 1 : 0;
+  }
+  EXPECT_EQ(free_places, 8u);
   index.merged()["k7"] = R"({"fields":{}})";
   const std::vector<const SourceRecords*> sources{&a, &b};
   for (const auto& [max_bytes, max_keys] :
