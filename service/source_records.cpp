@@ -47,6 +47,9 @@ SourceRecords::Diff SourceRecords::Compare(const merge::SourceSnapshot& snapshot
   // of every key cost an allocation per record (a third of a million-record comparison).
   std::vector<bool> seen_stored(slots_.size());
   std::unordered_set<std::string_view> seen_added;
+  // Room for every record the snapshot has beyond the stored ones (all of them at a source's
+  // first fetch): a million insertions would rehash twenty times.
+  if (snapshot.records.size() > live_) seen_added.reserve(snapshot.records.size() - live_);
   size_t unique = 0;
   std::string scratch;
   size_t kept = 0;  // stored keys the snapshot still has
@@ -123,6 +126,7 @@ SourceRecords::Diff SourceRecords::Compare(const merge::SourceSnapshot& snapshot
   }
   std::sort(u.changes.begin(), u.changes.end(),
             [](const storage::Change& a, const storage::Change& b) { return a.key < b.key; });
+  diff.new_fields.reserve(u.changes.size());
   for (const storage::Change& c : u.changes) {
     if (c.op != "removed") diff.new_fields.emplace(c.key, &c.after);
   }
