@@ -161,16 +161,16 @@ void SourceRecords::Apply(const Diff& diff) {
   }
 }
 
-std::optional<SourceRecordState> SourceRecords::Find(std::string_view key) const {
-  const uint32_t cell = SlotNumberOf(key);
+std::optional<SourceRecordState> SourceRecords::Find(std::string_view key, size_t hash) const {
+  const uint32_t cell = table_.empty() ? kEmpty : table_[CellOf(key, hash)];
   if (cell == kEmpty) return std::nullopt;
   const Slot& slot = slots_[cell - 1];
   return SourceRecordState{FieldsOf(slot), FromUnixMillis(slot.changed_ms)};
 }
 
-size_t SourceRecords::CellOf(std::string_view key) const {
+size_t SourceRecords::CellOf(std::string_view key, size_t hash) const {
   const size_t mask = table_.size() - 1;
-  for (size_t i = std::hash<std::string_view>{}(key) & mask;; i = (i + 1) & mask) {
+  for (size_t i = hash & mask;; i = (i + 1) & mask) {
     const uint32_t cell = table_[i];
     if (cell == kEmpty || KeyOf(slots_[cell - 1]) == key) return i;
   }

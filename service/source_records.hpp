@@ -54,21 +54,26 @@ class SourceRecords {
   Diff Confirm(const std::string& source_id, SystemTime fetched_at) const;
   void Apply(const Diff& diff);
 
-  std::optional<SourceRecordState> Find(std::string_view key) const;
-  // Prefetching for a loop over many keys, in three passes over a batch of keys, each pass
-  // starting to load what the next one reads: the table cell of the key, then the record's
-  // slot, then its text, which Find reads. The cache misses of a batch then overlap.
-  void Prefetch(std::string_view key) const {
-    if (!table_.empty()) __builtin_prefetch(&table_[HomeOf(key)]);
+  std::optional<SourceRecordState> Find(std::string_view key) const {
+    return Find(key, HashOf(key));
   }
-  void PrefetchSlot(std::string_view key) const {
-    if (!table_.empty() && table_[HomeOf(key)] != kEmpty) {
-      __builtin_prefetch(&slots_[table_[HomeOf(key)] - 1]);
+  // The same with the key's hash (HashOf) already computed, as a prefetching loop has it.
+  std::optional<SourceRecordState> Find(std::string_view key, size_t hash) const;
+  static size_t HashOf(std::string_view key) { return std::hash<std::string_view>{}(key); }
+  // Prefetching for a loop over many keys, in three passes over a batch of keys (by hash), each
+  // pass starting to load what the next one reads: the table cell of the key, then the
+  // record's slot, then its text, which Find reads. The cache misses of a batch then overlap.
+  void Prefetch(size_t hash) const {
+    if (!table_.empty()) __builtin_prefetch(&table_[HomeOf(hash)]);
+  }
+  void PrefetchSlot(size_t hash) const {
+    if (!table_.empty() && table_[HomeOf(hash)] != kEmpty) {
+      __builtin_prefetch(&slots_[table_[HomeOf(hash)] - 1]);
     }
   }
-  void PrefetchText(std::string_view key) const {
-    if (!table_.empty() && table_[HomeOf(key)] != kEmpty) {
-      __builtin_prefetch(text_.data() + slots_[table_[HomeOf(key)] - 1].offset);
+  void PrefetchText(size_t hash) const {
+    if (!table_.empty() && table_[HomeOf(hash)] != kEmpty) {
+      __builtin_prefetch(text_.data() + slots_[table_[HomeOf(hash)] - 1].offset);
     }
   }
   // Calls fn(key, fields) for every record, in no particular order.
@@ -105,11 +110,10 @@ class SourceRecords {
   std::string_view FieldsOf(const Slot& slot) const {
     return std::string_view(text_).substr(slot.offset + slot.key_size, slot.fields_size);
   }
-  size_t HomeOf(std::string_view key) const {
-    return std::hash<std::string_view>{}(key) & (table_.size() - 1);
-  }
+  size_t HomeOf(size_t hash) const { return hash & (table_.size() - 1); }
   // The table cell holding `key`'s slot, or the empty cell where it would go.
-  size_t CellOf(std::string_view key) const;
+  size_t CellOf(std::string_view key) const { return CellOf(key, HashOf(key)); }
+  size_t CellOf(std::string_view key, size_t hash) const;
   // `key`'s slot number + 1 (a table cell's content), or kEmpty when there is no such record.
   uint32_t SlotNumberOf(std::string_view key) const {
     return table_.empty() ? kEmpty : table_[CellOf(key)];

@@ -6,6 +6,24 @@
 
 namespace tributary::service {
 
+namespace {
+
+// Calls fn(source index, source, key) for each record of the entry that a merge takes: each
+// source's first (the others are duplicates), of a source the view has records of.
+template <class Fn>
+void ForEachMerged(const ViewIndex::Entry& entry, const std::vector<const SourceRecords*>& sources,
+                   Fn&& fn) {
+  const auto& members = entry.members;
+  for (size_t m = 0; m < members.size(); ++m) {
+    const size_t i = members[m].source;
+    if (m > 0 && members[m - 1].source == i) continue;
+    if (i >= sources.size() || sources[i] == nullptr) continue;
+    fn(i, *sources[i], members[m].key);
+  }
+}
+
+}  // namespace
+
 ViewIndex::ViewIndex(const config::ViewConfig& view)
     : view_(view),
       definition_(CanonicalJson(view.definition)),
@@ -130,35 +148,50 @@ ViewIndex::EntryId ViewIndex::AppendEntries(
     const std::vector<const SourceRecords*>& sources,
     const std::function<void(std::string_view, const Entry&)>& each) const {
   // In batches: the records (and stored merged records) of a batch's entries are prefetched
-  // before any is read, so that their cache misses overlap (see Build).
+  // before any is read, so that their cache misses overlap (see Build). Each key is hashed
+  // once, for the prefetching and the lookup.
   constexpr size_t kBatch = 16;
   EntryId batch[kBatch];
+  ItemHashes item_hashes[kBatch];
+  std::vector<size_t> record_hashes;  // the batch's, entry after entry
+  record_hashes.reserve(kBatch * view_.sources.size());
   const EntryId end = entry_id_end();
   size_t keys = 0;
   while (next < end && keys < max_keys && body.size() < max_bytes) {
     size_t n = 0;
+    record_hashes.clear();
+    size_t first_hash[kBatch];  // where each entry's record hashes begin
     for (; next < end && n < kBatch && keys + n < max_keys; ++next) {
       if (!entries_.Live(next)) continue;
+      if (!merged_.empty()) {
+        item_hashes[n].merged = FlatStringMap<std::string>::HashOf(KeyAt(next));
+        merged_.Prefetch(item_hashes[n].merged);
+      }
+      first_hash[n] = record_hashes.size();
+      ForEachMerged(entries_.ValueOf(next), sources,
+                    [&](size_t, const SourceRecords& source, const std::string& key) {
+                      record_hashes.push_back(SourceRecords::HashOf(key));
+                      source.Prefetch(record_hashes.back());
+                    });
       batch[n++] = next;
-      if (!merged_.empty()) merged_.Prefetch(FlatStringMap<std::string>::HashOf(KeyAt(next)));
     }
-    auto for_each_record = [&](auto&& fn) {
+    auto each_record = [&](auto&& fn) {
+      size_t h = 0;
       for (size_t b = 0; b < n; ++b) {
-        for (const Member& m : entries_.ValueOf(batch[b]).members) {
-          if (m.source < sources.size() && sources[m.source] != nullptr) {
-            fn(*sources[m.source], m.key);
-          }
-        }
+        ForEachMerged(entries_.ValueOf(batch[b]), sources,
+                      [&](size_t, const SourceRecords& source, const std::string&) {
+                        fn(source, record_hashes[h++]);
+                      });
       }
     };
-    for_each_record([](const SourceRecords& s, const std::string& key) { s.Prefetch(key); });
-    for_each_record([](const SourceRecords& s, const std::string& key) { s.PrefetchSlot(key); });
-    for_each_record([](const SourceRecords& s, const std::string& key) { s.PrefetchText(key); });
+    each_record([](const SourceRecords& s, size_t hash) { s.PrefetchSlot(hash); });
+    each_record([](const SourceRecords& s, size_t hash) { s.PrefetchText(hash); });
     for (size_t b = 0; b < n; ++b) {
       if (body.size() >= max_bytes) return batch[b];  // full: the rest for the next body
       const Entry& entry = entries_.ValueOf(batch[b]);
       each(KeyAt(batch[b]), entry);
-      AppendMergeItem(body, KeyAt(batch[b]), &entry, sources);
+      item_hashes[b].records = record_hashes.data() + first_hash[b];
+      AppendItem(body, KeyAt(batch[b]), &entry, sources, &item_hashes[b]);
     }
     keys += n;
   }
@@ -188,22 +221,28 @@ const ViewIndex::Entry* ViewIndex::Find(std::string_view view_key) const {
 
 bool ViewIndex::AppendMergeItem(std::string& body, std::string_view view_key, const Entry* entry,
                                 const std::vector<const SourceRecords*>& sources) const {
+  return AppendItem(body, view_key, entry, sources, nullptr);
+}
+
+bool ViewIndex::AppendItem(std::string& body, std::string_view view_key, const Entry* entry,
+                           const std::vector<const SourceRecords*>& sources,
+                           const ItemHashes* hashes) const {
   merge::combine::MergeItem item;
   item.key = view_key;
   // (A view's first merge has nothing stored: no lookup per key.)
-  if (!merged_.empty()) item.before = merged_.Find(view_key);
+  if (!merged_.empty()) {
+    const auto id =
+        hashes != nullptr ? merged_.FindId(view_key, hashes->merged) : merged_.FindId(view_key);
+    if (id != FlatStringMap<std::string>::kNone) item.before = &merged_.ValueOf(id);
+  }
   if (entry != nullptr) {
-    const auto& members = entry->members;
-    for (size_t m = 0; m < members.size(); ++m) {
-      const size_t i = members[m].source;
-      // A source's first record only (the others are duplicates).
-      if (m > 0 && members[m - 1].source == i) continue;
-      if (i >= sources.size() || sources[i] == nullptr) continue;
-      const SourceRecords& source = *sources[i];
-      const std::optional<SourceRecordState> state = source.Find(members[m].key);
-      if (!state) continue;
-      item.records.push_back({i, ToUnixMillis(source.fetched_at()), state->fields});
-    }
+    size_t h = 0;
+    ForEachMerged(
+        *entry, sources, [&](size_t i, const SourceRecords& source, const std::string& key) {
+          const std::optional<SourceRecordState> state =
+              hashes != nullptr ? source.Find(key, hashes->records[h++]) : source.Find(key);
+          if (state) item.records.push_back({i, ToUnixMillis(source.fetched_at()), state->fields});
+        });
   }
   if (item.before == nullptr && item.records.empty()) return false;
   merge::combine::AppendMergeItem(body, item);

@@ -109,6 +109,15 @@ class ViewIndex {
   // Set, once the record's view key is known (`present`: the record exists; `touched` may be
   // null when nobody needs it, as when building).
   // The hashes are those of the source key and the view key (FlatStringMap::HashOf).
+  // Hashes computed ahead for one item's lookups: the view key's in merged_, and those of
+  // the records it takes, in ForEachMerged's order (view_index.cpp).
+  struct ItemHashes {
+    size_t merged = 0;
+    const size_t* records = nullptr;
+  };
+  // AppendMergeItem, with the hashes given (nullptr: computed here).
+  bool AppendItem(std::string& body, std::string_view view_key, const Entry* entry,
+                  const std::vector<const SourceRecords*>& sources, const ItemHashes* hashes) const;
   void SetKey(size_t source_index, const std::string& source_key, bool present,
               std::optional<std::string> view_key, std::set<std::string>* touched,
               size_t source_hash, size_t view_hash);

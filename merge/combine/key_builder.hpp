@@ -55,8 +55,8 @@ class FieldMapping {
   std::map<std::string, std::string> view_to_source_;  // renames
   // source -> view fields. Transparent comparators: a merge on texts looks names up as views.
   std::map<std::string, std::vector<std::string>, std::less<>> renamed_from_;
-  std::set<std::string, std::less<>>
-      claimed_;  // view names a rename gives (a same-named field yields)
+  // View names a rename gives (a same-named field yields).
+  std::set<std::string, std::less<>> claimed_;
 };
 
 class KeyBuilder {
