@@ -162,17 +162,21 @@ void SourceRecords::Apply(const Diff& diff) {
 }
 
 std::optional<SourceRecordState> SourceRecords::Find(std::string_view key, size_t hash) const {
-  const uint32_t cell = table_.empty() ? kEmpty : table_[CellOf(key, hash)];
-  if (cell == kEmpty) return std::nullopt;
-  const Slot& slot = slots_[cell - 1];
+  const uint32_t number = table_.empty() ? kEmpty : SlotNumberIn(table_[CellOf(key, hash)]);
+  if (number == kEmpty) return std::nullopt;
+  const Slot& slot = slots_[number - 1];
   return SourceRecordState{FieldsOf(slot), FromUnixMillis(slot.changed_ms)};
 }
 
 size_t SourceRecords::CellOf(std::string_view key, size_t hash) const {
   const size_t mask = table_.size() - 1;
+  const auto tag = static_cast<uint32_t>(hash);
   for (size_t i = hash & mask;; i = (i + 1) & mask) {
-    const uint32_t cell = table_[i];
-    if (cell == kEmpty || KeyOf(slots_[cell - 1]) == key) return i;
+    const Cell cell = table_[i];
+    if (SlotNumberIn(cell) == kEmpty) return i;
+    if (static_cast<uint32_t>(cell >> 32) == tag && KeyOf(slots_[SlotNumberIn(cell) - 1]) == key) {
+      return i;
+    }
   }
 }
 
@@ -182,47 +186,50 @@ void SourceRecords::Upsert(std::string_view key, std::string_view fields, System
   }
   // At most half full, so that probes stay short.
   if ((live_ + 1) * 2 > table_.size()) Rebuild(false);
-  const size_t at = CellOf(key);
+  const size_t hash = HashOf(key);
+  const size_t at = CellOf(key, hash);
   Slot slot;
   slot.offset = text_.size();
   slot.key_size = static_cast<uint32_t>(key.size());
   slot.fields_size = static_cast<uint32_t>(fields.size());
   slot.changed_ms = ToUnixMillis(changed_at);
+  slot.hash_tag = static_cast<uint32_t>(hash);
   slot.live = true;
   // What can throw (the appends) comes first: a failure leaves the records as they were, with
   // at most some unused bytes at the end of text_.
   text_.append(key);
   text_.append(fields);
   slots_.push_back(slot);
-  if (table_[at] != kEmpty) {
-    Slot& old = slots_[table_[at] - 1];
+  if (const uint32_t number = SlotNumberIn(table_[at]); number != kEmpty) {
+    Slot& old = slots_[number - 1];
     old.live = false;
     garbage_bytes_ += size_t{old.key_size} + old.fields_size;
     --live_;
   }
-  table_[at] = static_cast<uint32_t>(slots_.size());
+  table_[at] = MakeCell(slot.hash_tag, static_cast<uint32_t>(slots_.size()));
   ++live_;
 }
 
 void SourceRecords::Erase(std::string_view key) {
   if (table_.empty()) return;
   size_t hole = CellOf(key);
-  if (table_[hole] == kEmpty) return;
-  Slot& slot = slots_[table_[hole] - 1];
+  const uint32_t number = SlotNumberIn(table_[hole]);
+  if (number == kEmpty) return;
+  Slot& slot = slots_[number - 1];
   slot.live = false;
   garbage_bytes_ += size_t{slot.key_size} + slot.fields_size;
   --live_;
-  table_[hole] = kEmpty;
+  table_[hole] = MakeCell(0, kEmpty);
   // Linear probing without tombstones: cells after the hole that could have sat in it move
   // back, so that no probe stops early at the hole.
   const size_t mask = table_.size() - 1;
-  for (size_t i = (hole + 1) & mask; table_[i] != kEmpty; i = (i + 1) & mask) {
-    const size_t home = std::hash<std::string_view>{}(KeyOf(slots_[table_[i] - 1])) & mask;
+  for (size_t i = (hole + 1) & mask; SlotNumberIn(table_[i]) != kEmpty; i = (i + 1) & mask) {
+    const size_t home = static_cast<size_t>(table_[i] >> 32) & mask;
     // Whether `home` lies cyclically in (hole, i]: then the cell is where it may stay.
     const bool stays = hole <= i ? (hole < home && home <= i) : (hole < home || home <= i);
     if (stays) continue;
     table_[hole] = table_[i];
-    table_[i] = kEmpty;
+    table_[i] = MakeCell(0, kEmpty);
     hole = i;
   }
 }
@@ -258,14 +265,15 @@ void SourceRecords::Rebuild(bool pack, const std::vector<uint32_t>* order) {
   while (size < (live_ + 1) * 2) size *= 2;
   // Growing by doubling: a table rebuilt to add a record has room for as many again.
   if (!pack) size *= 2;
+  if (size > (size_t{1} << 32)) throw std::length_error("too many source records to keep");
   // A new vector, not assign(): that would keep the capacity of a larger table before.
-  std::vector<uint32_t>(size, kEmpty).swap(table_);
+  std::vector<Cell>(size, MakeCell(0, kEmpty)).swap(table_);
   const size_t mask = size - 1;
   for (size_t s = 0; s < slots_.size(); ++s) {
     if (!slots_[s].live) continue;
-    size_t i = std::hash<std::string_view>{}(KeyOf(slots_[s])) & mask;
-    while (table_[i] != kEmpty) i = (i + 1) & mask;
-    table_[i] = static_cast<uint32_t>(s + 1);
+    size_t i = slots_[s].hash_tag & mask;
+    while (SlotNumberIn(table_[i]) != kEmpty) i = (i + 1) & mask;
+    table_[i] = MakeCell(slots_[s].hash_tag, static_cast<uint32_t>(s + 1));
   }
 }
 

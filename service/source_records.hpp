@@ -67,13 +67,13 @@ class SourceRecords {
     if (!table_.empty()) __builtin_prefetch(&table_[HomeOf(hash)]);
   }
   void PrefetchSlot(size_t hash) const {
-    if (!table_.empty() && table_[HomeOf(hash)] != kEmpty) {
-      __builtin_prefetch(&slots_[table_[HomeOf(hash)] - 1]);
+    if (const uint32_t slot = HomeSlotNumber(hash); slot != kEmpty) {
+      __builtin_prefetch(&slots_[slot - 1]);
     }
   }
   void PrefetchText(size_t hash) const {
-    if (!table_.empty() && table_[HomeOf(hash)] != kEmpty) {
-      __builtin_prefetch(text_.data() + slots_[table_[HomeOf(hash)] - 1].offset);
+    if (const uint32_t slot = HomeSlotNumber(hash); slot != kEmpty) {
+      __builtin_prefetch(text_.data() + slots_[slot - 1].offset);
     }
   }
   // Calls fn(key, fields) for every record, in no particular order.
@@ -90,16 +90,28 @@ class SourceRecords {
  private:
   // The records are packed: every key and fields text in one buffer, a fixed-size slot per
   // record, and an open-addressing table of slot numbers. A node-based hash map cost ~150 bytes
-  // per record besides the texts; this costs ~40, and a lookup touches two cache lines.
-  // Replaced and removed records leave garbage behind, compacted once it outweighs the rest.
+  // per record besides the texts; this costs ~48, and a lookup touches three cache lines (cell,
+  // slot, text). Replaced and removed records leave garbage behind, compacted once it
+  // outweighs the rest.
   struct Slot {
     size_t offset = 0;  // key, then fields, in text_
     uint32_t key_size = 0;
     uint32_t fields_size = 0;
     int64_t changed_ms = 0;
+    uint32_t hash_tag = 0;  // the key hash's low 32 bits (what the slot's table cell holds)
     bool live = false;
   };
-  static constexpr uint32_t kEmpty = 0;  // a table cell without a slot (cells hold slot + 1)
+  // A table cell: the slot number + 1 in the low half (kEmpty: no slot), the key hash's low 32
+  // bits in the high half. A probe reads the slot and text of a cell only when the hash bits
+  // match (without them, every cell passed on the way cost two more cache misses), and a
+  // rebuild places cells without reading keys. The table never has more than 2^32 cells, so a
+  // cell's home is its hash bits & mask.
+  using Cell = uint64_t;
+  static constexpr uint32_t kEmpty = 0;  // a slot number (+ 1) naming no slot
+  static uint32_t SlotNumberIn(Cell cell) { return static_cast<uint32_t>(cell); }
+  static Cell MakeCell(uint32_t hash_tag, uint32_t slot_number) {
+    return (Cell{hash_tag} << 32) | slot_number;
+  }
   static constexpr size_t kSmallText = 64 * 1024;
   // Fewer records out of order than this are not worth reordering the rest for.
   static constexpr size_t kReorderAtLeast = 256;
@@ -111,12 +123,17 @@ class SourceRecords {
     return std::string_view(text_).substr(slot.offset + slot.key_size, slot.fields_size);
   }
   size_t HomeOf(size_t hash) const { return hash & (table_.size() - 1); }
+  // The slot number (+ 1) in the home cell of `hash` (kEmpty when none): the record of a key
+  // with that hash, unless probing goes on past it.
+  uint32_t HomeSlotNumber(size_t hash) const {
+    return table_.empty() ? kEmpty : SlotNumberIn(table_[HomeOf(hash)]);
+  }
   // The table cell holding `key`'s slot, or the empty cell where it would go.
   size_t CellOf(std::string_view key) const { return CellOf(key, HashOf(key)); }
   size_t CellOf(std::string_view key, size_t hash) const;
   // `key`'s slot number + 1 (a table cell's content), or kEmpty when there is no such record.
   uint32_t SlotNumberOf(std::string_view key) const {
-    return table_.empty() ? kEmpty : table_[CellOf(key)];
+    return table_.empty() ? kEmpty : SlotNumberIn(table_[CellOf(key)]);
   }
   void Upsert(std::string_view key, std::string_view fields, SystemTime changed_at);
   void Erase(std::string_view key);
@@ -126,7 +143,7 @@ class SourceRecords {
 
   std::string text_;
   std::vector<Slot> slots_;
-  std::vector<uint32_t> table_;  // size a power of two, at most half full
+  std::vector<Cell> table_;  // size a power of two, at most half full
   size_t live_ = 0;
   size_t garbage_bytes_ = 0;  // in text_, of replaced and removed records
   SystemTime fetched_at_;
