@@ -84,10 +84,70 @@ std::optional<bool> SameText(std::string_view a, std::string_view b,
   return a == b;
 }
 
-// Appends "name": as JsonTextWriter::Name does.
-void AppendName(std::string& out, std::string_view name) { JsonTextWriter(out).Name(name); }
-
 }  // namespace
+
+TextMerger::TextMerger(const ViewMerger& merger)
+    : merger_(merger),
+      source_names_(merger.view().sources.size()),
+      plain_provenance_(merger.view().sources.size()) {
+  for (const auto& source : merger.view().sources) {
+    JsonTextWriter(quoted_source_ids_.emplace_back()).String(source.id);
+  }
+}
+
+const TextMerger::ViewField& TextMerger::Intern(std::string_view view_field) {
+  for (const ViewField& f : view_fields_) {
+    if (f.name == view_field) return f;
+  }
+  ViewField& f = view_fields_.emplace_back();
+  f.name.assign(view_field);
+  JsonTextWriter(f.quoted).String(view_field);
+  f.rule = &merger_.RuleFor(view_field);
+  f.is_key = merger_.IsKeyField(view_field);
+  // Ranks again in name order (fields are few, and met once per job).
+  std::vector<ViewField*> by_name;
+  for (ViewField& g : view_fields_) by_name.push_back(&g);
+  std::sort(by_name.begin(), by_name.end(),
+            [](const ViewField* a, const ViewField* b) { return a->name < b->name; });
+  for (size_t i = 0; i < by_name.size(); ++i) by_name[i]->rank = static_cast<uint32_t>(i);
+  return f;
+}
+
+const TextMerger::SourceName* TextMerger::Resolve(size_t source_index, std::string_view name,
+                                                  size_t& hint) {
+  std::vector<SourceName>& names = source_names_[source_index];
+  // From the hint on, then from the start: a record with the usual names in the usual order
+  // finds each at the first place it looks.
+  for (size_t n = 0; n < names.size(); ++n) {
+    const size_t at = (hint + n) % names.size();
+    if (names[at].name == name) {
+      hint = at + 1;
+      return &names[at];
+    }
+  }
+  if (names.size() >= kMaxNamesPerSource) return nullptr;
+  SourceName& added = names.emplace_back();
+  added.name.assign(name);
+  merger_.keys().mappings()[source_index].ForEachViewName(
+      name, [&](std::string_view field) { added.fields.push_back(&Intern(field)); });
+  hint = names.size();
+  return &added;
+}
+
+const std::string& TextMerger::PlainProvenance(const TextRecordRef& record) {
+  RememberedProvenance& r = plain_provenance_[record.source_index];
+  if (r.text.empty() || r.fetched_at != record.fetched_at) {
+    r.fetched_at = record.fetched_at;
+    r.text.clear();
+    JsonTextWriter w(r.text);
+    w.Raw("{\"fetched_at\":");
+    w.String(FetchedAtText(record.fetched_at));
+    w.Raw(",\"source\":");
+    w.Raw(quoted_source_ids_[record.source_index]);
+    w.Char('}');
+  }
+  return r.text;
+}
 
 TextMerger::Outcome TextMerger::Merge(std::string_view key, std::vector<TextRecordRef>& records,
                                       MergedRecordText& out, std::string* added_diff) {
@@ -100,21 +160,21 @@ TextMerger::Outcome TextMerger::Merge(std::string_view key, std::vector<TextReco
   // Every (view field, value) pair, grouped by field name (stable: by priority within one).
   named_.clear();
   for (const auto& r : records) {
-    const FieldMapping& mapping = merger_.keys().mappings()[r.source_index];
     MemberReader members(r.fields);
     std::string_view name, value;
+    size_t hint = 0;
     for (;;) {
       const MemberScan scan = members.Next(name, value);
       if (scan == MemberScan::kMissing) break;
       // Not an object (the trees drop such a record), or a name with escapes.
       if (scan == MemberScan::kUnsure) return Outcome::kUnsure;
-      mapping.ForEachViewName(name, [&](std::string_view field) {
-        named_.push_back(Named{field, &r, value});
-      });
+      const SourceName* resolved = Resolve(r.source_index, name, hint);
+      if (resolved == nullptr) return Outcome::kUnsure;
+      for (const ViewField* field : resolved->fields) named_.push_back(Named{field, &r, value});
     }
   }
   std::stable_sort(named_.begin(), named_.end(),
-                   [](const Named& a, const Named& b) { return a.field < b.field; });
+                   [](const Named& a, const Named& b) { return a.field->rank < b.field->rank; });
 
   out.key.assign(key);
   out.fields.assign(1, '{');
@@ -124,21 +184,21 @@ TextMerger::Outcome TextMerger::Merge(std::string_view key, std::vector<TextReco
   if (added_diff != nullptr) added_diff->assign(1, '{');
   for (size_t i = 0; i < records.size(); ++i) {
     if (i > 0) out.sources.push_back(',');
-    JsonTextWriter(out.sources).String(view.sources[records[i].source_index].id);
+    out.sources.append(quoted_source_ids_[records[i].source_index]);
   }
   out.sources.push_back(']');
 
   for (size_t i = 0; i < named_.size();) {
-    const std::string_view field = named_[i].field;
+    const ViewField& field = *named_[i].field;
     candidates_.clear();
-    for (; i < named_.size() && named_[i].field == field; ++i) candidates_.push_back(&named_[i]);
-    const config::FieldRule& rule = merger_.RuleFor(field);
+    for (; i < named_.size() && named_[i].field == &field; ++i) candidates_.push_back(&named_[i]);
+    const config::FieldRule& rule = *field.rule;
     const Named* taken = nullptr;
     const std::vector<const Named*>* vouching = nullptr;
     if (!Pick(rule, taken, vouching)) return Outcome::kUnsure;
     if (taken != nullptr) AppendField(field, *taken, vouching, out, added_diff);
     // Key fields matched after normalisation ("004" and "4") never conflict.
-    if (!merger_.IsKeyField(field) && !AppendConflict(field, rule.compare, out.conflicts)) {
+    if (!field.is_key && !AppendConflict(field, rule.compare, out.conflicts)) {
       return Outcome::kUnsure;
     }
   }
@@ -219,45 +279,48 @@ bool TextMerger::Pick(const config::FieldRule& rule, const Named*& taken,
   return false;
 }
 
-void TextMerger::AppendField(std::string_view field, const Named& taken,
+void TextMerger::AppendField(const ViewField& field, const Named& taken,
                              const std::vector<const Named*>* vouching, MergedRecordText& out,
-                             std::string* added_diff) const {
-  const config::ViewConfig& view = merger_.view();
+                             std::string* added_diff) {
+  // Names as AppendName writes them: the quoted name, then a colon.
+  auto append_name = [&](std::string& to) {
+    to.append(field.quoted);
+    to.push_back(':');
+  };
   if (out.fields.size() > 1) out.fields.push_back(',');
-  AppendName(out.fields, field);
+  append_name(out.fields);
   out.fields.append(taken.value);
   if (added_diff != nullptr && !IsNull(taken.value)) {
     if (added_diff->size() > 1) added_diff->push_back(',');
-    AppendName(*added_diff, field);
+    append_name(*added_diff);
     added_diff->append("{\"after\":");
     added_diff->append(taken.value);
     added_diff->append(",\"before\":null}");
   }
+  if (out.provenance.size() > 1) out.provenance.push_back(',');
+  append_name(out.provenance);
+  if (vouching == nullptr) {
+    out.provenance.append(PlainProvenance(*taken.record));
+    return;
+  }
   // Provenance members in name order: fetched_at, from, source. Agreeing sources all vouch for
   // a vote's value: it was fetched when the latest of them was.
   SystemTime fetched_at = taken.record->fetched_at;
-  if (vouching != nullptr) {
-    for (const Named* c : *vouching) fetched_at = std::max(fetched_at, c->record->fetched_at);
-  }
-  if (out.provenance.size() > 1) out.provenance.push_back(',');
-  AppendName(out.provenance, field);
+  for (const Named* c : *vouching) fetched_at = std::max(fetched_at, c->record->fetched_at);
   JsonTextWriter w(out.provenance);
   w.Raw("{\"fetched_at\":");
   w.String(FetchedAtText(fetched_at));
-  if (vouching != nullptr) {
-    w.Raw(",\"from\":[");
-    for (size_t k = 0; k < vouching->size(); ++k) {
-      if (k > 0) w.Char(',');
-      w.String(view.sources[(*vouching)[k]->record->source_index].id);
-    }
-    w.Char(']');
+  w.Raw(",\"from\":[");
+  for (size_t k = 0; k < vouching->size(); ++k) {
+    if (k > 0) w.Char(',');
+    w.Raw(quoted_source_ids_[(*vouching)[k]->record->source_index]);
   }
-  w.Raw(",\"source\":");
-  w.String(view.sources[taken.record->source_index].id);
+  w.Raw("],\"source\":");
+  w.Raw(quoted_source_ids_[taken.record->source_index]);
   w.Char('}');
 }
 
-bool TextMerger::AppendConflict(std::string_view field, const config::CompareOptions& compare,
+bool TextMerger::AppendConflict(const ViewField& field, const config::CompareOptions& compare,
                                 std::string& conflicts) {
   // As FindConflict: at least two values with content, not all agreeing.
   if (!compare.report_conflicts || candidates_.size() < 2) return true;
@@ -279,7 +342,7 @@ bool TextMerger::AppendConflict(std::string_view field, const config::CompareOpt
   if (conflicts.size() > 1) conflicts.push_back(',');
   JsonTextWriter w(conflicts);
   w.Raw("{\"field\":");
-  w.String(field);
+  w.Raw(field.quoted);
   w.Raw(",\"values\":{");
   for (size_t k = 0; k < conflicting_.size(); ++k) {
     if (k > 0 && id_of(conflicting_[k]) == id_of(conflicting_[k - 1])) continue;

@@ -15,6 +15,7 @@
 // a value's text is then what dumping its parsed value writes.
 // Thread safety: one thread per TextMerger (it keeps scratch space between keys).
 
+#include <deque>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -42,7 +43,7 @@ class TextMerger {
   };
 
   // `merger` must outlive this.
-  explicit TextMerger(const ViewMerger& merger) : merger_(merger) {}
+  explicit TextMerger(const ViewMerger& merger);
 
   // Merges `records` (in any order; reordered here) for `key` into `out`, whose texts are
   // replaced (their capacity reused). When `added_diff` is given, it receives the field diff of
@@ -52,12 +53,40 @@ class TextMerger {
                 std::string* added_diff);
 
  private:
+  // What a merge needs of one view field, worked out when a job first meets it: a full merge
+  // meets the same few names millions of times, and looking each up in the view's maps (its
+  // rename, rule and whether it is a key field) and escaping it again was a third of a job.
+  struct ViewField {
+    std::string name;
+    std::string quoted;  // the name as a JSON string, as JsonTextWriter::String writes it
+    const config::FieldRule* rule = nullptr;
+    bool is_key = false;
+    uint32_t rank = 0;  // its place in name order among the fields met so far
+  };
+  // A field name met in one source's records, and the view fields it gives (FieldMapping).
+  struct SourceName {
+    std::string name;
+    std::vector<const ViewField*> fields;
+  };
+  // More names than this in one source's records (per merger): the rest are merged on trees,
+  // so that the names cached stay bounded whatever a source sends.
+  static constexpr size_t kMaxNamesPerSource = 4096;
+
   // One (view field, value) pair a record offers.
   struct Named {
-    std::string_view field;
+    const ViewField* field;
     const TextRecordRef* record;
     std::string_view value;  // canonical JSON text
   };
+
+  // The view fields source `source_index`'s field `name` gives; `hint` is where the name is
+  // looked for first (records list their names in the same order: the one after the previous
+  // name's), and is moved past it. nullptr when there are too many names to cache.
+  const SourceName* Resolve(size_t source_index, std::string_view name, size_t& hint);
+  const ViewField& Intern(std::string_view view_field);
+  // `{"fetched_at":…,"source":…}`: a field's provenance taken from one record with no other
+  // source vouching for it, as AppendField writes it (remembered per source and fetch time).
+  const std::string& PlainProvenance(const TextRecordRef& record);
 
   // The steps of Merge for one field, whose pairs are in candidates_. False: the texts cannot
   // decide (kUnsure).
@@ -69,14 +98,22 @@ class TextMerger {
   bool Pick(const config::FieldRule& rule, const Named*& taken,
             const std::vector<const Named*>*& vouching);
   // Writes the field's value and provenance (and its added-diff member) into `out`.
-  void AppendField(std::string_view field, const Named& taken,
+  void AppendField(const ViewField& field, const Named& taken,
                    const std::vector<const Named*>* vouching, MergedRecordText& out,
-                   std::string* added_diff) const;
+                   std::string* added_diff);
   // Writes the field's conflict into `conflicts` when the sources disagree, as FindConflict.
-  bool AppendConflict(std::string_view field, const config::CompareOptions& compare,
+  bool AppendConflict(const ViewField& field, const config::CompareOptions& compare,
                       std::string& conflicts);
 
   const ViewMerger& merger_;
+  std::vector<std::string> quoted_source_ids_;         // by source index
+  std::deque<ViewField> view_fields_;                  // interned (stable addresses)
+  std::vector<std::vector<SourceName>> source_names_;  // by source index
+  struct RememberedProvenance {
+    SystemTime fetched_at;
+    std::string text;  // empty: none yet
+  };
+  std::vector<RememberedProvenance> plain_provenance_;  // by source index
   std::vector<Named> named_;                        // scratch: every pair of the key
   std::vector<const Named*> candidates_;            // scratch: one field's pairs, by priority
   std::vector<std::vector<const Named*>> classes_;  // scratch: agreeing values (vote, conflicts)
