@@ -228,5 +228,24 @@ TEST(TextMergeTest, LeavesComputedValuesToTheTrees) {
   EXPECT_EQ(out.fields, R"({"id":"1","name":"x"})");
 }
 
+TEST(TextMergeTest, TheNamesItRemembersStayBounded) {
+  // A source whose records each bring a new field name: the merger remembers 4,096 names of a
+  // source, then leaves records with more to the trees, rather than growing without bound.
+  const auto view = View(R"({"id": "v", "key": "id", "sources": ["a", "b"]})");
+  const ViewMerger merger(view);
+  TextMerger text_merger(merger);
+  const std::vector<SystemTime> times = {FromUnixMillis(1), FromUnixMillis(2)};
+  Checked checked;
+  for (int i = 0; i < 5000 && !HasFailure(); ++i) {
+    const std::string key = "k" + std::to_string(i);
+    CheckOne(merger, text_merger, key,
+             {{0, json{{"id", key}, {"f" + std::to_string(i), i}}}, {1, json{{"id", key}}}}, times,
+             checked);
+  }
+  // "id" and f0 … f4094 are the 4,096 names; each key from f4095 on brings one too many.
+  EXPECT_EQ(checked.decided, 4095u);
+  EXPECT_EQ(checked.unsure, 905u);
+}
+
 }  // namespace
 }  // namespace tributary::merge::combine
