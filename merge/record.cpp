@@ -236,10 +236,17 @@ std::string MergedRecordText::Whole() const {
 
 std::string WholeRecordText(std::string_view key, std::string_view fields, std::string_view sources,
                             std::string_view provenance, std::string_view conflicts) {
-  // Members in name order: conflicts, fields, key, provenance, sources.
   std::string out;
   out.reserve(conflicts.size() + fields.size() + key.size() + provenance.size() +
               sources.size() + 64);
+  AppendWholeRecordText(out, key, fields, sources, provenance, conflicts);
+  return out;
+}
+
+void AppendWholeRecordText(std::string& out, std::string_view key, std::string_view fields,
+                           std::string_view sources, std::string_view provenance,
+                           std::string_view conflicts) {
+  // Members in name order: conflicts, fields, key, provenance, sources.
   JsonTextWriter w(out);
   w.Raw("{\"conflicts\":");
   w.Raw(conflicts);
@@ -252,7 +259,6 @@ std::string WholeRecordText(std::string_view key, std::string_view fields, std::
   w.Raw(",\"sources\":");
   w.Raw(sources);
   w.Char('}');
-  return out;
 }
 
 bool MakeKey(const std::vector<const nlohmann::json*>& values, std::string& key) {

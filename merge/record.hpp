@@ -103,6 +103,10 @@ const std::string& FetchedAtText(SystemTime t);
 // The whole record text from its parts' texts (what MergedRecordText::Whole writes).
 std::string WholeRecordText(std::string_view key, std::string_view fields, std::string_view sources,
                             std::string_view provenance, std::string_view conflicts);
+// The same, appended to `out` (a caller writing many records reuses one buffer).
+void AppendWholeRecordText(std::string& out, std::string_view key, std::string_view fields,
+                           std::string_view sources, std::string_view provenance,
+                           std::string_view conflicts);
 
 // Builds the canonical key text from key values (see Record::key). Returns false when a key
 // value is missing, null or empty.

@@ -353,7 +353,7 @@ void ViewPipeline::OnMergeJob(const std::shared_ptr<Update>& update, size_t w,
         const merge::combine::MergeResult& r = (*results)[i];
         // A few results ahead, the merged table's cell (a full merge stores millions).
         if (i + 16 < results->size()) merged.Prefetch(merged.HashOf((*results)[i + 16].key));
-        std::string whole = r.has_record ? r.Whole() : std::string();
+        std::string whole(r.whole);
         if (r.op == "provenance") {
           // Same values, now from another source: stored again, no change row.
           merged[r.key] = std::move(whole);

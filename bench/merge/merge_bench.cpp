@@ -214,7 +214,7 @@ MergeCounts MergeKeys(service::ViewIndex& index,
       if (i + 16 < rs.size()) merged.Prefetch(merged.HashOf(rs[i + 16].key));
       if (r.has_record) {
         counts.conflicts += r.has_conflicts ? 1 : 0;
-        merged[r.key] = r.Whole();
+        merged[r.key] = r.whole;
       } else {
         merged.Erase(r.key);
       }

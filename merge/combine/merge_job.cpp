@@ -57,7 +57,16 @@ const std::string kNullText = "null";
 struct ResultWriter {
   PackedWriter out;
   size_t count = 0;
+  std::string whole;  // scratch: a record's whole text (its capacity kept from key to key)
 };
+
+// `record`'s whole text, in the writer's scratch (valid until the next call).
+std::string_view WholeOf(ResultWriter& results, const MergedRecordText& record) {
+  results.whole.clear();
+  AppendWholeRecordText(results.whole, record.key, record.fields, record.sources, record.provenance,
+                        record.conflicts);
+  return results.whole;
+}
 
 void WriteResult(ResultWriter& results, std::string_view op, std::string_view key,
                  const MergedRecordText* record, std::string_view before, std::string_view diff) {
@@ -65,10 +74,11 @@ void WriteResult(ResultWriter& results, std::string_view op, std::string_view ke
   PackedWriter& out = results.out;
   out.Text(op);
   out.Text(key);
-  out.Text(record != nullptr ? std::string_view(record->fields) : std::string_view());
-  out.Text(record != nullptr ? std::string_view(record->sources) : std::string_view());
-  out.Text(record != nullptr ? std::string_view(record->provenance) : std::string_view());
-  out.Text(record != nullptr ? std::string_view(record->conflicts) : std::string_view());
+  out.Text(record != nullptr ? WholeOf(results, *record) : std::string_view());
+  out.Int(record != nullptr ? static_cast<int64_t>(record->conflicts.size()) : 0);
+  out.Int(record != nullptr ? static_cast<int64_t>(record->fields.size()) : 0);
+  out.Int(record != nullptr ? static_cast<int64_t>(record->provenance.size()) : 0);
+  out.Int(record != nullptr ? static_cast<int64_t>(record->sources.size()) : 0);
   out.Int(record != nullptr && record->has_conflicts ? 1 : 0);
   out.Text(before);
   out.Text(diff);
@@ -155,7 +165,7 @@ bool CompareWithStoredText(std::string_view key, std::string_view before_text,
                            const MergedRecordText* text, ResultWriter& out) {
   // The same bytes, provenance times included: nothing to tell (the common case when a fetch
   // confirms what a full recompute merges again).
-  if (text != nullptr && before_text == text->Whole()) return true;
+  if (text != nullptr && before_text == WholeOf(out, *text)) return true;
   std::string canonical;
   const auto parts = StoredPartsOf(before_text, canonical);
   if (!parts) return false;
@@ -198,7 +208,7 @@ Result<MergeJobReply> RunMergeJob(const config::ViewConfig& view, std::string_vi
   MergeJobReply reply;
   // Results are about three times the size of the items (record, after fields and diff).
   reply.body.reserve(body.size() * 3);
-  ResultWriter out{PackedWriter(reply.body)};
+  ResultWriter out{PackedWriter(reply.body), 0, std::string()};
   PackedReader in(body);
   TextMerger text_merger(merger);
   std::vector<TextRecordRef> texts;
@@ -263,18 +273,44 @@ MergedRecordText MergeResult::Record() const {
                           std::string(provenance), std::string(conflicts), has_conflicts};
 }
 
-std::string MergeResult::Whole() const {
-  return WholeRecordText(key, fields, sources, provenance, conflicts);
+namespace {
+
+// The parts of a whole record text (AppendWholeRecordText) whose conflicts, fields, provenance
+// and sources texts have the given lengths: each member name must be where the lengths put it.
+bool SplitWhole(MergeResult& m, int64_t conflicts, int64_t fields, int64_t provenance,
+                int64_t sources) {
+  static constexpr std::string_view kConflicts = "{\"conflicts\":", kFields = ",\"fields\":",
+                                    kKey = ",\"key\":", kProvenance = ",\"provenance\":",
+                                    kSources = ",\"sources\":";
+  const int64_t fixed = static_cast<int64_t>(kConflicts.size() + kFields.size() + kKey.size() +
+                                             kProvenance.size() + kSources.size() + 1);
+  if (conflicts <= 0 || fields <= 0 || provenance <= 0 || sources <= 0) return false;
+  const int64_t key = static_cast<int64_t>(m.whole.size()) - fixed - conflicts - fields -
+                      provenance - sources;  // the key as a JSON string
+  if (key < 2) return false;
+  std::string_view rest = m.whole;
+  auto take = [&](std::string_view name, int64_t length, std::string_view* part) {
+    const auto n = static_cast<size_t>(length);
+    if (rest.substr(0, name.size()) != name || rest.size() < name.size() + n) return false;
+    if (part != nullptr) *part = rest.substr(name.size(), n);
+    rest.remove_prefix(name.size() + n);
+    return true;
+  };
+  return take(kConflicts, conflicts, &m.conflicts) && take(kFields, fields, &m.fields) &&
+         take(kKey, key, nullptr) && take(kProvenance, provenance, &m.provenance) &&
+         take(kSources, sources, &m.sources) && rest == "}";
 }
+
+}  // namespace
 
 Result<std::vector<MergeResult>> ParseMergeResults(std::string_view reply_body) {
   std::vector<MergeResult> out;
   PackedReader in(reply_body);
   while (!in.done()) {
     MergeResult m;
-    int64_t has_conflicts = 0;
-    if (!in.Text(m.op) || !in.Text(m.key) || !in.Text(m.fields) || !in.Text(m.sources) ||
-        !in.Text(m.provenance) || !in.Text(m.conflicts) || !in.Int(has_conflicts) ||
+    int64_t conflicts = 0, fields = 0, provenance = 0, sources = 0, has_conflicts = 0;
+    if (!in.Text(m.op) || !in.Text(m.key) || !in.Text(m.whole) || !in.Int(conflicts) ||
+        !in.Int(fields) || !in.Int(provenance) || !in.Int(sources) || !in.Int(has_conflicts) ||
         !in.Text(m.before) || !in.Text(m.diff)) {
       return Error::Permanent("merge job: malformed result");
     }
@@ -284,10 +320,10 @@ Result<std::vector<MergeResult>> ParseMergeResults(std::string_view reply_body) 
     }
     m.has_record = m.op != "removed";
     m.has_conflicts = has_conflicts != 0;
-    if (m.has_record &&
-        (m.fields.empty() || m.sources.empty() || m.provenance.empty() || m.conflicts.empty())) {
+    if (m.has_record && !SplitWhole(m, conflicts, fields, provenance, sources)) {
       return Error::Permanent("merge job: result for " + std::string(m.key) + " has no record");
     }
+    if (!m.has_record && !m.whole.empty()) return Error::Permanent("merge job: malformed result");
     out.push_back(m);
   }
   return out;

@@ -10,10 +10,13 @@
 //                      the record count n, then n times: source index, fetched ms, fields
 //   reply body, per result (meta {"ok": true, "results": count}):
 //                      op ("added"|"removed"|"changed"|"provenance"), key, the merged record's
-//                      fields, sources, provenance and conflicts texts ("" when removed),
-//                      has_conflicts (0/1), before fields ("null" when added), the field-level
-//                      diff {name: {"after", "before"}}; the fields after are the record's
-//                      fields (not sent twice)
+//                      whole text (MergedRecordText::Whole; "" when removed) and the lengths
+//                      of its conflicts, fields, provenance and sources texts (0 when
+//                      removed), has_conflicts (0/1), before fields ("null" when added), the
+//                      field-level diff {name: {"after", "before"}}; the fields after are the
+//                      record's fields (not sent twice). The whole text is what the daemon
+//                      keeps: it is written by the worker, and the parts are read back as
+//                      pieces of it.
 //   "fetched ms" is the time of the source's latest fetch (its provenance time, and what the
 //   `latest` strategy compares). Unchanged keys are left out of the results. Provenance times
 //   alone are no change: they move with every fetch, and the store reports each source's latest
@@ -62,7 +65,8 @@ struct MergeResult {
   std::string_view key;
   std::string_view op;      // added, removed, changed, provenance
   bool has_record = false;  // unless removed
-  // The merged record's parts (empty when removed).
+  // The merged record's whole text and its parts, pieces of it (empty when removed).
+  std::string_view whole;
   std::string_view fields, sources, provenance, conflicts;
   bool has_conflicts = false;
   std::string_view before = "null";  // fields before (JSON text; null when added)
@@ -70,8 +74,6 @@ struct MergeResult {
 
   std::string_view after() const { return has_record ? fields : std::string_view("null"); }
   MergedRecordText Record() const;
-  // The whole record text: Record().Whole(), without the copies in between.
-  std::string Whole() const;
 };
 // Daemon side: reads a reply body's results.
 Result<std::vector<MergeResult>> ParseMergeResults(std::string_view reply_body);

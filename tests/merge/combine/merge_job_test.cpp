@@ -77,7 +77,7 @@ std::vector<Outcome> RunJob(const std::vector<Item>& items,
     Outcome o{std::string(r.key),    std::string(r.op),      std::nullopt,       "",
               json::parse(r.before), json::parse(r.after()), json::parse(r.diff)};
     if (r.has_record) {
-      o.stored = r.Whole();
+      o.stored = std::string(r.whole);
       EXPECT_EQ(o.stored, r.Record().Whole());
       o.record = MergedRecordFromJson(json::parse(o.stored));
     }
@@ -360,22 +360,51 @@ TEST(MergeJob, MalformedInputIsAPermanentError) {
   }
   EXPECT_TRUE(RunMergeJob(TwoSources(), "").ok());  // no items, no results
 
-  auto result = [](std::string_view op, std::string_view fields) {
+  // One result as a worker writes it, its record made of the given parts (none: removed);
+  // `skew` is added to the fields length it gives.
+  struct Parts {
+    std::string_view conflicts, fields, provenance, sources;
+  };
+  auto result = [](std::string_view op, std::optional<Parts> parts, int64_t skew = 0) {
     std::string body;
     PackedWriter out(body);
     out.Text(op);
     out.Text("k");
-    for (int i = 0; i < 4; ++i) out.Text(fields);
+    std::string whole;
+    if (parts) {
+      AppendWholeRecordText(whole, "k", parts->fields, parts->sources, parts->provenance,
+                            parts->conflicts);
+    }
+    out.Text(whole);
+    const Parts p = parts.value_or(Parts{});
+    out.Int(static_cast<int64_t>(p.conflicts.size()));
+    out.Int(static_cast<int64_t>(p.fields.size()) + skew);
+    out.Int(static_cast<int64_t>(p.provenance.size()));
+    out.Int(static_cast<int64_t>(p.sources.size()));
     out.Int(0);
     for (int i = 0; i < 2; ++i) out.Text("null");
     return body;
   };
-  EXPECT_TRUE(ParseMergeResults(result("added", "{}")).ok());
-  EXPECT_FALSE(ParseMergeResults(result("moved", "{}")).ok());
-  // Anything but a removal needs its record.
-  EXPECT_FALSE(ParseMergeResults(result("provenance", "")).ok());
+  const Parts record{"[]", R"({"a":1})", R"({"a":{"source":"x"}})", R"(["x"])"};
+  const std::string reply = result("added", record);  // the results are views into it
+  const auto parsed = ParseMergeResults(reply);
+  ASSERT_TRUE(parsed.ok());
+  ASSERT_EQ(parsed->size(), 1u);
+  EXPECT_EQ((*parsed)[0].conflicts, record.conflicts);
+  EXPECT_EQ((*parsed)[0].fields, record.fields);
+  EXPECT_EQ((*parsed)[0].provenance, record.provenance);
+  EXPECT_EQ((*parsed)[0].sources, record.sources);
+  EXPECT_EQ((*parsed)[0].whole, (*parsed)[0].Record().Whole());
+  EXPECT_TRUE(ParseMergeResults(result("removed", std::nullopt)).ok());
+  EXPECT_FALSE(ParseMergeResults(result("moved", record)).ok());
+  // Lengths that do not cut the whole text where its members are.
+  EXPECT_FALSE(ParseMergeResults(result("added", record, 1)).ok());
+  EXPECT_FALSE(ParseMergeResults(result("added", record, -1)).ok());
+  // Anything but a removal needs its record, and a removal has none.
+  EXPECT_FALSE(ParseMergeResults(result("provenance", std::nullopt)).ok());
+  EXPECT_FALSE(ParseMergeResults(result("removed", record)).ok());
   // Cut anywhere, a reply is refused rather than half read.
-  const std::string whole = result("added", "{}");
+  const std::string whole = result("added", record);
   for (size_t cut = 1; cut < whole.size(); ++cut) {
     EXPECT_FALSE(ParseMergeResults(std::string_view(whole).substr(0, cut)).ok()) << cut;
   }
