@@ -39,7 +39,7 @@ namespace tributary::service {
 class ViewPipeline {
  public:
   // The largest merge job body: large merges are split so that frames stay far below the
-  // pool's frame cap. A reply is about 4.3 times its body (each merged record, and its diff
+  // pool's frame cap. A reply is about 4.9 times its body (each merged record, and its diff
   // when added): at 1 MiB both stay small enough for malloc to serve them from memory it keeps,
   // where 8 MiB bodies made ~34 MiB replies, above glibc's largest mmap threshold (32 MiB), each
   // one mapped and faulted in afresh (half of a worker's time in a full merge of 2.4 million keys).

@@ -206,7 +206,10 @@ void AppendMergeItem(std::string& body, const MergeItem& item) {
 Result<MergeJobReply> RunMergeJob(const config::ViewConfig& view, std::string_view body) {
   const ViewMerger merger(view);
   MergeJobReply reply;
-  // Results are about three times the size of the items (record, after fields and diff).
+  // Results are about five times the size of the items (the record's whole text, and the
+  // diff of an added one). Reserving three times and growing once measured faster than
+  // reserving it all (merge_bench 1M: merge phase 1.60 s against 1.81-1.85 s), most likely
+  // as malloc then serves the replies from memory it keeps rather than mapping each afresh.
   reply.body.reserve(body.size() * 3);
   ResultWriter out{PackedWriter(reply.body), 0, std::string()};
   PackedReader in(body);

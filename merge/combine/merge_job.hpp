@@ -25,6 +25,7 @@
 //   source is op "provenance": the record is stored again, without a change row.
 // Pure: no I/O. Thread safety: reentrant.
 
+#include <boost/container/small_vector.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -45,7 +46,8 @@ struct MergeItemRecord {
 struct MergeItem {
   std::string_view key;                 // valid until the body is built
   const std::string* before = nullptr;  // the stored merged record (whole text), if any
-  std::vector<MergeItemRecord> records;
+  // Inline for the usual few sources: an item is built per key, millions in a full merge.
+  boost::container::small_vector<MergeItemRecord, 4> records;
 };
 
 // Appends `item` to a body under construction.

@@ -15,6 +15,8 @@ TEST(PackedText, RoundTripsTextsAndIntegers) {
   out.Text(binary);
   out.Int(-42);
   out.Int(INT64_MAX);
+  out.Int(INT64_MIN);
+  out.Int(0);
   out.Text("{\"k\":1}");
 
   PackedReader in(packed);
@@ -28,6 +30,10 @@ TEST(PackedText, RoundTripsTextsAndIntegers) {
   EXPECT_EQ(n, -42);
   ASSERT_TRUE(in.Int(n));
   EXPECT_EQ(n, INT64_MAX);
+  ASSERT_TRUE(in.Int(n));
+  EXPECT_EQ(n, INT64_MIN);
+  ASSERT_TRUE(in.Int(n));
+  EXPECT_EQ(n, 0);
   ASSERT_TRUE(in.Text(text));
   EXPECT_EQ(text, "{\"k\":1}");
   EXPECT_TRUE(in.done());
@@ -45,6 +51,12 @@ TEST(PackedText, RefusesCorruptInputAndStaysFailed) {
   PackedReader not_a_number("2:1x1:5");
   EXPECT_FALSE(not_a_number.Int(n));
   EXPECT_FALSE(not_a_number.Int(n));  // stays failed, the next field is not read
+  // Integers beyond int64_t, a sign alone, a sign twice, a plus sign, an empty text.
+  for (const char* bad : {"19:9223372036854775808", "20:-9223372036854775809", "1:-", "2:--1",
+                          "2:+1", "0:", "20:12345678901234567890"}) {
+    PackedReader in(bad);
+    EXPECT_FALSE(in.Int(n)) << bad;
+  }
 }
 
 }  // namespace
