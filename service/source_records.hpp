@@ -113,6 +113,7 @@ class SourceRecords {
     return (Cell{hash_tag} << 32) | slot_number;
   }
   static constexpr size_t kSmallText = 64 * 1024;
+  static constexpr size_t kCompareAhead = 8;  // records whose text Compare prefetches
   // Fewer records out of order than this are not worth reordering the rest for.
   static constexpr size_t kReorderAtLeast = 256;
 
