@@ -242,6 +242,12 @@ void SourceRecords::Erase(std::string_view key) {
 }
 
 void SourceRecords::Rebuild(bool pack, const std::vector<uint32_t>* order) {
+  size_t size = 16;
+  while (size < (live_ + 1) * 2) size *= 2;
+  // Growing by doubling: a table rebuilt to add a record has room for as many again.
+  if (!pack) size *= 2;
+  // Checked before anything moves: a failure leaves the records as they were.
+  if (size > (size_t{1} << 32)) throw std::length_error("too many source records to keep");
   if (pack) {
     std::string text;
     text.reserve(text_.size() - garbage_bytes_);
@@ -268,11 +274,6 @@ void SourceRecords::Rebuild(bool pack, const std::vector<uint32_t>* order) {
     slots_ = std::move(slots);
     garbage_bytes_ = 0;
   }
-  size_t size = 16;
-  while (size < (live_ + 1) * 2) size *= 2;
-  // Growing by doubling: a table rebuilt to add a record has room for as many again.
-  if (!pack) size *= 2;
-  if (size > (size_t{1} << 32)) throw std::length_error("too many source records to keep");
   // A new vector, not assign(): that would keep the capacity of a larger table before.
   std::vector<Cell>(size, MakeCell(0, kEmpty)).swap(table_);
   const size_t mask = size - 1;

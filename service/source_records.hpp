@@ -90,9 +90,9 @@ class SourceRecords {
  private:
   // The records are packed: every key and fields text in one buffer, a fixed-size slot per
   // record, and an open-addressing table of slot numbers. A node-based hash map cost ~150 bytes
-  // per record besides the texts; this costs ~48, and a lookup touches three cache lines (cell,
-  // slot, text). Replaced and removed records leave garbage behind, compacted once it
-  // outweighs the rest.
+  // per record besides the texts; this costs 48-64 (a 32-byte slot, 8-byte cells in a table
+  // two to four times the records), and a lookup touches three cache lines (cell, slot, text).
+  // Replaced and removed records leave garbage behind, compacted once it outweighs the rest.
   struct Slot {
     size_t offset = 0;  // key, then fields, in text_
     uint32_t key_size = 0;
@@ -113,7 +113,8 @@ class SourceRecords {
     return (Cell{hash_tag} << 32) | slot_number;
   }
   static constexpr size_t kSmallText = 64 * 1024;
-  static constexpr size_t kCompareAhead = 8;  // records whose text Compare prefetches
+  // How far ahead (in records) Compare prefetches a snapshot record's text.
+  static constexpr size_t kCompareAhead = 8;
   // Fewer records out of order than this are not worth reordering the rest for.
   static constexpr size_t kReorderAtLeast = 256;
 

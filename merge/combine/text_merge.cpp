@@ -96,21 +96,23 @@ TextMerger::TextMerger(const ViewMerger& merger)
 }
 
 const TextMerger::ViewField& TextMerger::Intern(std::string_view view_field) {
-  for (const ViewField& f : view_fields_) {
-    if (f.name == view_field) return f;
+  if (auto it = view_field_by_name_.find(view_field); it != view_field_by_name_.end()) {
+    return *it->second;
   }
   ViewField& f = view_fields_.emplace_back();
   f.name.assign(view_field);
   JsonTextWriter(f.quoted).String(view_field);
   f.rule = &merger_.RuleFor(view_field);
   f.is_key = merger_.IsKeyField(view_field);
-  // Ranks again in name order (fields are few, and met once per job).
-  std::vector<ViewField*> by_name;
-  for (ViewField& g : view_fields_) by_name.push_back(&g);
-  std::sort(by_name.begin(), by_name.end(),
-            [](const ViewField* a, const ViewField* b) { return a->name < b->name; });
-  for (size_t i = 0; i < by_name.size(); ++i) by_name[i]->rank = static_cast<uint32_t>(i);
+  view_field_by_name_.emplace(f.name, &f);
+  ranks_stale_ = true;
   return f;
+}
+
+void TextMerger::Rerank() {
+  uint32_t rank = 0;
+  for (auto& [name, field] : view_field_by_name_) field->rank = rank++;  // in name order
+  ranks_stale_ = false;
 }
 
 const TextMerger::SourceName* TextMerger::Resolve(size_t source_index, std::string_view name,
@@ -173,6 +175,7 @@ TextMerger::Outcome TextMerger::Merge(std::string_view key, std::vector<TextReco
       for (const ViewField* field : resolved->fields) named_.push_back(Named{field, &r, value});
     }
   }
+  if (ranks_stale_) Rerank();
   std::stable_sort(named_.begin(), named_.end(),
                    [](const Named& a, const Named& b) { return a.field->rank < b.field->rank; });
 

@@ -16,6 +16,7 @@
 // Thread safety: one thread per TextMerger (it keeps scratch space between keys).
 
 #include <deque>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -81,9 +82,14 @@ class TextMerger {
 
   // The view fields source `source_index`'s field `name` gives; `hint` is where the name is
   // looked for first (records list their names in the same order: the one after the previous
-  // name's), and is moved past it. nullptr when there are too many names to cache.
+  // name's), and is moved past it. nullptr when there are too many names to cache. The
+  // pointer is valid until the next call for the same source (the fields it lists, as long
+  // as the merger).
   const SourceName* Resolve(size_t source_index, std::string_view name, size_t& hint);
+  // The view field of that name, added when new (its rank is set by Rerank).
   const ViewField& Intern(std::string_view view_field);
+  // Ranks the view fields in name order again, after Intern added some.
+  void Rerank();
   // `{"fetched_at":…,"source":…}`: a field's provenance taken from one record with no other
   // source vouching for it, as AppendField writes it (remembered per source and fetch time).
   const std::string& PlainProvenance(const TextRecordRef& record);
@@ -108,6 +114,8 @@ class TextMerger {
   const ViewMerger& merger_;
   std::vector<std::string> quoted_source_ids_;         // by source index
   std::deque<ViewField> view_fields_;                  // interned (stable addresses)
+  std::map<std::string, ViewField*, std::less<>> view_field_by_name_;
+  bool ranks_stale_ = false;  // view fields were added since the last Rerank
   std::vector<std::vector<SourceName>> source_names_;  // by source index
   struct RememberedProvenance {
     SystemTime fetched_at;

@@ -46,7 +46,8 @@ namespace tributary::merge::pool {
 inline constexpr uint32_t kFrameMagic = 0x57425254;  // "TRBW" read little-endian
 // 4: extract replies carry their records in the body (merge/worker/jobs.hpp).
 // 5: merge_keys results no longer carry the fields after apart from the record.
-inline constexpr uint16_t kFrameVersion = 5;
+// 6: merge_keys results carry the record's whole text and its parts' lengths.
+inline constexpr uint16_t kFrameVersion = 6;
 inline constexpr size_t kFrameHeaderSize = 32;
 inline constexpr uint64_t kDefaultMaxFrame = 256ull << 20;
 inline constexpr uint32_t kFrameBodyInFd = 1u << 0;

@@ -349,6 +349,18 @@ TEST(MergeJob, ComparesWithTheStoredRecordAsTheTreesWould) {
   for (size_t c : {0, 2, 3, 4}) EXPECT_GT(counts[c], 20u) << c;
 }
 
+TEST(MergeJob, AKeyThatJsonEscapesComesBackAsItWas) {
+  // The reply's whole text holds the key escaped; the daemon checks it against the result's.
+  for (const std::string key : {"say \"hi\"", "tab\there", "caf\u00e9", "back\\slash"}) {
+    const std::string fields = CanonicalJson(json{{"id", key}, {"name", "x"}});
+    const auto results = RunJob({{key, "", {{0, kEarly, fields}}}});
+    ASSERT_EQ(results.size(), 1u) << key;
+    EXPECT_EQ(results[0].key, key);
+    ASSERT_TRUE(results[0].record.has_value()) << key;
+    EXPECT_EQ(results[0].record->key, key);
+  }
+}
+
 TEST(MergeJob, MalformedInputIsAPermanentError) {
   // Truncated texts, a count that promises records that are not there, a negative count, and
   // a stored record that is not a JSON object.
@@ -360,19 +372,20 @@ TEST(MergeJob, MalformedInputIsAPermanentError) {
   }
   EXPECT_TRUE(RunMergeJob(TwoSources(), "").ok());  // no items, no results
 
-  // One result as a worker writes it, its record made of the given parts (none: removed);
-  // `skew` is added to the fields length it gives.
+  // One result as a worker writes it, its record made of the given parts (none: removed) with
+  // `whole_key` as its key; `skew` is added to the fields length it gives.
   struct Parts {
     std::string_view conflicts, fields, provenance, sources;
   };
-  auto result = [](std::string_view op, std::optional<Parts> parts, int64_t skew = 0) {
+  auto result = [](std::string_view op, std::optional<Parts> parts, int64_t skew = 0,
+                   std::string_view whole_key = "k") {
     std::string body;
     PackedWriter out(body);
     out.Text(op);
     out.Text("k");
     std::string whole;
     if (parts) {
-      AppendWholeRecordText(whole, "k", parts->fields, parts->sources, parts->provenance,
+      AppendWholeRecordText(whole, whole_key, parts->fields, parts->sources, parts->provenance,
                             parts->conflicts);
     }
     out.Text(whole);
@@ -400,6 +413,13 @@ TEST(MergeJob, MalformedInputIsAPermanentError) {
   // Lengths that do not cut the whole text where its members are.
   EXPECT_FALSE(ParseMergeResults(result("added", record, 1)).ok());
   EXPECT_FALSE(ParseMergeResults(result("added", record, -1)).ok());
+  EXPECT_FALSE(ParseMergeResults(result("added", record, INT64_MAX - 100)).ok());
+  EXPECT_FALSE(ParseMergeResults(result("added", record, -1000)).ok());
+  // The record of another key.
+  EXPECT_FALSE(ParseMergeResults(result("added", record, 0, "z")).ok());
+  EXPECT_FALSE(ParseMergeResults(result("added", record, 0, "k\"")).ok());
+  // A removal with a length of a record it does not have.
+  EXPECT_FALSE(ParseMergeResults(result("removed", std::nullopt, 5)).ok());
   // Anything but a removal needs its record, and a removal has none.
   EXPECT_FALSE(ParseMergeResults(result("provenance", std::nullopt)).ok());
   EXPECT_FALSE(ParseMergeResults(result("removed", record)).ok());
