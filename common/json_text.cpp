@@ -33,15 +33,20 @@ void JsonTextWriter::Value(const nlohmann::json& value) {
   out_.append(LocalSerializer().Dump(value));
 }
 
+bool IsPlainJsonString(std::string_view text) {
+  for (const char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u >= 0x80 || c == '"' || c == '\\') return false;
+  }
+  return true;
+}
+
 void JsonTextWriter::String(std::string_view text) {
   // Printable ASCII without quote or backslash is written as it is; anything else (escapes,
   // UTF-8 to validate or replace) goes through the serializer, so the bytes stay nlohmann's.
-  for (const char c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u >= 0x80 || c == '"' || c == '\\') {
-      Value(nlohmann::json(std::string(text)));
-      return;
-    }
+  if (!IsPlainJsonString(text)) {
+    Value(nlohmann::json(std::string(text)));
+    return;
   }
   out_.push_back('"');
   out_.append(text);

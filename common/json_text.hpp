@@ -33,6 +33,10 @@ class JsonTextWriter {
   std::string& out_;
 };
 
+// Whether JsonTextWriter::String writes `text` as it is between quotes: printable ASCII
+// without a quote or backslash.
+bool IsPlainJsonString(std::string_view text);
+
 // Canonical JSON text of any value (the same bytes as JsonTextWriter::Value).
 std::string CanonicalJson(const nlohmann::json& j);
 

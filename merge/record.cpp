@@ -243,22 +243,70 @@ std::string WholeRecordText(std::string_view key, std::string_view fields, std::
   return out;
 }
 
+namespace {
+
+// A whole record's text: its members in name order (conflicts, fields, key, provenance,
+// sources), each name with what comes before it, then the closing brace.
+constexpr std::string_view kWholeConflicts = "{\"conflicts\":", kWholeFields = ",\"fields\":",
+                           kWholeKey = ",\"key\":", kWholeProvenance = ",\"provenance\":",
+                           kWholeSources = ",\"sources\":", kWholeEnd = "}";
+
+}  // namespace
+
 void AppendWholeRecordText(std::string& out, std::string_view key, std::string_view fields,
                            std::string_view sources, std::string_view provenance,
                            std::string_view conflicts) {
-  // Members in name order: conflicts, fields, key, provenance, sources.
   JsonTextWriter w(out);
-  w.Raw("{\"conflicts\":");
+  w.Raw(kWholeConflicts);
   w.Raw(conflicts);
-  w.Raw(",\"fields\":");
+  w.Raw(kWholeFields);
   w.Raw(fields);
-  w.Raw(",\"key\":");
+  w.Raw(kWholeKey);
   w.String(key);
-  w.Raw(",\"provenance\":");
+  w.Raw(kWholeProvenance);
   w.Raw(provenance);
-  w.Raw(",\"sources\":");
+  w.Raw(kWholeSources);
   w.Raw(sources);
-  w.Char('}');
+  w.Raw(kWholeEnd);
+}
+
+bool SplitWholeRecordText(std::string_view whole, std::string_view key, int64_t conflicts,
+                          int64_t fields, int64_t provenance, int64_t sources,
+                          WholeRecordParts& parts) {
+  const auto size = static_cast<int64_t>(whole.size());
+  // Each within the text first, so that the sum below cannot overflow.
+  for (const int64_t length : {conflicts, fields, provenance, sources}) {
+    if (length <= 0 || length > size) return false;
+  }
+  const auto fixed =
+      static_cast<int64_t>(kWholeConflicts.size() + kWholeFields.size() + kWholeKey.size() +
+                           kWholeProvenance.size() + kWholeSources.size() + kWholeEnd.size());
+  const int64_t quoted_key_length = size - fixed - conflicts - fields - provenance - sources;
+  if (quoted_key_length < 2) return false;
+  std::string_view rest = whole;
+  auto take = [&](std::string_view name, int64_t length, std::string_view& part) {
+    const auto n = static_cast<size_t>(length);
+    if (rest.substr(0, name.size()) != name || rest.size() < name.size() + n) return false;
+    part = rest.substr(name.size(), n);
+    rest.remove_prefix(name.size() + n);
+    return true;
+  };
+  std::string_view quoted_key;
+  if (!take(kWholeConflicts, conflicts, parts.conflicts) ||
+      !take(kWholeFields, fields, parts.fields) ||
+      !take(kWholeKey, quoted_key_length, quoted_key) ||
+      !take(kWholeProvenance, provenance, parts.provenance) ||
+      !take(kWholeSources, sources, parts.sources) || rest != kWholeEnd) {
+    return false;
+  }
+  // The key as JsonTextWriter::String writes it (quoted as it is when plain).
+  if (IsPlainJsonString(key)) {
+    return quoted_key.size() == key.size() + 2 && quoted_key.front() == '"' &&
+           quoted_key.back() == '"' && quoted_key.substr(1, key.size()) == key;
+  }
+  std::string written;
+  JsonTextWriter(written).String(key);
+  return quoted_key == written;
 }
 
 bool MakeKey(const std::vector<const nlohmann::json*>& values, std::string& key) {

@@ -107,6 +107,16 @@ std::string WholeRecordText(std::string_view key, std::string_view fields, std::
 void AppendWholeRecordText(std::string& out, std::string_view key, std::string_view fields,
                            std::string_view sources, std::string_view provenance,
                            std::string_view conflicts);
+// The parts of `key`'s whole record text (as AppendWholeRecordText writes it) whose conflicts,
+// fields, provenance and sources texts have the given lengths, as pieces of `whole`: each
+// member name must be where the lengths put it, and the key in it must be `key`. False when
+// they are not.
+struct WholeRecordParts {
+  std::string_view conflicts, fields, provenance, sources;
+};
+bool SplitWholeRecordText(std::string_view whole, std::string_view key, int64_t conflicts,
+                          int64_t fields, int64_t provenance, int64_t sources,
+                          WholeRecordParts& parts);
 
 // Builds the canonical key text from key values (see Record::key). Returns false when a key
 // value is missing, null or empty.

@@ -1,7 +1,5 @@
 #include "merge/combine/merge_job.hpp"
 
-#include <algorithm>
-
 #include "common/json_parse.hpp"
 #include "common/json_text.hpp"
 #include "common/packed_text.hpp"
@@ -278,58 +276,6 @@ MergedRecordText MergeResult::Record() const {
                           std::string(provenance), std::string(conflicts), has_conflicts};
 }
 
-namespace {
-
-// Whether `quoted` is `key` written as a JSON string (JsonTextWriter::String).
-bool IsQuotedKey(std::string_view quoted, std::string_view key) {
-  const bool plain = std::all_of(key.begin(), key.end(), [](char c) {
-    const auto u = static_cast<unsigned char>(c);
-    return u >= 0x20 && u < 0x80 && c != '"' && c != '\\';
-  });
-  if (plain) {
-    return quoted.size() == key.size() + 2 && quoted.front() == '"' && quoted.back() == '"' &&
-           quoted.substr(1, key.size()) == key;
-  }
-  std::string written;
-  JsonTextWriter(written).String(key);
-  return quoted == written;
-}
-
-// The parts of m.key's whole record text (AppendWholeRecordText) whose conflicts, fields,
-// provenance and sources texts have the given lengths: each member name must be where the
-// lengths put it, and the key in it must be m.key.
-bool SplitWhole(MergeResult& m, int64_t conflicts, int64_t fields, int64_t provenance,
-                int64_t sources) {
-  static constexpr std::string_view kConflicts = "{\"conflicts\":", kFields = ",\"fields\":",
-                                    kKey = ",\"key\":", kProvenance = ",\"provenance\":",
-                                    kSources = ",\"sources\":";
-  const int64_t fixed = static_cast<int64_t>(kConflicts.size() + kFields.size() + kKey.size() +
-                                             kProvenance.size() + kSources.size() + 1);
-  // Each within the text first, so that the sum below cannot overflow.
-  const auto size = static_cast<int64_t>(m.whole.size());
-  for (const int64_t length : {conflicts, fields, provenance, sources}) {
-    if (length <= 0 || length > size) return false;
-  }
-  const int64_t key = static_cast<int64_t>(m.whole.size()) - fixed - conflicts - fields -
-                      provenance - sources;  // the key as a JSON string
-  if (key < 2) return false;
-  std::string_view rest = m.whole;
-  auto take = [&](std::string_view name, int64_t length, std::string_view* part) {
-    const auto n = static_cast<size_t>(length);
-    if (rest.substr(0, name.size()) != name || rest.size() < name.size() + n) return false;
-    if (part != nullptr) *part = rest.substr(name.size(), n);
-    rest.remove_prefix(name.size() + n);
-    return true;
-  };
-  std::string_view quoted_key;
-  return take(kConflicts, conflicts, &m.conflicts) && take(kFields, fields, &m.fields) &&
-         take(kKey, key, &quoted_key) && IsQuotedKey(quoted_key, m.key) &&
-         take(kProvenance, provenance, &m.provenance) && take(kSources, sources, &m.sources) &&
-         rest == "}";
-}
-
-}  // namespace
-
 Result<std::vector<MergeResult>> ParseMergeResults(std::string_view reply_body) {
   std::vector<MergeResult> out;
   PackedReader in(reply_body);
@@ -350,12 +296,18 @@ Result<std::vector<MergeResult>> ParseMergeResults(std::string_view reply_body) 
     if (m.has_record && m.whole.empty()) {
       return Error::Permanent("merge job: result for " + std::string(m.key) + " has no record");
     }
-    if (m.has_record ? !SplitWhole(m, conflicts, fields, provenance, sources)
-                     : !m.whole.empty() || conflicts != 0 || fields != 0 || provenance != 0 ||
-                           sources != 0) {
+    WholeRecordParts parts;
+    if (m.has_record
+            ? !SplitWholeRecordText(m.whole, m.key, conflicts, fields, provenance, sources, parts)
+            : !m.whole.empty() || conflicts != 0 || fields != 0 || provenance != 0 ||
+                  sources != 0) {
       return Error::Permanent("merge job: the record of result " + std::string(m.key) +
                               " is malformed");
     }
+    m.conflicts = parts.conflicts;
+    m.fields = parts.fields;
+    m.provenance = parts.provenance;
+    m.sources = parts.sources;
     out.push_back(m);
   }
   return out;

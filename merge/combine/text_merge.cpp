@@ -96,22 +96,18 @@ TextMerger::TextMerger(const ViewMerger& merger)
 }
 
 const TextMerger::ViewField& TextMerger::Intern(std::string_view view_field) {
-  if (auto it = view_field_by_name_.find(view_field); it != view_field_by_name_.end()) {
-    return *it->second;
-  }
-  ViewField& f = view_fields_.emplace_back();
-  f.name.assign(view_field);
+  if (auto it = view_fields_.find(view_field); it != view_fields_.end()) return it->second;
+  ViewField& f = view_fields_.emplace(std::string(view_field), ViewField()).first->second;
   JsonTextWriter(f.quoted).String(view_field);
   f.rule = &merger_.RuleFor(view_field);
   f.is_key = merger_.IsKeyField(view_field);
-  view_field_by_name_.emplace(f.name, &f);
   ranks_stale_ = true;
   return f;
 }
 
 void TextMerger::Rerank() {
   uint32_t rank = 0;
-  for (auto& [name, field] : view_field_by_name_) field->rank = rank++;  // in name order
+  for (auto& [name, field] : view_fields_) field.rank = rank++;  // in name order
   ranks_stale_ = false;
 }
 

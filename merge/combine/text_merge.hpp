@@ -15,7 +15,6 @@
 // a value's text is then what dumping its parsed value writes.
 // Thread safety: one thread per TextMerger (it keeps scratch space between keys).
 
-#include <deque>
 #include <map>
 #include <optional>
 #include <string>
@@ -58,7 +57,6 @@ class TextMerger {
   // meets the same few names millions of times, and looking each up in the view's maps (its
   // rename, rule and whether it is a key field) and escaping it again was a third of a job.
   struct ViewField {
-    std::string name;
     std::string quoted;  // the name as a JSON string, as JsonTextWriter::String writes it
     const config::FieldRule* rule = nullptr;
     bool is_key = false;
@@ -113,8 +111,8 @@ class TextMerger {
 
   const ViewMerger& merger_;
   std::vector<std::string> quoted_source_ids_;         // by source index
-  std::deque<ViewField> view_fields_;                  // interned (stable addresses)
-  std::map<std::string, ViewField*, std::less<>> view_field_by_name_;
+  // Interned by name (a map's values keep their addresses; its order is the name order).
+  std::map<std::string, ViewField, std::less<>> view_fields_;
   bool ranks_stale_ = false;  // view fields were added since the last Rerank
   std::vector<std::vector<SourceName>> source_names_;  // by source index
   struct RememberedProvenance {
