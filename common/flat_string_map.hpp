@@ -70,24 +70,47 @@ class FlatStringMap {
       id = free_.back();
       free_.pop_back();
       entries_[id].key.assign(key);
+      entries_[id].hash_bits = static_cast<uint32_t>(hash);
       entries_[id].live = true;
     } else {
       if (entries_.size() >= kNone - 1) throw std::length_error("FlatStringMap: too many entries");
       id = static_cast<Id>(entries_.size());
-      entries_.push_back(Entry{std::string(key), Value(), true});
+      entries_.push_back(Entry{std::string(key), Value(), static_cast<uint32_t>(hash), true});
     }
     table_[at] = MakeCell(hash, id);
     ++size_;
     return {id, true};
   }
 
+  // Calls fn(i, hash) for i in [0, n), `hash` being HashOf(key_at(i)), with the table cell of
+  // the key kAhead places on prefetched (see HashOf): an insertion loop over many keys hashes
+  // each once and finds its cell loaded.
+  template <class KeyAt, class Fn>
+  void ForEachHashedAhead(size_t n, KeyAt&& key_at, Fn&& fn) const {
+    constexpr size_t kAhead = 16;
+    size_t hashes[kAhead];
+    for (size_t i = 0; i < n && i < kAhead; ++i) {
+      hashes[i] = HashOf(key_at(i));
+      Prefetch(hashes[i]);
+    }
+    for (size_t i = 0; i < n; ++i) {
+      const size_t hash = hashes[i % kAhead];
+      if (i + kAhead < n) {
+        hashes[i % kAhead] = HashOf(key_at(i + kAhead));
+        Prefetch(hashes[i % kAhead]);
+      }
+      fn(i, hash);
+    }
+  }
+
   // The value of `key`, inserted (default) when missing.
   Value& operator[](std::string_view key) { return ValueOf(Emplace(key).first); }
 
   // Removes `key`'s entry; false when there is none.
-  bool Erase(std::string_view key) {
+  bool Erase(std::string_view key) { return Erase(key, HashOf(key)); }
+  bool Erase(std::string_view key, size_t hash) {
     if (table_.empty()) return false;
-    size_t hole = CellOf(key, HashOf(key));
+    size_t hole = CellOf(key, hash);
     if (table_[hole] == kEmptyCell) return false;
     const Id id = PlaceOf(table_[hole]);
     Entry& entry = entries_[id];
@@ -117,6 +140,10 @@ class FlatStringMap {
   Id id_end() const { return static_cast<Id>(entries_.size()); }
   bool Live(Id id) const { return entries_[id].live; }
   const std::string& KeyOf(Id id) const { return entries_[id].key; }
+  // The low 32 bits of KeyOf(id)'s hash, kept from its insertion. They are all that a lookup
+  // uses (cells hold them, homes are taken from them), so they stand for HashOf(KeyOf(id)) in
+  // any call that takes a hash, in this map or another keyed by the same strings.
+  size_t HashBitsOf(Id id) const { return entries_[id].hash_bits; }
   Value& ValueOf(Id id) { return entries_[id].value; }
   const Value& ValueOf(Id id) const { return entries_[id].value; }
 
@@ -132,6 +159,7 @@ class FlatStringMap {
   struct Entry {
     std::string key;
     Value value;
+    uint32_t hash_bits = 0;  // HashBitsOf
     bool live = false;
   };
   // A cell: the place + 1 in the low half (0: empty), the key hash's low 32 bits in the high

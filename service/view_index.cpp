@@ -8,8 +8,8 @@ namespace tributary::service {
 
 namespace {
 
-// Calls fn(source index, source, key) for each record of the entry that a merge takes: each
-// source's first (the others are duplicates), of a source the view has records of.
+// Calls fn(source index, source, member) for each record of the entry that a merge takes:
+// each source's first (the others are duplicates), of a source the view has records of.
 template <class Fn>
 void ForEachMerged(const ViewIndex::Entry& entry, const std::vector<const SourceRecords*>& sources,
                    Fn&& fn) {
@@ -18,7 +18,7 @@ void ForEachMerged(const ViewIndex::Entry& entry, const std::vector<const Source
     const size_t i = members[m].source;
     if (m > 0 && members[m - 1].source == i) continue;
     if (i >= sources.size() || sources[i] == nullptr) continue;
-    fn(i, *sources[i], members[m].key);
+    fn(i, *sources[i], members[m]);
   }
 }
 
@@ -93,7 +93,7 @@ void ViewIndex::SetKey(size_t source_index, const std::string& source_key, bool 
                                      [&](const std::string& key, const Member& m) {
                                        return source != m.source ? source < m.source : key < m.key;
                                      });
-    members.insert(at, Member{source, source_key});
+    members.insert(at, Member{source, static_cast<uint32_t>(source_hash), source_key});
     *where = id;
   } catch (...) {
     // Out of memory: the record leaves the index rather than naming no entry (or a gone one).
@@ -164,13 +164,13 @@ ViewIndex::EntryId ViewIndex::AppendEntries(
     for (; next < end && n < kBatch && keys + n < max_keys; ++next) {
       if (!entries_.Live(next)) continue;
       if (!merged_.empty()) {
-        item_hashes[n].merged = FlatStringMap<std::string>::HashOf(KeyAt(next));
+        item_hashes[n].merged = entries_.HashBitsOf(next);
         merged_.Prefetch(item_hashes[n].merged);
       }
       first_hash[n] = record_hashes.size();
       ForEachMerged(entries_.ValueOf(next), sources,
-                    [&](size_t, const SourceRecords& source, const std::string& key) {
-                      record_hashes.push_back(SourceRecords::HashOf(key));
+                    [&](size_t, const SourceRecords& source, const Member& member) {
+                      record_hashes.push_back(member.key_hash);
                       source.Prefetch(record_hashes.back());
                     });
       batch[n++] = next;
@@ -179,7 +179,7 @@ ViewIndex::EntryId ViewIndex::AppendEntries(
       size_t h = 0;
       for (size_t b = 0; b < n; ++b) {
         ForEachMerged(entries_.ValueOf(batch[b]), sources,
-                      [&](size_t, const SourceRecords& source, const std::string&) {
+                      [&](size_t, const SourceRecords& source, const Member&) {
                         fn(source, record_hashes[h++]);
                       });
       }
@@ -238,9 +238,9 @@ bool ViewIndex::AppendItem(std::string& body, std::string_view view_key, const E
   if (entry != nullptr) {
     size_t h = 0;
     ForEachMerged(
-        *entry, sources, [&](size_t i, const SourceRecords& source, const std::string& key) {
+        *entry, sources, [&](size_t i, const SourceRecords& source, const Member& member) {
           const std::optional<SourceRecordState> state =
-              hashes != nullptr ? source.Find(key, hashes->records[h++]) : source.Find(key);
+              source.Find(member.key, hashes != nullptr ? hashes->records[h++] : member.key_hash);
           if (state) item.records.push_back({i, ToUnixMillis(source.fetched_at()), state->fields});
         });
   }

@@ -29,6 +29,9 @@ class ViewIndex {
   // One record under a view key: its source (by position in the view) and its key there.
   struct Member {
     uint32_t source = 0;
+    // The low 32 bits of the key's hash (SourceRecords::HashOf): all that a lookup in the
+    // source's records uses, kept so that a merge's walk does not hash every key again.
+    uint32_t key_hash = 0;
     std::string key;
   };
   // The records under one view key, sorted by source, then key: a source's first is the one

@@ -349,33 +349,36 @@ void ViewPipeline::OnMergeJob(const std::shared_ptr<Update>& update, size_t w,
       error = results.error();
     } else if (auto it = views_.find(work.view_id); it != views_.end()) {
       auto& merged = it->second->merged();
-      for (size_t i = 0; i < results->size(); ++i) {
-        const merge::combine::MergeResult& r = (*results)[i];
-        // A few results ahead, the merged table's cell (a full merge stores millions).
-        if (i + 16 < results->size()) merged.Prefetch(merged.HashOf((*results)[i + 16].key));
-        std::string whole(r.whole);
-        if (r.op == "provenance") {
-          // Same values, now from another source: stored again, no change row.
-          merged[r.key] = std::move(whole);
-          work.update.upserts.push_back(r.Record());
-          continue;
-        }
-        storage::ViewChange c;
-        c.key = r.key;
-        c.op = r.op;
-        c.before = r.before;
-        c.after = r.after();
-        c.fields = r.diff;
-        c.record = whole;
-        work.update.changes.push_back(std::move(c));
-        if (r.has_record) {
-          merged[r.key] = std::move(whole);
-          work.update.upserts.push_back(r.Record());
-        } else {
-          merged.Erase(r.key);
-          work.update.removed.emplace_back(r.key);
-        }
-      }
+      const auto& rs = *results;
+      // Each key hashed once; a few results ahead, its table cell loaded (a full merge stores
+      // millions).
+      merged.ForEachHashedAhead(
+          rs.size(), [&](size_t i) { return std::string_view(rs[i].key); },
+          [&](size_t i, size_t hash) {
+            const merge::combine::MergeResult& r = rs[i];
+            std::string whole(r.whole);
+            if (r.op == "provenance") {
+              // Same values, now from another source: stored again, no change row.
+              merged.ValueOf(merged.Emplace(r.key, hash).first) = std::move(whole);
+              work.update.upserts.push_back(r.Record());
+              return;
+            }
+            storage::ViewChange c;
+            c.key = r.key;
+            c.op = r.op;
+            c.before = r.before;
+            c.after = r.after();
+            c.fields = r.diff;
+            c.record = whole;
+            work.update.changes.push_back(std::move(c));
+            if (r.has_record) {
+              merged.ValueOf(merged.Emplace(r.key, hash).first) = std::move(whole);
+              work.update.upserts.push_back(r.Record());
+            } else {
+              merged.Erase(r.key, hash);
+              work.update.removed.emplace_back(r.key);
+            }
+          });
     }
   }
   if (error && !update->failure) {

@@ -209,17 +209,18 @@ MergeCounts MergeKeys(service::ViewIndex& index,
     }
     auto& merged = index.merged();
     const auto& rs = *results;
-    for (size_t i = 0; i < rs.size(); ++i) {
-      const auto& r = rs[i];
-      ++counts.results;
-      if (i + 16 < rs.size()) merged.Prefetch(merged.HashOf(rs[i + 16].key));
-      if (r.has_record) {
-        counts.conflicts += r.has_conflicts ? 1 : 0;
-        merged[r.key] = r.whole;
-      } else {
-        merged.Erase(r.key);
-      }
-    }
+    merged.ForEachHashedAhead(
+        rs.size(), [&](size_t i) { return std::string_view(rs[i].key); },
+        [&](size_t i, size_t hash) {
+          const auto& r = rs[i];
+          ++counts.results;
+          if (r.has_record) {
+            counts.conflicts += r.has_conflicts ? 1 : 0;
+            merged.ValueOf(merged.Emplace(r.key, hash).first) = r.whole;
+          } else {
+            merged.Erase(r.key, hash);
+          }
+        });
   };
   std::string body;
   size_t keys_in_body = 0;

@@ -5,6 +5,8 @@
 #include <map>
 #include <random>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace tributary {
 namespace {
@@ -58,7 +60,9 @@ TEST(FlatStringMapTest, BehavesAsAnOrderedMapUnderRandomInsertionsAndErasures) {
     for (int op = 0; op < 4000; ++op) {
       const std::string key = "key-" + std::to_string(rng() % space);
       if (rng() % 3 == 0) {
-        EXPECT_EQ(map.Erase(key), model.erase(key) == 1) << key;
+        // Half of the erasures with the key's hash given.
+        const bool erased = op % 2 == 0 ? map.Erase(key) : map.Erase(key, map.HashOf(key));
+        EXPECT_EQ(erased, model.erase(key) == 1) << key;
       } else {
         const auto [id, inserted] = map.Emplace(key);
         EXPECT_EQ(inserted, model.count(key) == 0) << key;
@@ -86,8 +90,37 @@ TEST(FlatStringMapTest, BehavesAsAnOrderedMapUnderRandomInsertionsAndErasures) {
         walked.emplace(map.KeyOf(id), map.ValueOf(id));
         map.Prefetch(map.HashOf(map.KeyOf(id)));
         EXPECT_EQ(map.FindId(map.KeyOf(id), map.HashOf(map.KeyOf(id))), id);
+        // The kept hash bits stand for the hash, here and in another map of the same keys
+        // (a freed place reused by another key holds the new key's bits).
+        EXPECT_EQ(map.HashBitsOf(id), map.HashOf(map.KeyOf(id)) & 0xffffffffu);
+        EXPECT_EQ(map.FindId(map.KeyOf(id), map.HashBitsOf(id)), id);
       }
       EXPECT_EQ(walked, model);
+    }
+  }
+}
+
+// The insertion loop of a reply's results: each key hashed once, in order, inserting as it goes
+// (the table grows under the walk).
+TEST(FlatStringMapTest, ForEachHashedAheadGivesEveryKeyItsHashInOrder) {
+  for (const size_t n : {0u, 1u, 15u, 16u, 17u, 1000u}) {
+    std::vector<std::string> keys;
+    for (size_t i = 0; i < n; ++i)
+      keys.push_back("k" + std::to_string(i * 7 % 11) + "-" + std::to_string(i));
+    FlatStringMap<size_t> map;
+    std::vector<size_t> visited;
+    map.ForEachHashedAhead(
+        keys.size(), [&](size_t i) { return std::string_view(keys[i]); },
+        [&](size_t i, size_t hash) {
+          visited.push_back(i);
+          EXPECT_EQ(hash, map.HashOf(keys[i])) << i;
+          map.ValueOf(map.Emplace(keys[i], hash).first) = i;
+        });
+    ASSERT_EQ(visited.size(), n);
+    for (size_t i = 0; i < n; ++i) {
+      EXPECT_EQ(visited[i], i);
+      ASSERT_NE(map.Find(keys[i]), nullptr) << keys[i];
+      EXPECT_EQ(*map.Find(keys[i]), i);
     }
   }
 }

@@ -130,6 +130,12 @@ TEST(ViewIndex, IncrementalSetsEqualABuild) {
   EXPECT_EQ(a, b);
   for (const auto& key : a) {
     EXPECT_EQ(BySource(incremental.Find(key), 2), BySource(built.Find(key), 2)) << key;
+    // Each member keeps its key's hash bits, which a walk uses for lookups in the source.
+    for (const ViewIndex* index : {&incremental, &built}) {
+      for (const auto& m : index->Find(key)->members) {
+        EXPECT_EQ(m.key_hash, SourceRecords::HashOf(m.key) & 0xffffffffu) << m.key;
+      }
+    }
   }
   EXPECT_EQ(incremental.Keyless(0), built.Keyless(0));
 }
