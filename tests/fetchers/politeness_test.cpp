@@ -280,6 +280,15 @@ TEST(RetryAfter, SecondsPauseOnlyTheGroupThatGotThem) {
   auto retried = promise->get_future();
   fetcher.Fetch(first, [promise](FetchResult r) { promise->set_value(std::move(r)); });
   ASSERT_TRUE(limited.WaitForHits("/feed", 1));
+  // The origin logs the request before answering it: the pause begins once the fetcher has
+  // read the 429 (on a loaded machine, some milliseconds later).
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  for (;;) {
+    const auto state = fetcher.GroupStateOf("host:127.0.0.4");
+    if (state && state->paused_until) break;
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "the 429 never paused the group";
+    std::this_thread::sleep_for(milliseconds(1));
+  }
   // While the limited group pauses: another request of it waits, the other group does not.
   const auto during = FetchAll(fetcher, {Polite(other.Url("/feed")), Polite(other.Url("/feed"))});
   for (const auto& r : during) EXPECT_FALSE(r.error);
