@@ -144,7 +144,7 @@ void ViewIndex::Build(const std::vector<const SourceRecords*>& sources) {
 }
 
 ViewIndex::EntryId ViewIndex::AppendEntries(
-    std::string& body, EntryId next, size_t max_bytes, size_t max_keys,
+    std::string& body, EntryId next, size_t max_bytes, size_t max_keys, bool stored,
     const std::vector<const SourceRecords*>& sources,
     const std::function<void(std::string_view, const Entry&)>& each) const {
   // In batches: the records (and stored merged records) of a batch's entries are prefetched
@@ -163,7 +163,8 @@ ViewIndex::EntryId ViewIndex::AppendEntries(
     size_t first_hash[kBatch];  // where each entry's record hashes begin
     for (; next < end && n < kBatch && keys + n < max_keys; ++next) {
       if (!entries_.Live(next)) continue;
-      if (!merged_.empty()) {
+      item_hashes[n].stored = stored && !merged_.empty();
+      if (item_hashes[n].stored) {
         item_hashes[n].merged = entries_.HashBitsOf(next);
         merged_.Prefetch(item_hashes[n].merged);
       }
@@ -230,7 +231,7 @@ bool ViewIndex::AppendItem(std::string& body, std::string_view view_key, const E
   merge::combine::MergeItem item;
   item.key = view_key;
   // (A view's first merge has nothing stored: no lookup per key.)
-  if (!merged_.empty()) {
+  if (!merged_.empty() && (hashes == nullptr || hashes->stored)) {
     const auto id =
         hashes != nullptr ? merged_.FindId(view_key, hashes->merged) : merged_.FindId(view_key);
     if (id != FlatStringMap<std::string>::kNone) item.before = &merged_.ValueOf(id);

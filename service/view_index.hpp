@@ -81,9 +81,12 @@ class ViewIndex {
   // A full merge's walk: appends the items of the entries from id `next` on, calling
   // each(key, entry) for every entry taken, until `max_keys` entries are taken in this call or
   // the body holds `max_bytes` (an item is started only below it). Returns the id to go on
-  // from (entry_id_end() when done).
+  // from (entry_id_end() when done). `stored`: whether the keys from `next` on may have a
+  // stored merged record. A walk that began with merged() empty passes false and looks none
+  // up: since it began, only the results of keys it has already walked have been stored (a
+  // view's first merge, where a lookup per key found nothing).
   EntryId AppendEntries(std::string& body, EntryId next, size_t max_bytes, size_t max_keys,
-                        const std::vector<const SourceRecords*>& sources,
+                        bool stored, const std::vector<const SourceRecords*>& sources,
                         const std::function<void(std::string_view, const Entry&)>& each) const;
   // Adds to `out` the view keys where source `source_index` has a record and so does another
   // source: the keys whose `latest` fields a new fetch of that source can win.
@@ -116,6 +119,7 @@ class ViewIndex {
   // the records it takes, in ForEachMerged's order (view_index.cpp).
   struct ItemHashes {
     size_t merged = 0;
+    bool stored = true;  // whether to look for a stored record
     const size_t* records = nullptr;
   };
   // AppendMergeItem, with the hashes given (nullptr: computed here).

@@ -20,6 +20,8 @@ struct ViewPipeline::ViewWork {
   // per key), then the touched keys: for a full merge, the keys of stored merged records that
   // have no record any more. Any other update merges the touched keys only.
   bool recompute = false;
+  // Whether the walk's keys may have stored merged records (ViewIndex::AppendEntries).
+  bool walk_finds_stored = true;
   ViewIndex::EntryId next_entry = 0;               // the first entry not yet sent
   std::set<std::string> touched;                   // view keys to merge
   std::set<std::string>::const_iterator next_key;  // the first key not yet sent
@@ -264,6 +266,8 @@ void ViewPipeline::StartRecompute(Task& task) {
   index->merged().ForEach([&](const std::string& key, const std::string&) {
     if (index->Find(key) == nullptr) work.touched.insert(key);
   });
+  // Nothing stored (a new view): the walk's keys get merged records only as it goes.
+  work.walk_finds_stored = !index->merged().empty();
   // Every key may get a merged record: one table of that size, not a rehash at each doubling.
   index->merged().reserve(index->size() + work.touched.size());
   work.update.definition = index->definition();
@@ -303,12 +307,12 @@ void ViewPipeline::SubmitMerges(const std::shared_ptr<Update>& update) {
     auto walking = [&] { return work.recompute && work.next_entry < index.entry_id_end(); };
     size_t keys_in_body = 0;
     if (walking()) {
-      work.next_entry =
-          index.AppendEntries(body, work.next_entry, kMaxJobBody, work.keys_per_job, view_sources,
-                              [&](std::string_view key, const ViewIndex::Entry& entry) {
-                                work.update.key_upserts.push_back(index.KeyInfo(key, &entry));
-                                ++keys_in_body;
-                              });
+      work.next_entry = index.AppendEntries(
+          body, work.next_entry, kMaxJobBody, work.keys_per_job, work.walk_finds_stored,
+          view_sources, [&](std::string_view key, const ViewIndex::Entry& entry) {
+            work.update.key_upserts.push_back(index.KeyInfo(key, &entry));
+            ++keys_in_body;
+          });
     }
     for (; !walking() && work.next_key != work.touched.end() && body.size() < kMaxJobBody &&
            keys_in_body < work.keys_per_job;

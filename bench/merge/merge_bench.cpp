@@ -238,10 +238,12 @@ MergeCounts MergeKeys(service::ViewIndex& index,
   std::vector<const service::SourceRecords*> view_sources;
   for (const auto& ref : index.view().sources) view_sources.push_back(&sources.at(ref.id));
   if (touched == nullptr) {
+    // As ViewPipeline::StartRecompute: with nothing stored, the walk looks nothing up.
+    const bool stored = !index.merged().empty();
     service::ViewIndex::EntryId next = 0;
     while (next < index.entry_id_end()) {
       next = index.AppendEntries(
-          body, next, kMaxJobBody, keys_per_job, view_sources,
+          body, next, kMaxJobBody, keys_per_job, stored, view_sources,
           [&](std::string_view, const service::ViewIndex::Entry&) { ++counts.keys; });
       if (!body.empty()) submit();
     }

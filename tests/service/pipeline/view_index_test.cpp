@@ -186,7 +186,7 @@ TEST(ViewIndex, AppendEntriesWalksEveryKeyOnceInBoundedBodies) {
     for (ViewIndex::EntryId next = 0; next < index.entry_id_end();) {
       std::string body, expected;
       size_t keys = 0;
-      next = index.AppendEntries(body, next, max_bytes, max_keys, sources,
+      next = index.AppendEntries(body, next, max_bytes, max_keys, true, sources,
                                  [&](std::string_view key, const ViewIndex::Entry& entry) {
                                    EXPECT_EQ(&entry, index.Find(key));
                                    // An item starts only while the body is under the limit.
@@ -211,6 +211,27 @@ TEST(ViewIndex, AppendEntriesWalksEveryKeyOnceInBoundedBodies) {
     if (max_bytes == 1) {
       EXPECT_EQ(bodies, index.size());  // one item per body
     }
+  }
+  // A walk told that nothing is stored (one that began with merged() empty: a view's first
+  // merge) looks nothing up: with k7's record stored, its items are those of an index with
+  // nothing stored, where a walk told otherwise gives k7's stored record.
+  const FlatStringMap<std::string> stored = index.merged();
+  index.merged() = FlatStringMap<std::string>();
+  std::string nothing_stored;
+  for (ViewIndex::EntryId id = 0; id < index.entry_id_end(); ++id) {
+    if (index.EntryAt(id)) {
+      index.AppendMergeItem(nothing_stored, index.KeyAt(id), index.EntryAt(id), sources);
+    }
+  }
+  index.merged() = stored;
+  for (const bool told_stored : {false, true}) {
+    std::string body;
+    for (ViewIndex::EntryId next = 0; next < index.entry_id_end();) {
+      next = index.AppendEntries(body, next, 1u << 20, 5, told_stored, sources,
+                                 [](std::string_view, const ViewIndex::Entry&) {});
+    }
+    EXPECT_EQ(body == nothing_stored, !told_stored);
+    EXPECT_EQ(body.find(R"({"fields":{}})") != std::string::npos, told_stored);
   }
 }
 
