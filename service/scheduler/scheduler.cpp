@@ -109,7 +109,7 @@ void Scheduler::SetSources(const std::vector<config::SourceConfig>& sources,
         const auto spread = std::max<int64_t>(1, startup_spread_.count());
         Arm(e, now + PhaseOffset(id, milliseconds(spread)), "startup");
       } else if (!e->in_flight) {
-        auto [when, why] = Regular(*e, now);
+        auto [when, why] = Regular(*e, now, /*after_off_grid_run=*/false);
         Arm(e, when, why);
       }
     }
@@ -121,7 +121,8 @@ void Scheduler::SetSources(const std::vector<config::SourceConfig>& sources,
   });
 }
 
-std::pair<SystemTime, std::string> Scheduler::Regular(Entry& e, SystemTime now) {
+std::pair<SystemTime, std::string> Scheduler::Regular(Entry& e, SystemTime now,
+                                                      bool after_off_grid_run) {
   if (e.cron) {
     if (auto t = NextCronTime(*e.cron, e.zone, now)) {
       SystemTime when = *t;
@@ -133,7 +134,10 @@ std::pair<SystemTime, std::string> Scheduler::Regular(Entry& e, SystemTime now) 
     }
     return {now + std::chrono::hours(24 * 365), "cron"};
   }
-  SystemTime when = NextSlot(now, e.plan.every, PhaseOffset(e.id, e.plan.every));
+  // A run off the grid (at startup, by hand, after a backoff) may have begun moments before a
+  // slot: that slot is skipped, or the origin would get the same request twice in a row.
+  const auto from = after_off_grid_run ? now + e.plan.every / 2 : now;
+  SystemTime when = NextSlot(from, e.plan.every, PhaseOffset(e.id, e.plan.every));
   if (e.plan.jitter.count() > 0) {
     std::uniform_int_distribution<int64_t> j(0, e.plan.jitter.count());
     when += milliseconds(j(rng_));
@@ -155,7 +159,7 @@ void Scheduler::Fire(const std::shared_ptr<Entry>& e) {
   if (entries_.count(e->id) == 0 || entries_.at(e->id) != e) return;  // removed meanwhile
   const auto now = std::chrono::system_clock::now();
   // Plan the next regular slot first, so a slow fetch never shifts the grid.
-  auto [when, why] = Regular(*e, now);
+  auto [when, why] = Regular(*e, now, /*after_off_grid_run=*/e->reason != "interval");
   Arm(e, when, why);
   if (!e->in_flight) {
     e->in_flight = true;
@@ -214,7 +218,7 @@ void Scheduler::Completed(const std::string& id, const Completion& c) {
     SystemTime when = e->regular_due;
     std::string why = e->regular_reason;
     if (e->manual_run || why.empty()) {
-      std::tie(when, why) = Regular(*e, std::chrono::system_clock::now());
+      std::tie(when, why) = Regular(*e, std::chrono::system_clock::now(), e->manual_run);
     }
     const auto later = [&](SystemTime t, const char* reason) {
       if (t > when) {

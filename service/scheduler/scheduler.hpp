@@ -89,8 +89,9 @@ class Scheduler {
   struct Entry;
   void Arm(const std::shared_ptr<Entry>& e, SystemTime when, std::string reason);
   void Fire(const std::shared_ptr<Entry>& e);
-  // The next regular time after `now` (interval grid + jitter, or cron).
-  std::pair<SystemTime, std::string> Regular(Entry& e, SystemTime now);
+  // The next regular time after `now` (interval grid + jitter, or cron); at least half an
+  // interval after `now` when the run that just began or ended was not on the grid.
+  std::pair<SystemTime, std::string> Regular(Entry& e, SystemTime now, bool after_off_grid_run);
   // What Snapshot() and Find() read, copied under mu_: PublishAll() when the set of sources
   // changes, Publish(e) for one source's change (a copy of every source per event would cost
   // O(sources) on each of them: with 10,000 sources, 10^8 copies for one round of fetches).

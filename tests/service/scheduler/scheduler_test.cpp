@@ -142,9 +142,9 @@ TEST_F(SchedulerTest, JitterStaysWithinItsBound) {
   // Regular() is observed through the published plan after a completion.
   config::SourceConfig s = Source("j", milliseconds(60000));
   s.fetch.jitter = milliseconds(5000);
-  // The scheduler picks the slot after a moment between these two (the fire or the completion);
-  // a slot boundary between them (rare: they are milliseconds apart) widens the bound by one
-  // interval instead of failing the test.
+  // The scheduler picks the slot at least half an interval after a moment between these two
+  // (the start-up fire, off the grid, or the completion); a slot boundary between them (rare:
+  // they are milliseconds apart) widens the bound by one interval instead of failing the test.
   const auto earliest = std::chrono::system_clock::now();
   scheduler_->SetSources({s});
   ASSERT_EQ(rec_.WaitFor(1).size(), 1u);
@@ -153,8 +153,40 @@ TEST_F(SchedulerTest, JitterStaysWithinItsBound) {
   const auto latest = std::chrono::system_clock::now();
   const auto plan = *scheduler_->Find("j");
   const auto offset = PhaseOffset("j", milliseconds(60000));
-  EXPECT_GE(plan.next_due, NextSlot(earliest, milliseconds(60000), offset));
-  EXPECT_LE(plan.next_due, NextSlot(latest, milliseconds(60000), offset) + milliseconds(5000));
+  EXPECT_GE(plan.next_due, NextSlot(earliest + milliseconds(30000), milliseconds(60000), offset));
+  EXPECT_LE(plan.next_due, NextSlot(latest + milliseconds(30000), milliseconds(60000), offset) +
+                               milliseconds(5000));
+}
+
+// A source whose grid slot comes seconds after its start-up fetch is not fetched again at that
+// slot (the origin would see the same request twice in a row) but at the one after; a run at a
+// slot is followed by the next slot.
+TEST_F(SchedulerTest, ARunOffTheGridSkipsASlotThatFollowsItClosely) {
+  const milliseconds every(60000);
+  // An id whose next slot is 5-10 s away: the start-up fetch (within 50 ms) comes just before it.
+  const auto now = std::chrono::system_clock::now();
+  std::string id;
+  for (int i = 0; i < 10000 && id.empty(); ++i) {
+    const std::string candidate = "s" + std::to_string(i);
+    const auto slot = NextSlot(now, every, PhaseOffset(candidate, every));
+    if (slot > now + milliseconds(5000) && slot < now + milliseconds(10000)) id = candidate;
+  }
+  ASSERT_FALSE(id.empty());
+  const auto close_slot = NextSlot(now, every, PhaseOffset(id, every));
+  scheduler_->SetSources({Source(id, every)});
+  ASSERT_EQ(rec_.WaitFor(1).size(), 1u);
+  ASSERT_LT(std::chrono::system_clock::now(), close_slot);  // the start-up fetch came first
+  scheduler_->Completed(id);
+  ASSERT_TRUE(WaitForReason(id, "interval"));
+  EXPECT_EQ(scheduler_->Find(id)->next_due, close_slot + every);
+
+  // A manual run is off the grid too: the slot seconds after it is skipped as well.
+  EXPECT_TRUE(scheduler_->Trigger(id));
+  ASSERT_EQ(rec_.WaitFor(2).size(), 2u);
+  scheduler_->Completed(id);
+  ASSERT_TRUE(WaitForReason(id, "interval"));
+  ASSERT_LT(std::chrono::system_clock::now(), close_slot);
+  EXPECT_EQ(scheduler_->Find(id)->next_due, close_slot + every);
 }
 
 TEST_F(SchedulerTest, RetryAfterAndCircuitPushTheNextRunLaterAndSayWhy) {
