@@ -1,5 +1,8 @@
 #include "merge/record.hpp"
 
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
 #include <array>
 
 #include "common/json_parse.hpp"
@@ -22,6 +25,21 @@ std::string_view FieldsTextOf(const Record& r, std::string& scratch) {
   scratch.clear();
   JsonTextWriter(scratch).Value(r.fields);
   return scratch;
+}
+
+uint64_t FieldsTextHash(std::string_view text) {
+  const uint64_t h = XXH3_64bits(text.data(), text.size());
+  return h != 0 ? h : 1;
+}
+
+void SetFieldsText(Record& r, std::string_view text) {
+  r.fields_text = text;
+  r.fields_text_hash = FieldsTextHash(text);
+}
+
+uint64_t FieldsTextHashOf(const Record& r, std::string& scratch) {
+  if (r.fields_text_hash != 0) return r.fields_text_hash;
+  return FieldsTextHash(FieldsTextOf(r, scratch));
 }
 
 nlohmann::json FieldsTreeOf(const Record& r) {

@@ -27,6 +27,9 @@ struct Record {
   // daemon compares the record with the stored one and stores it by this text. Whoever changes
   // `fields` clears it.
   std::string fields_text = {};
+  // FieldsTextHash(fields_text) when the record came with its text (SetFieldsText sets both),
+  // else 0: the daemon tells a changed record from the stored one by it (SourceRecords).
+  uint64_t fields_text_hash = 0;
 };
 
 struct FieldProvenance {
@@ -72,6 +75,14 @@ Record RecordFromJson(const nlohmann::json& j);
 // The canonical JSON text of r.fields: r.fields_text when the record has it, else written into
 // `scratch` (which the result then points into).
 std::string_view FieldsTextOf(const Record& r, std::string& scratch);
+// A 64-bit hash of a record's canonical fields text (XXH3; never 0). Equal hashes are taken for
+// equal texts: a changed record goes unseen with a chance of 2^-64 (a page whose body hash is
+// unchanged already skips extraction on the same kind of evidence, with 128 bits).
+uint64_t FieldsTextHash(std::string_view text);
+// Gives r its fields as canonical text, with the text's hash (r.fields is left as it is).
+void SetFieldsText(Record& r, std::string_view text);
+// The hash of FieldsTextOf(r): r.fields_text_hash, or computed (from `scratch` if need be).
+uint64_t FieldsTextHashOf(const Record& r, std::string& scratch);
 // r's fields as a tree: a copy of r.fields, or r.fields_text parsed when the record holds its
 // fields only as text (fields discarded: a record read from a worker's reply).
 nlohmann::json FieldsTreeOf(const Record& r);

@@ -62,9 +62,9 @@ SourceRecords::Diff SourceRecords::Compare(const merge::SourceSnapshot& snapshot
   const auto& records = snapshot.records;
   for (size_t at = 0; at < records.size(); ++at) {
     const merge::Record& r = records[at];
-    // The texts a few records ahead: each record's text is an allocation of its own, read
-    // once here, and the comparison of a million of them waited on memory at every step.
-    if (at + kCompareAhead < records.size()) {
+    // The texts a few records ahead, when they will be read (to be hashed): each is an
+    // allocation of its own, and the comparison of a million of them waited on memory.
+    if (at + kCompareAhead < records.size() && records[at + kCompareAhead].fields_text_hash == 0) {
       __builtin_prefetch(records[at + kCompareAhead].fields_text.data());
     }
     uint32_t cell = kEmpty;
@@ -83,9 +83,11 @@ SourceRecords::Diff SourceRecords::Compare(const merge::SourceSnapshot& snapshot
       continue;
     }
     ++unique;
-    const std::string_view fields_text = merge::FieldsTextOf(r, scratch);
     const Slot* stored = cell != kEmpty ? &slots_[cell - 1] : nullptr;
-    if (stored != nullptr && FieldsOf(*stored) == fields_text) continue;
+    // By the hashes: neither text is read unless the record changed (with a text written for
+    // the hash, FieldsTextOf writes the same text again into the same scratch).
+    if (stored != nullptr && stored->fields_hash == merge::FieldsTextHashOf(r, scratch)) continue;
+    const std::string_view fields_text = merge::FieldsTextOf(r, scratch);
     storage::Change c;
     c.source_id = snapshot.source_id;
     c.key = r.key;
@@ -200,6 +202,7 @@ void SourceRecords::Upsert(std::string_view key, std::string_view fields, System
   slot.key_size = static_cast<uint32_t>(key.size());
   slot.fields_size = static_cast<uint32_t>(fields.size());
   slot.changed_ms = ToUnixMillis(changed_at);
+  slot.fields_hash = merge::FieldsTextHash(fields);
   slot.hash_tag = static_cast<uint32_t>(hash);
   slot.live = true;
   // What can throw (the appends) comes first: a failure leaves the records as they were, with

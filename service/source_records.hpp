@@ -47,7 +47,9 @@ class SourceRecords {
   // `fetched_at`: the stored snapshot's fetch time (epoch when never fetched).
   void Load(std::vector<storage::StoredRecord> records, SystemTime fetched_at);
   // A later duplicate key is ignored (the extractor keeps the first record of a key). Only the
-  // records that changed are read into trees: the others are compared by their text.
+  // records that changed are read into trees: the others are compared by their text's hash
+  // (merge::FieldsTextHash; a record from a worker's reply comes with it), so an unchanged
+  // record's text is not read at all.
   Diff Compare(const merge::SourceSnapshot& snapshot) const;
   // A fetch that confirmed the stored records without extracting them (a 304, or the same body
   // as before): no record changes, only the fetch time moves on.
@@ -90,7 +92,7 @@ class SourceRecords {
  private:
   // The records are packed: every key and fields text in one buffer, a fixed-size slot per
   // record, and an open-addressing table of slot numbers. A node-based hash map cost ~150 bytes
-  // per record besides the texts; this costs 48-64 (a 32-byte slot, 8-byte cells in a table
+  // per record besides the texts; this costs 56-72 (a 40-byte slot, 8-byte cells in a table
   // two to four times the records), and a lookup touches three cache lines (cell, slot, text).
   // Replaced and removed records leave garbage behind, compacted once it outweighs the rest.
   struct Slot {
@@ -98,7 +100,8 @@ class SourceRecords {
     uint32_t key_size = 0;
     uint32_t fields_size = 0;
     int64_t changed_ms = 0;
-    uint32_t hash_tag = 0;  // the key hash's low 32 bits (what the slot's table cell holds)
+    uint64_t fields_hash = 0;  // merge::FieldsTextHash of the fields
+    uint32_t hash_tag = 0;     // the key hash's low 32 bits (what the slot's table cell holds)
     bool live = false;
   };
   // A table cell: the slot number + 1 in the low half (kEmpty: no slot), the key hash's low 32
@@ -113,7 +116,8 @@ class SourceRecords {
     return (Cell{hash_tag} << 32) | slot_number;
   }
   static constexpr size_t kSmallText = 64 * 1024;
-  // How far ahead (in records) Compare prefetches a snapshot record's text.
+  // How far ahead (in records) Compare prefetches the text of a snapshot record that comes
+  // without its hash.
   static constexpr size_t kCompareAhead = 8;
   // Fewer records out of order than this are not worth reordering the rest for.
   static constexpr size_t kReorderAtLeast = 256;

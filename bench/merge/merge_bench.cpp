@@ -104,7 +104,7 @@ merge::SourceSnapshot Generate(int s, size_t n, int generation, const std::strin
     csv << fields[kNames[s][0]].get<std::string>() << ',' << fields[kNames[s][1]].get<std::string>()
         << ',' << fields[kNames[s][2]].dump() << ',' << fields[kNames[s][3]].dump() << '\n';
     r.fields = nlohmann::json(nlohmann::json::value_t::discarded);
-    r.fields_text = CanonicalJson(fields);
+    merge::SetFieldsText(r, CanonicalJson(fields));
     snapshot.records.push_back(std::move(r));
   }
   return snapshot;
@@ -338,6 +338,7 @@ int main(int argc, char** argv) {
   // Incremental: source A's next snapshot with 1 % changed.
   t = Clock::now();
   auto diff = sources.at("a").Compare(changed);
+  const double compare_s = Seconds(t);
   sources.at("a").Apply(diff);
   const double diff_s = Seconds(t);
   t = Clock::now();
@@ -366,6 +367,7 @@ int main(int argc, char** argv) {
               {"job_reply_mib", static_cast<double>(full.reply_bytes) / full.jobs / (1 << 20)},
               {"incremental_changed_records", diff.update.changes.size()},
               {"incremental_diff_s", diff_s},
+              {"incremental_compare_s", compare_s},
               {"incremental_merge_s", incremental_merge_s},
               {"incremental_total_s", diff_s + incremental_merge_s},
               {"incremental_keys", incremental.keys},

@@ -191,7 +191,7 @@ Result<ExtractReply> ParseExtractReply(nlohmann::json&& reply, std::string_view 
     Record r;
     r.key = std::move(key.get_ref<std::string&>());
     r.fields = nlohmann::json(nlohmann::json::value_t::discarded);
-    r.fields_text = fields_text;
+    SetFieldsText(r, fields_text);
     out.records.push_back(std::move(r));
   }
   if (out.records.size() != expected) {

@@ -77,6 +77,7 @@ TEST(ExtractJob, RecordsTravelInTheBodyAndAreReadBack) {
   EXPECT_EQ(parsed->records[1].key, "Emma \xef\xbf\xbd");  // the charset converter replaced it
   for (const auto& r : parsed->records) {
     EXPECT_EQ(r.fields_text, CanonicalJson(FieldsTreeOf(r))) << r.key;
+    EXPECT_EQ(r.fields_text_hash, FieldsTextHash(r.fields_text)) << r.key;
   }
   EXPECT_EQ(parsed->stats.at("candidates"), 2);
 }

@@ -116,6 +116,42 @@ TEST(SourceRecords, TheFirstRecordOfAKeyWinsWhetherTheKeyIsNewOrStored) {
   EXPECT_EQ(records.Find("k")->fields, R"({"a":9})");
 }
 
+TEST(FieldsTextHash, TellsTextsApartAndIsNeverZero) {
+  EXPECT_EQ(merge::FieldsTextHash(R"({"x":1})"), merge::FieldsTextHash(R"({"x":1})"));
+  EXPECT_NE(merge::FieldsTextHash(R"({"x":1})"), merge::FieldsTextHash(R"({"x":2})"));
+  EXPECT_NE(merge::FieldsTextHash(""), 0u);
+  merge::Record r{"k", json::object()};
+  std::string scratch;
+  EXPECT_EQ(merge::FieldsTextHashOf(r, scratch), merge::FieldsTextHash("{}"));  // written
+  merge::SetFieldsText(r, R"({"x":1})");
+  EXPECT_EQ(r.fields_text, R"({"x":1})");
+  EXPECT_EQ(r.fields_text_hash, merge::FieldsTextHash(R"({"x":1})"));
+  EXPECT_EQ(merge::FieldsTextHashOf(r, scratch), r.fields_text_hash);
+}
+
+// A record that comes with its text's hash is compared by the hash alone: an unchanged one's
+// text is not read (here it has none), a changed one's is, for the change row.
+TEST(SourceRecords, ARecordWithItsHashIsComparedByIt) {
+  SourceRecords records;
+  records.Apply(records.Compare(Snapshot(1000, {{"same", {{"x", 1}}}, {"edit", {{"x", 2}}}})));
+  merge::SourceSnapshot next{"src", FromUnixMillis(2000), {}};
+  merge::Record same{"same", json(json::value_t::discarded)};
+  same.fields_text_hash = merge::FieldsTextHash(R"({"x":1})");  // and no text at all
+  next.records.push_back(same);
+  merge::Record edit{"edit", json(json::value_t::discarded)};
+  merge::SetFieldsText(edit, R"({"x":3})");
+  next.records.push_back(edit);
+  const auto diff = records.Compare(next);
+  ASSERT_EQ(diff.update.changes.size(), 1u);
+  const auto* c = ChangeOf(diff, "edit");
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(c->op, "changed");
+  EXPECT_EQ(c->fields, json({{"x", {{"before", 2}, {"after", 3}}}}));
+  records.Apply(diff);
+  EXPECT_EQ(records.Find("edit")->fields, R"({"x":3})");
+  EXPECT_EQ(records.Find("same")->fields, R"({"x":1})");
+}
+
 TEST(SourceRecords, ConfirmMovesOnlyTheFetchTime) {
   SourceRecords records;
   records.Apply(records.Compare(Snapshot(1000, {{"k", {{"a", 1}}}})));
@@ -158,8 +194,10 @@ TEST(SourceRecords, ManySnapshotsKeepExactlyTheLatestRecords) {
       const std::string key = "key-" + std::to_string(k * 7919 % 1000);
       const json fields = {{"n", static_cast<int>(rng() % 3)}, {"pad", std::string(k % 50, 'x')}};
       s.records.push_back({key, fields});
-      // Half the records come with their text, as from a worker's reply; the rest are written.
-      if (k % 2 == 0) s.records.back().fields_text = CanonicalJson(fields);
+      // A third of the records come with their text and its hash, as from a worker's reply, a
+      // third with the text alone; the rest are written (and hashed) by Compare.
+      if (k % 3 == 0) merge::SetFieldsText(s.records.back(), CanonicalJson(fields));
+      if (k % 3 == 1) s.records.back().fields_text = CanonicalJson(fields);
       next[key] = CanonicalJson(fields);
     }
     const auto diff = records.Compare(s);
