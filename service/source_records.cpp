@@ -13,12 +13,17 @@ namespace tributary::service {
 
 namespace {
 
-nlohmann::json FieldDiffJson(const nlohmann::json& before, const nlohmann::json& after) {
-  nlohmann::json out = nlohmann::json::object();
-  for (const auto& f : merge::combine::DiffFields(before, after)) {
-    out[f.field] = {{"before", f.before}, {"after", f.after}};
+// The field diff of two canonical texts ("null": no record), from the texts when they can be
+// read with certainty, else from their trees.
+std::string FieldDiffText(std::string_view before, std::string_view after) {
+  std::string out;
+  if (merge::combine::DiffFieldsText(before, after, out)) return out;
+  nlohmann::json diff = nlohmann::json::object();
+  for (const auto& f :
+       merge::combine::DiffFields(ParseJsonOr(before, nullptr), ParseJsonOr(after, nullptr))) {
+    diff[f.field] = {{"before", f.before}, {"after", f.after}};
   }
-  return out;
+  return CanonicalJson(diff);
 }
 
 }  // namespace
@@ -88,19 +93,16 @@ SourceRecords::Diff SourceRecords::Compare(const merge::SourceSnapshot& snapshot
     // the hash, FieldsTextOf writes the same text again into the same scratch).
     if (stored != nullptr && stored->fields_hash == merge::FieldsTextHashOf(r, scratch)) continue;
     const std::string_view fields_text = merge::FieldsTextOf(r, scratch);
-    storage::Change c;
-    c.source_id = snapshot.source_id;
+    storage::SourceChange c;
     c.key = r.key;
-    // Only a record that changed is read into a tree (one from a worker comes as text).
-    c.after = merge::FieldsTreeOf(r);
+    c.after = fields_text;
     if (stored == nullptr) {
       c.op = "added";
-      c.fields = FieldDiffJson(nullptr, c.after);
     } else {
       c.op = "changed";
-      c.before = ParseJsonOrDiscarded(FieldsOf(*stored));
-      c.fields = FieldDiffJson(c.before, c.after);
+      c.before = FieldsOf(*stored);
     }
+    c.fields = FieldDiffText(c.before, c.after);
     u.changes.push_back(std::move(c));
     u.upserts.push_back(
         storage::StoredRecord{r.key, std::string(fields_text), snapshot.fetched_at});
@@ -111,12 +113,11 @@ SourceRecords::Diff SourceRecords::Compare(const merge::SourceSnapshot& snapshot
     for (size_t i = 0; i < slots_.size(); ++i) {
       if (!slots_[i].live || seen_stored[i]) continue;
       const std::string_view key = KeyOf(slots_[i]);
-      storage::Change c;
-      c.source_id = snapshot.source_id;
+      storage::SourceChange c;
       c.key = key;
       c.op = "removed";
-      c.before = ParseJsonOrDiscarded(FieldsOf(slots_[i]));
-      c.fields = FieldDiffJson(c.before, nullptr);
+      c.before = FieldsOf(slots_[i]);
+      c.fields = FieldDiffText(c.before, c.after);
       u.changes.push_back(std::move(c));
       u.removed.emplace_back(key);
       diff.touched.emplace_back(key);
@@ -133,11 +134,12 @@ SourceRecords::Diff SourceRecords::Compare(const merge::SourceSnapshot& snapshot
       }
     }
   }
-  std::sort(u.changes.begin(), u.changes.end(),
-            [](const storage::Change& a, const storage::Change& b) { return a.key < b.key; });
+  std::sort(
+      u.changes.begin(), u.changes.end(),
+      [](const storage::SourceChange& a, const storage::SourceChange& b) { return a.key < b.key; });
   diff.new_fields.reserve(u.changes.size());
-  for (const storage::Change& c : u.changes) {
-    if (c.op != "removed") diff.new_fields.emplace(c.key, &c.after);
+  for (const storage::SourceChange& c : u.changes) {
+    if (c.op != "removed") diff.new_fields.emplace(c.key, c.after);
   }
   u.record_count = unique;
   return diff;

@@ -30,14 +30,14 @@ struct SourceRecordState {
 class SourceRecords {
  public:
   // What a snapshot changes: the store update (upserts with their canonical texts, removals,
-  // change rows) and, for the merges, the touched keys with the new fields (parsed) of those
-  // still present.
+  // change rows, all as text) and, for the merges, the touched keys with the new fields text of
+  // those still present.
   struct Diff {
     storage::SourceUpdate update;
     std::vector<std::string> touched;  // source keys added, changed or removed
     // Into update.changes (each change's `after`): valid while the update stays in this Diff
     // (moving the Diff keeps them; a copy would point into the original).
-    std::unordered_map<std::string, const nlohmann::json*> new_fields;
+    std::unordered_map<std::string, std::string_view> new_fields;
     // When the snapshot listed the stored records in another order than they are kept (after a
     // restart they come back in key order): their slot numbers in the snapshot's order, so
     // that Apply keeps them that way and the next fetch's Compare reads them in order.
@@ -46,10 +46,10 @@ class SourceRecords {
 
   // `fetched_at`: the stored snapshot's fetch time (epoch when never fetched).
   void Load(std::vector<storage::StoredRecord> records, SystemTime fetched_at);
-  // A later duplicate key is ignored (the extractor keeps the first record of a key). Only the
-  // records that changed are read into trees: the others are compared by their text's hash
-  // (merge::FieldsTextHash; a record from a worker's reply comes with it), so an unchanged
-  // record's text is not read at all.
+  // A later duplicate key is ignored (the extractor keeps the first record of a key). Records
+  // are compared by their text's hash (merge::FieldsTextHash; a record from a worker's reply
+  // comes with it), so an unchanged record's text is not read at all; a changed record's field
+  // diff is written from the two texts (merge::combine::DiffFieldsText), none parsed.
   Diff Compare(const merge::SourceSnapshot& snapshot) const;
   // A fetch that confirmed the stored records without extracting them (a 304, or the same body
   // as before): no record changes, only the fetch time moves on.

@@ -39,11 +39,11 @@ std::optional<size_t> ViewIndex::SourceIndex(const std::string& source_id) const
 }
 
 void ViewIndex::Set(size_t source_index, const std::string& source_key,
-                    const nlohmann::json* fields, std::set<std::string>& touched) {
+                    std::optional<std::string_view> fields, std::set<std::string>& touched) {
   std::optional<std::string> view_key;
-  if (fields != nullptr && fields->is_object()) view_key = keys_.KeyOf(source_index, *fields);
+  if (fields) view_key = keys_.KeyOfText(source_index, *fields);
   const size_t view_hash = view_key ? FlatStringMap<Entry>::HashOf(*view_key) : 0;
-  SetKey(source_index, source_key, fields != nullptr, std::move(view_key), &touched,
+  SetKey(source_index, source_key, fields.has_value(), std::move(view_key), &touched,
          FlatStringMap<Entry>::HashOf(source_key), view_hash);
 }
 

@@ -51,11 +51,11 @@ class ViewIndex {
   const merge::combine::KeyBuilder& keys() const { return keys_; }
   std::optional<size_t> SourceIndex(const std::string& source_id) const;
 
-  // Source `source_index`'s record `source_key` now has `fields` (nullptr: removed); its view
-  // key is computed from them (renaming, normalisers). View keys whose members change are added
-  // to `touched`.
-  void Set(size_t source_index, const std::string& source_key, const nlohmann::json* fields,
-           std::set<std::string>& touched);
+  // Source `source_index`'s record `source_key` now has the fields of canonical text `fields`
+  // (nullopt: removed); its view key is computed from them (renaming, normalisers). View keys
+  // whose members change are added to `touched`.
+  void Set(size_t source_index, const std::string& source_key,
+           std::optional<std::string_view> fields, std::set<std::string>& touched);
   // Indexes every record of the given sources (by position; nullptr: no records yet).
   void Build(const std::vector<const SourceRecords*>& sources);
 

@@ -224,7 +224,7 @@ void ViewPipeline::StartIngest(Task& task) {
     work.view_id = v.id;
     const auto& keyless = index.Keyless(*position);
     for (const auto& key : update->diff->touched) {
-      const nlohmann::json* fields = nullptr;
+      std::optional<std::string_view> fields;
       if (auto f = update->diff->new_fields.find(key); f != update->diff->new_fields.end()) {
         fields = f->second;
       }

@@ -345,7 +345,10 @@ int main(int argc, char** argv) {
   std::set<std::string> touched;
   for (const auto& key : diff.touched) {
     auto f = diff.new_fields.find(key);
-    index.Set(0, key, f != diff.new_fields.end() ? f->second : nullptr, touched);
+    index.Set(
+        0, key,
+        f != diff.new_fields.end() ? std::optional<std::string_view>(f->second) : std::nullopt,
+        touched);
   }
   const std::vector<std::string> touched_keys(touched.begin(), touched.end());
   const auto incremental = MergeKeys(index, sources, &touched_keys, workers);

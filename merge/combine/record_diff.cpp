@@ -1,7 +1,10 @@
 #include "merge/combine/record_diff.hpp"
 
 #include <algorithm>
+#include <optional>
 #include <unordered_map>
+
+#include "common/json_text.hpp"
 
 namespace tributary::merge::combine {
 namespace {
@@ -43,6 +46,70 @@ std::vector<FieldChange> DiffFields(const nlohmann::json& before, const nlohmann
     if (a != b) out.push_back(FieldChange{name, b, a});
   }
   return out;
+}
+
+namespace {
+
+// The members of one side of a text diff, one at a time ("null": a record with none).
+class MemberCursor {
+ public:
+  explicit MemberCursor(std::string_view text) {
+    if (text != "null") reader_.emplace(text);
+  }
+  // Moves to the next member; false when the text cannot be read with certainty.
+  bool Advance() {
+    state_ = reader_ ? reader_->Next(name_, value_) : MemberScan::kMissing;
+    return state_ != MemberScan::kUnsure;
+  }
+  bool at_member() const { return state_ == MemberScan::kFound; }
+  std::string_view name() const { return name_; }
+  std::string_view value() const { return value_; }
+
+ private:
+  std::optional<MemberReader> reader_;
+  MemberScan state_ = MemberScan::kMissing;
+  std::string_view name_, value_;
+};
+
+}  // namespace
+
+bool DiffFieldsText(std::string_view before, std::string_view after, std::string& out) {
+  MemberCursor was(before), is(after);
+  if (!was.Advance() || !is.Advance()) return false;
+  out.clear();
+  out.push_back('{');
+  JsonTextWriter writer(out);
+  bool first = true;
+  const auto write = [&](std::string_view name, std::string_view b, std::string_view a) {
+    if (!first) out.push_back(',');
+    first = false;
+    writer.Name(name);
+    static constexpr std::string_view kAfter = "{\"after\":", kBefore = ",\"before\":";
+    out.append(kAfter);
+    out.append(a);
+    out.append(kBefore);
+    out.append(b);
+    out.push_back('}');
+  };
+  while (was.at_member() || is.at_member()) {
+    // Merge-joined by name (both in ascending byte order); a field missing on one side is
+    // null there, so a null that appears or goes is no change.
+    const int order = !is.at_member() ? -1 : !was.at_member() ? 1 : was.name().compare(is.name());
+    bool ok = true;
+    if (order < 0) {
+      if (was.value() != "null") write(was.name(), was.value(), "null");
+      ok = was.Advance();
+    } else if (order > 0) {
+      if (is.value() != "null") write(is.name(), "null", is.value());
+      ok = is.Advance();
+    } else {
+      if (was.value() != is.value()) write(was.name(), was.value(), is.value());
+      ok = was.Advance() && is.Advance();
+    }
+    if (!ok) return false;
+  }
+  out.push_back('}');
+  return true;
 }
 
 std::vector<RecordChange> DiffRecords(const std::vector<Record>& before,

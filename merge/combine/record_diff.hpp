@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "merge/record.hpp"
@@ -30,6 +31,14 @@ struct RecordChange {
 
 // The fields of two objects that differ (exact JSON equality; a missing field is null), by name.
 std::vector<FieldChange> DiffFields(const nlohmann::json& before, const nlohmann::json& after);
+
+// DiffFields of two records held as canonical JSON object texts ("null": no record), written as
+// the canonical text of its JSON form, {"name":{"after":…,"before":…},…}, into `out`, without
+// parsing either: the members of canonical texts come in name order and equal values have equal
+// texts — except numbers of another type (1 and 1.0), which the trees call equal and this calls
+// changed. False (and `out` unspecified) when a text is not one this scan reads with certainty
+// (a name with escapes, not an object): the caller diffs the trees instead.
+bool DiffFieldsText(std::string_view before, std::string_view after, std::string& out);
 
 // The changes from `before` to `after` (each a source's records, any order, keys unique; a
 // later duplicate key is ignored as the store ignores it). Ordered by key. `before`/`after` in

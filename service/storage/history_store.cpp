@@ -63,13 +63,16 @@ Result<CommitReceipt> SqliteStore::CommitIngest(const IngestBatch& batch) {
     }
     if (batch.source) {
       if (Status s = ApplySourceUpdate(*batch.source, op); !s) return s.error();
-      if (Status s = InsertChanges({}, {}, batch.source->changes, batch.time, op, receipt); !s) {
+      if (Status s = InsertChanges({}, {}, batch.source->source_id, batch.source->changes,
+                                   batch.time, op, receipt);
+          !s) {
         return s.error();
       }
     }
     for (const ViewUpdate& view : batch.views) {
       if (Status s = ApplyViewUpdate(view, batch.time, op); !s) return s.error();
-      if (Status s = InsertChanges(view.view_id, view.changes, {}, batch.time, op, receipt); !s) {
+      if (Status s = InsertChanges(view.view_id, view.changes, {}, {}, batch.time, op, receipt);
+          !s) {
         return s.error();
       }
     }
@@ -233,7 +236,8 @@ Status SqliteStore::ApplyViewUpdate(const ViewUpdate& update, SystemTime time,
 
 Status SqliteStore::InsertChanges(const std::string& view_id,
                                   const std::vector<ViewChange>& view_changes,
-                                  const std::vector<Change>& source_changes, SystemTime time,
+                                  const std::string& source_id,
+                                  const std::vector<SourceChange>& source_changes, SystemTime time,
                                   const std::string& op, CommitReceipt& receipt) {
   if (view_changes.empty() && source_changes.empty()) return Status::Ok();
   auto insert = writer_->Prepare(
@@ -265,14 +269,12 @@ Status SqliteStore::InsertChanges(const std::string& view_id,
     receipt.last_seq = seq;
     return Status::Ok();
   };
-  for (const Change& c : source_changes) {
-    if (Status s = row(c.view_id, c.source_id, c.key, c.op, CanonicalJson(c.before),
-                       CanonicalJson(c.after), CanonicalJson(c.fields), {});
-        !s) {
+  const std::string no_view, no_source;
+  for (const SourceChange& c : source_changes) {
+    if (Status s = row(no_view, source_id, c.key, c.op, c.before, c.after, c.fields, {}); !s) {
       return s;
     }
   }
-  const std::string no_source;
   for (const ViewChange& c : view_changes) {
     const std::string_view record = c.op == "removed" ? std::string_view() : c.record;
     if (Status s = row(view_id, no_source, c.key, c.op, c.before, c.after, c.fields, record);

@@ -107,9 +107,11 @@ class SqliteStore final : public Store {
   // Steps of CommitIngest (history_store.cpp), inside its transaction.
   Status ApplySourceUpdate(const SourceUpdate& update, const std::string& op);
   Status ApplyViewUpdate(const ViewUpdate& update, SystemTime time, const std::string& op);
-  // The changes of one view (`view_id`, `view_changes`) or of a source (`source_changes`).
+  // The changes of one view (`view_id`, `view_changes`) or of a source (`source_id`,
+  // `source_changes`).
   Status InsertChanges(const std::string& view_id, const std::vector<ViewChange>& view_changes,
-                       const std::vector<Change>& source_changes, SystemTime time,
+                       const std::string& source_id,
+                       const std::vector<SourceChange>& source_changes, SystemTime time,
                        const std::string& op, CommitReceipt& receipt);
 
   // Constant after construction.

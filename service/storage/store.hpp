@@ -67,6 +67,16 @@ struct Change {
   nlohmann::json fields = nlohmann::json::object();
 };
 
+// A change of a source's record as SourceRecords::Compare renders it: its JSON already canonical
+// text (the stored records' own texts, the field diff written from them), written as is.
+struct SourceChange {
+  std::string key;
+  std::string op;               // "added", "removed" or "changed"
+  std::string before = "null";  // the fields before
+  std::string after = "null";   // the fields after
+  std::string fields = "{}";    // field-level diff, as Change::fields
+};
+
 // A change of a view's record as the merge job renders it: its JSON already text, written as is.
 struct ViewChange {
   std::string key;
@@ -149,7 +159,7 @@ struct SourceUpdate {
   uint64_t record_count = 0;  // records in the new snapshot
   std::vector<StoredRecord> upserts;
   std::vector<std::string> removed;
-  std::vector<Change> changes;
+  std::vector<SourceChange> changes;
 };
 
 // Everything one fetch result changes: committed in one transaction, so a crash leaves either

@@ -41,12 +41,11 @@ storage::IngestBatch Version(int keys, int version) {
     const json before = version == 0 ? json() : json{{"n", version - 1}};
     const json after = {{"n", version}};
     s.upserts.push_back({key, CanonicalJson(after), FromUnixMillis(time_ms)});
-    storage::Change c;
-    c.source_id = "a";
+    storage::SourceChange c;
     c.key = key;
     c.op = op;
-    c.before = before;
-    c.after = after;
+    c.before = CanonicalJson(before);
+    c.after = CanonicalJson(after);
     s.changes.push_back(std::move(c));
     merge::MergedRecord merged;
     merged.key = key;

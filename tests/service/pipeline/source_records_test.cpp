@@ -20,7 +20,10 @@ merge::SourceSnapshot Snapshot(int64_t ms, const std::vector<std::pair<std::stri
   return s;
 }
 
-const storage::Change* ChangeOf(const SourceRecords::Diff& diff, const std::string& key) {
+// A change's JSON text (canonical, as stored) read back.
+json Tree(std::string_view text) { return json::parse(text); }
+
+const storage::SourceChange* ChangeOf(const SourceRecords::Diff& diff, const std::string& key) {
   for (const auto& c : diff.update.changes) {
     if (c.key == key) return &c;
   }
@@ -35,16 +38,16 @@ TEST(SourceRecords, FirstSnapshotAddsEveryRecord) {
   const auto* a = ChangeOf(diff, "a");
   ASSERT_NE(a, nullptr);
   EXPECT_EQ(a->op, "added");
-  EXPECT_EQ(a->source_id, "src");
-  EXPECT_TRUE(a->before.is_null());
-  EXPECT_EQ(a->after, json({{"name", "A"}, {"n", 1}}));
-  EXPECT_EQ(a->fields, json({{"n", {{"before", nullptr}, {"after", 1}}},
-                             {"name", {{"before", nullptr}, {"after", "A"}}}}));
+  EXPECT_EQ(diff.update.source_id, "src");
+  EXPECT_EQ(a->before, "null");
+  EXPECT_EQ(Tree(a->after), json({{"name", "A"}, {"n", 1}}));
+  EXPECT_EQ(Tree(a->fields), json({{"n", {{"before", nullptr}, {"after", 1}}},
+                                   {"name", {{"before", nullptr}, {"after", "A"}}}}));
   EXPECT_EQ(diff.update.record_count, 2u);
   EXPECT_EQ(diff.update.fetched_at, FromUnixMillis(1000));
   EXPECT_EQ(diff.touched.size(), 2u);
   ASSERT_EQ(diff.new_fields.count("a"), 1u);
-  EXPECT_EQ(*diff.new_fields.at("a"), json({{"name", "A"}, {"n", 1}}));
+  EXPECT_EQ(Tree(diff.new_fields.at("a")), json({{"name", "A"}, {"n", 1}}));
   records.Apply(diff);
   EXPECT_EQ(records.size(), 2u);
   EXPECT_EQ(records.fetched_at(), FromUnixMillis(1000));
@@ -64,15 +67,15 @@ TEST(SourceRecords, NextSnapshotReportsAddedRemovedAndChangedFields) {
   for (const auto& c : diff.update.changes) keys.push_back(c.key + ":" + c.op);
   EXPECT_EQ(keys, (std::vector<std::string>{"edit:changed", "gone:removed", "new:added"}));
   const auto* edit = ChangeOf(diff, "edit");
-  EXPECT_EQ(edit->before, json({{"x", 3}, {"y", "old"}}));
-  EXPECT_EQ(edit->after, json({{"x", 3}, {"y", "new"}, {"z", true}}));
+  EXPECT_EQ(Tree(edit->before), json({{"x", 3}, {"y", "old"}}));
+  EXPECT_EQ(Tree(edit->after), json({{"x", 3}, {"y", "new"}, {"z", true}}));
   // Field level: only the fields that differ, each with before and after.
-  EXPECT_EQ(edit->fields, json({{"y", {{"before", "old"}, {"after", "new"}}},
-                                {"z", {{"before", nullptr}, {"after", true}}}}));
+  EXPECT_EQ(Tree(edit->fields), json({{"y", {{"before", "old"}, {"after", "new"}}},
+                                      {"z", {{"before", nullptr}, {"after", true}}}}));
   const auto* gone = ChangeOf(diff, "gone");
-  EXPECT_EQ(gone->before, json({{"x", 2}}));
-  EXPECT_TRUE(gone->after.is_null());
-  EXPECT_EQ(gone->fields, json({{"x", {{"before", 2}, {"after", nullptr}}}}));
+  EXPECT_EQ(Tree(gone->before), json({{"x", 2}}));
+  EXPECT_EQ(gone->after, "null");
+  EXPECT_EQ(Tree(gone->fields), json({{"x", {{"before", 2}, {"after", nullptr}}}}));
   EXPECT_EQ(diff.update.removed, (std::vector<std::string>{"gone"}));
   EXPECT_EQ(diff.update.upserts.size(), 2u);  // edit and new, not same
   EXPECT_EQ(diff.update.record_count, 3u);
@@ -103,14 +106,14 @@ TEST(SourceRecords, TheFirstRecordOfAKeyWinsWhetherTheKeyIsNewOrStored) {
   ASSERT_EQ(diff.update.changes.size(), 2u);
   EXPECT_EQ(diff.update.record_count, 2u);
   ASSERT_NE(ChangeOf(diff, "n"), nullptr);
-  EXPECT_EQ(ChangeOf(diff, "n")->after, json({{"a", 1}}));
+  EXPECT_EQ(Tree(ChangeOf(diff, "n")->after), json({{"a", 1}}));
   records.Apply(diff);
   // A stored key: its first record changes it, the later one (equal to the stored) is ignored.
   diff = records.Compare(Snapshot(2000, {{"k", {{"a", 9}}}, {"k", {{"a", 1}}}, {"n", {{"a", 1}}}}));
   ASSERT_EQ(diff.update.changes.size(), 1u);
   EXPECT_EQ(diff.update.changes[0].key, "k");
   EXPECT_EQ(diff.update.changes[0].op, "changed");
-  EXPECT_EQ(diff.update.changes[0].after, json({{"a", 9}}));
+  EXPECT_EQ(Tree(diff.update.changes[0].after), json({{"a", 9}}));
   EXPECT_EQ(diff.update.record_count, 2u);
   records.Apply(diff);
   EXPECT_EQ(records.Find("k")->fields, R"({"a":9})");
@@ -146,7 +149,7 @@ TEST(SourceRecords, ARecordWithItsHashIsComparedByIt) {
   const auto* c = ChangeOf(diff, "edit");
   ASSERT_NE(c, nullptr);
   EXPECT_EQ(c->op, "changed");
-  EXPECT_EQ(c->fields, json({{"x", {{"before", 2}, {"after", 3}}}}));
+  EXPECT_EQ(Tree(c->fields), json({{"x", {{"before", 2}, {"after", 3}}}}));
   records.Apply(diff);
   EXPECT_EQ(records.Find("edit")->fields, R"({"x":3})");
   EXPECT_EQ(records.Find("same")->fields, R"({"x":1})");

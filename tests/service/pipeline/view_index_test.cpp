@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "common/json_text.hpp"
 #include "config/loader.hpp"
 
 namespace tributary::service {
@@ -42,7 +43,10 @@ std::vector<std::vector<std::string>> BySource(const ViewIndex::Entry* entry, si
 std::set<std::string> Touch(ViewIndex& index, size_t source, const std::string& key,
                             const json* fields) {
   std::set<std::string> touched;
-  index.Set(source, key, fields, touched);
+  index.Set(
+      source, key,
+      fields != nullptr ? std::optional<std::string_view>(CanonicalJson(*fields)) : std::nullopt,
+      touched);
   return touched;
 }
 
@@ -117,10 +121,14 @@ TEST(ViewIndex, IncrementalSetsEqualABuild) {
   const json two = {{"1", {{"code", "it"}}}, {"3", {{"code", "DE"}}}, {"4", {{"code", "fr"}}}};
   ViewIndex incremental(view);
   std::set<std::string> touched;
-  for (const auto& [key, fields] : one.items()) incremental.Set(0, key, &fields, touched);
+  for (const auto& [key, fields] : one.items()) {
+    incremental.Set(0, key, CanonicalJson(fields), touched);
+  }
   // The second snapshot: 2 removed, the others changed or added.
-  incremental.Set(0, "2", nullptr, touched);
-  for (const auto& [key, fields] : two.items()) incremental.Set(0, key, &fields, touched);
+  incremental.Set(0, "2", std::nullopt, touched);
+  for (const auto& [key, fields] : two.items()) {
+    incremental.Set(0, key, CanonicalJson(fields), touched);
+  }
   ViewIndex built(view);
   const auto records = Records("a", two);
   built.Build({&records, nullptr});
@@ -170,8 +178,8 @@ TEST(ViewIndex, AppendEntriesWalksEveryKeyOnceInBoundedBodies) {
   // Some keys lose one of their records, some lose all (free places inside the walk), and one
   // has a stored record.
   std::set<std::string> touched;
-  for (int i = 0; i < 40; ++i) index.Set(1, "b" + std::to_string(i * 3), nullptr, touched);
-  for (int i = 252; i < 300; i += 6) index.Set(1, "b" + std::to_string(i), nullptr, touched);
+  for (int i = 0; i < 40; ++i) index.Set(1, "b" + std::to_string(i * 3), std::nullopt, touched);
+  for (int i = 252; i < 300; i += 6) index.Set(1, "b" + std::to_string(i), std::nullopt, touched);
   size_t free_places = 0;
   for (ViewIndex::EntryId id = 0; id < index.entry_id_end(); ++id) {
     free_places += index.EntryAt(id) == nullptr ? 1 : 0;

@@ -17,15 +17,14 @@ using test_util::MakeFetch;
 using test_util::OpenOrDie;
 using test_util::TempDir;
 
-Change MakeChange(const std::string& view, const std::string& source, const std::string& key,
-                  const std::string& op, json before, json after) {
-  Change c;
-  c.view_id = view;
-  c.source_id = source;
+// A source's change as SourceRecords::Compare renders it (its source is the update's).
+SourceChange MakeChange(const std::string& key, const std::string& op, const json& before,
+                        const json& after) {
+  SourceChange c;
   c.key = key;
   c.op = op;
-  c.before = std::move(before);
-  c.after = std::move(after);
+  c.before = CanonicalJson(before);
+  c.after = CanonicalJson(after);
   return c;
 }
 
@@ -63,7 +62,7 @@ IngestBatch Batch(const std::string& key, const std::string& name, int64_t time_
   s.source_id = "a";
   s.fetched_at = FromUnixMillis(time_ms);
   s.upserts.push_back({key, CanonicalJson({{"name", name}}), FromUnixMillis(time_ms)});
-  s.changes.push_back(MakeChange("", "a", key, op, before, {{"name", name}}));
+  s.changes.push_back(MakeChange(key, op, before, {{"name", name}}));
   b.source = std::move(s);
   ViewUpdate v;
   v.view_id = "v";
@@ -271,7 +270,7 @@ TEST_F(StorageHistory, AFailedCommitLeavesEverythingAsItWas) {
                                    CanonicalJson({{"name", std::string(200, 'x')}}),
                                    FromUnixMillis(2000)});
     big.source->changes.push_back(
-        MakeChange("", "a", "k" + std::to_string(i), "added", nullptr, {{"name", "x"}}));
+        MakeChange("k" + std::to_string(i), "added", nullptr, {{"name", "x"}}));
   }
   auto failed = store_->CommitIngest(big);
   ASSERT_FALSE(failed.ok());
