@@ -18,6 +18,8 @@
 #include <utility>
 #include <vector>
 
+#include "common/large_allocator.hpp"
+
 namespace tributary {
 
 template <class Value>
@@ -192,7 +194,7 @@ class FlatStringMap {
 
   void Rehash(size_t size) {
     if (size > (size_t{1} << 32)) throw std::length_error("FlatStringMap: table too large");
-    std::vector<uint64_t> old(size, kEmptyCell);
+    Cells old(size, kEmptyCell);
     old.swap(table_);
     const size_t mask = size - 1;
     for (const uint64_t cell : old) {
@@ -203,9 +205,11 @@ class FlatStringMap {
     }
   }
 
-  std::vector<Entry> entries_;
+  // The two arrays that grow with the entries take huge pages once large (LargeAllocator).
+  using Cells = std::vector<uint64_t, LargeAllocator<uint64_t>>;
+  std::vector<Entry, LargeAllocator<Entry>> entries_;
   std::vector<Id> free_;
-  std::vector<uint64_t> table_;  // size a power of two (or empty), at most half full
+  Cells table_;  // size a power of two (or empty), at most half full
   size_t size_ = 0;
 };
 

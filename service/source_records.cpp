@@ -254,9 +254,9 @@ void SourceRecords::Rebuild(bool pack, const std::vector<uint32_t>* order) {
   // Checked before anything moves: a failure leaves the records as they were.
   if (size > (size_t{1} << 32)) throw std::length_error("too many source records to keep");
   if (pack) {
-    std::string text;
+    Text text;
     text.reserve(text_.size() - garbage_bytes_);
-    std::vector<Slot> slots;
+    Slots slots;
     slots.reserve(live_);
     std::vector<bool> placed(order != nullptr ? slots_.size() : 0);
     auto place = [&](const Slot& slot) {
@@ -280,7 +280,7 @@ void SourceRecords::Rebuild(bool pack, const std::vector<uint32_t>* order) {
     garbage_bytes_ = 0;
   }
   // A new vector, not assign(): that would keep the capacity of a larger table before.
-  std::vector<Cell>(size, MakeCell(0, kEmpty)).swap(table_);
+  Cells(size, MakeCell(0, kEmpty)).swap(table_);
   const size_t mask = size - 1;
   for (size_t s = 0; s < slots_.size(); ++s) {
     if (!slots_[s].live) continue;

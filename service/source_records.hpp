@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "common/json_text.hpp"
+#include "common/large_allocator.hpp"
 #include "common/time.hpp"
 #include "merge/record.hpp"
 #include "service/storage/store.hpp"
@@ -147,9 +148,13 @@ class SourceRecords {
   // listed in `order` first, in that order, then the other live ones as they were).
   void Rebuild(bool pack, const std::vector<uint32_t>* order = nullptr);
 
-  std::string text_;
-  std::vector<Slot> slots_;
-  std::vector<Cell> table_;  // size a power of two, at most half full
+  // Huge pages once large (LargeAllocator): a source of a million records fills hundreds of MB.
+  using Text = std::basic_string<char, std::char_traits<char>, LargeAllocator<char>>;
+  using Slots = std::vector<Slot, LargeAllocator<Slot>>;
+  using Cells = std::vector<Cell, LargeAllocator<Cell>>;
+  Text text_;
+  Slots slots_;
+  Cells table_;  // size a power of two, at most half full
   size_t live_ = 0;
   size_t garbage_bytes_ = 0;  // in text_, of replaced and removed records
   SystemTime fetched_at_;
