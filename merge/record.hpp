@@ -25,7 +25,7 @@ struct Record {
   // The canonical JSON text of the fields (CanonicalJson) when the record came with it — from a
   // worker's extract reply, where it is the only copy (`fields` discarded) —, else empty. The
   // daemon compares the record with the stored one and stores it by this text. Whoever changes
-  // `fields` clears it.
+  // `fields` clears it (and fields_text_hash).
   std::string fields_text = {};
   // FieldsTextHash(fields_text) when the record came with its text (SetFieldsText sets both),
   // else 0: the daemon tells a changed record from the stored one by it (SourceRecords).

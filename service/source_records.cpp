@@ -93,7 +93,7 @@ SourceRecords::Diff SourceRecords::Compare(const merge::SourceSnapshot& snapshot
     // the hash, FieldsTextOf writes the same text again into the same scratch).
     if (stored != nullptr && stored->fields_hash == merge::FieldsTextHashOf(r, scratch)) continue;
     const std::string_view fields_text = merge::FieldsTextOf(r, scratch);
-    storage::SourceChange c;
+    storage::ChangeText c;
     c.key = r.key;
     c.after = fields_text;
     if (stored == nullptr) {
@@ -113,7 +113,7 @@ SourceRecords::Diff SourceRecords::Compare(const merge::SourceSnapshot& snapshot
     for (size_t i = 0; i < slots_.size(); ++i) {
       if (!slots_[i].live || seen_stored[i]) continue;
       const std::string_view key = KeyOf(slots_[i]);
-      storage::SourceChange c;
+      storage::ChangeText c;
       c.key = key;
       c.op = "removed";
       c.before = FieldsOf(slots_[i]);
@@ -136,9 +136,9 @@ SourceRecords::Diff SourceRecords::Compare(const merge::SourceSnapshot& snapshot
   }
   std::sort(
       u.changes.begin(), u.changes.end(),
-      [](const storage::SourceChange& a, const storage::SourceChange& b) { return a.key < b.key; });
+      [](const storage::ChangeText& a, const storage::ChangeText& b) { return a.key < b.key; });
   diff.new_fields.reserve(u.changes.size());
-  for (const storage::SourceChange& c : u.changes) {
+  for (const storage::ChangeText& c : u.changes) {
     if (c.op != "removed") diff.new_fields.emplace(c.key, c.after);
   }
   u.record_count = unique;

@@ -237,7 +237,7 @@ Status SqliteStore::ApplyViewUpdate(const ViewUpdate& update, SystemTime time,
 Status SqliteStore::InsertChanges(const std::string& view_id,
                                   const std::vector<ViewChange>& view_changes,
                                   const std::string& source_id,
-                                  const std::vector<SourceChange>& source_changes, SystemTime time,
+                                  const std::vector<ChangeText>& source_changes, SystemTime time,
                                   const std::string& op, CommitReceipt& receipt) {
   if (view_changes.empty() && source_changes.empty()) return Status::Ok();
   auto insert = writer_->Prepare(
@@ -270,7 +270,7 @@ Status SqliteStore::InsertChanges(const std::string& view_id,
     return Status::Ok();
   };
   const std::string no_view, no_source;
-  for (const SourceChange& c : source_changes) {
+  for (const ChangeText& c : source_changes) {
     if (Status s = row(no_view, source_id, c.key, c.op, c.before, c.after, c.fields, {}); !s) {
       return s;
     }

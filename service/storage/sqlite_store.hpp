@@ -110,9 +110,8 @@ class SqliteStore final : public Store {
   // The changes of one view (`view_id`, `view_changes`) or of a source (`source_id`,
   // `source_changes`).
   Status InsertChanges(const std::string& view_id, const std::vector<ViewChange>& view_changes,
-                       const std::string& source_id,
-                       const std::vector<SourceChange>& source_changes, SystemTime time,
-                       const std::string& op, CommitReceipt& receipt);
+                       const std::string& source_id, const std::vector<ChangeText>& source_changes,
+                       SystemTime time, const std::string& op, CommitReceipt& receipt);
 
   // Constant after construction.
   const std::string db_path_;

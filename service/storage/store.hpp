@@ -67,9 +67,10 @@ struct Change {
   nlohmann::json fields = nlohmann::json::object();
 };
 
-// A change of a source's record as SourceRecords::Compare renders it: its JSON already canonical
-// text (the stored records' own texts, the field diff written from them), written as is.
-struct SourceChange {
+// A change with its JSON already canonical text, as the store writes it. A source's change as
+// SourceRecords::Compare renders it (the stored records' own texts, the field diff written from
+// them); a view's, with its merged record, as the merge job does.
+struct ChangeText {
   std::string key;
   std::string op;               // "added", "removed" or "changed"
   std::string before = "null";  // the fields before
@@ -78,13 +79,8 @@ struct SourceChange {
 };
 
 // A change of a view's record as the merge job renders it: its JSON already text, written as is.
-struct ViewChange {
-  std::string key;
-  std::string op;               // "added", "removed" or "changed"
-  std::string before = "null";  // the fields before
-  std::string after = "null";   // the fields after
-  std::string fields = "{}";    // field-level diff, as Change::fields
-  std::string record;           // the whole merged record after the change ("" when removed)
+struct ViewChange : ChangeText {
+  std::string record;  // the whole merged record after the change ("" when removed)
 };
 
 // Which changes a reader wants: of these views or these sources (both empty: all). A change
@@ -159,7 +155,7 @@ struct SourceUpdate {
   uint64_t record_count = 0;  // records in the new snapshot
   std::vector<StoredRecord> upserts;
   std::vector<std::string> removed;
-  std::vector<SourceChange> changes;
+  std::vector<ChangeText> changes;
 };
 
 // Everything one fetch result changes: committed in one transaction, so a crash leaves either

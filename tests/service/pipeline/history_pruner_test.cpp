@@ -41,7 +41,7 @@ storage::IngestBatch Version(int keys, int version) {
     const json before = version == 0 ? json() : json{{"n", version - 1}};
     const json after = {{"n", version}};
     s.upserts.push_back({key, CanonicalJson(after), FromUnixMillis(time_ms)});
-    storage::SourceChange c;
+    storage::ChangeText c;
     c.key = key;
     c.op = op;
     c.before = CanonicalJson(before);

@@ -23,7 +23,7 @@ merge::SourceSnapshot Snapshot(int64_t ms, const std::vector<std::pair<std::stri
 // A change's JSON text (canonical, as stored) read back.
 json Tree(std::string_view text) { return json::parse(text); }
 
-const storage::SourceChange* ChangeOf(const SourceRecords::Diff& diff, const std::string& key) {
+const storage::ChangeText* ChangeOf(const SourceRecords::Diff& diff, const std::string& key) {
   for (const auto& c : diff.update.changes) {
     if (c.key == key) return &c;
   }

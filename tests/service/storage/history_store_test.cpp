@@ -18,9 +18,9 @@ using test_util::OpenOrDie;
 using test_util::TempDir;
 
 // A source's change as SourceRecords::Compare renders it (its source is the update's).
-SourceChange MakeChange(const std::string& key, const std::string& op, const json& before,
-                        const json& after) {
-  SourceChange c;
+ChangeText MakeChange(const std::string& key, const std::string& op, const json& before,
+                      const json& after) {
+  ChangeText c;
   c.key = key;
   c.op = op;
   c.before = CanonicalJson(before);
