@@ -11,23 +11,6 @@
 
 namespace tributary::service {
 
-namespace {
-
-// The field diff of two canonical texts ("null": no record), from the texts when they can be
-// read with certainty, else from their trees.
-std::string FieldDiffText(std::string_view before, std::string_view after) {
-  std::string out;
-  if (merge::combine::DiffFieldsText(before, after, out)) return out;
-  nlohmann::json diff = nlohmann::json::object();
-  for (const auto& f :
-       merge::combine::DiffFields(ParseJsonOr(before, nullptr), ParseJsonOr(after, nullptr))) {
-    diff[f.field] = {{"before", f.before}, {"after", f.after}};
-  }
-  return CanonicalJson(diff);
-}
-
-}  // namespace
-
 void SourceRecords::Load(std::vector<storage::StoredRecord> records, SystemTime fetched_at) {
   fetched_at_ = fetched_at;
   text_.clear();
@@ -102,7 +85,7 @@ SourceRecords::Diff SourceRecords::Compare(const merge::SourceSnapshot& snapshot
       c.op = "changed";
       c.before = FieldsOf(*stored);
     }
-    c.fields = FieldDiffText(c.before, c.after);
+    c.fields = merge::combine::FieldDiffText(c.before, c.after);
     u.changes.push_back(std::move(c));
     u.upserts.push_back(
         storage::StoredRecord{r.key, std::string(fields_text), snapshot.fetched_at});
@@ -117,7 +100,7 @@ SourceRecords::Diff SourceRecords::Compare(const merge::SourceSnapshot& snapshot
       c.key = key;
       c.op = "removed";
       c.before = FieldsOf(slots_[i]);
-      c.fields = FieldDiffText(c.before, c.after);
+      c.fields = merge::combine::FieldDiffText(c.before, c.after);
       u.changes.push_back(std::move(c));
       u.removed.emplace_back(key);
       diff.touched.emplace_back(key);

@@ -4,6 +4,7 @@
 #include <optional>
 #include <unordered_map>
 
+#include "common/json_parse.hpp"
 #include "common/json_text.hpp"
 
 namespace tributary::merge::combine {
@@ -112,6 +113,19 @@ bool DiffFieldsText(std::string_view before, std::string_view after, std::string
   return true;
 }
 
+std::string FieldDiffText(std::string_view before, std::string_view after) {
+  std::string out;
+  if (DiffFieldsText(before, after, out)) return out;
+  return CanonicalJson(
+      ToJson(DiffFields(ParseJsonOr(before, nullptr), ParseJsonOr(after, nullptr))));
+}
+
+nlohmann::json ToJson(const std::vector<FieldChange>& fields) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& f : fields) out[f.field] = {{"before", f.before}, {"after", f.after}};
+  return out;
+}
+
 std::vector<RecordChange> DiffRecords(const std::vector<Record>& before,
                                       const std::vector<Record>& after) {
   std::unordered_map<std::string_view, const Record*> old;
@@ -144,13 +158,11 @@ std::vector<RecordChange> DiffRecords(const std::vector<Record>& before,
 }
 
 nlohmann::json ToJson(const RecordChange& change) {
-  nlohmann::json fields = nlohmann::json::object();
-  for (const auto& f : change.fields) fields[f.field] = {{"before", f.before}, {"after", f.after}};
   return {{"key", change.key},
           {"op", ChangeKindName(change.kind)},
           {"before", change.before},
           {"after", change.after},
-          {"fields", std::move(fields)}};
+          {"fields", ToJson(change.fields)}};
 }
 
 }  // namespace tributary::merge::combine

@@ -101,6 +101,10 @@ TEST(RecordDiff, TextDiffDeclinesWhatItCannotReadForCertain) {
   EXPECT_FALSE(DiffFieldsText(R"({"a\"b":1})", R"({"a":1})", out));  // a name with an escape
   EXPECT_FALSE(DiffFieldsText("[1]", R"({"a":1})", out));            // not an object
   EXPECT_FALSE(DiffFieldsText(R"({"a":1})", R"({"a":)", out));       // cut short
+  // FieldDiffText diffs such texts by their trees.
+  EXPECT_EQ(FieldDiffText(R"({"a\"b":1})", R"({"a":1})"),
+            TreeDiffText(json{{"a\"b", 1}}, json{{"a", 1}}));
+  EXPECT_EQ(FieldDiffText(R"({"a":1})", "null"), TreeDiffText(json{{"a", 1}}, nullptr));
   // Numbers of another type: the trees call 1 and 1.0 equal, the texts do not.
   ASSERT_TRUE(DiffFieldsText(R"({"n":1})", R"({"n":1.0})", out));
   EXPECT_EQ(out, R"({"n":{"after":1.0,"before":1}})");
