@@ -89,7 +89,6 @@ SourceRecords::Diff SourceRecords::Compare(const merge::SourceSnapshot& snapshot
     u.changes.push_back(std::move(c));
     u.upserts.push_back(
         storage::StoredRecord{r.key, std::string(fields_text), snapshot.fetched_at});
-    diff.touched.push_back(r.key);
   }
   // Every stored key seen again (the usual case): nothing was removed, no need to look.
   if (kept < live_) {
@@ -103,7 +102,6 @@ SourceRecords::Diff SourceRecords::Compare(const merge::SourceSnapshot& snapshot
       c.fields = merge::combine::FieldDiffText(c.before, c.after);
       u.changes.push_back(std::move(c));
       u.removed.emplace_back(key);
-      diff.touched.emplace_back(key);
     }
   }
   // Mostly out of order (a quarter or more), and large enough to matter: Apply reorders, by
@@ -120,10 +118,6 @@ SourceRecords::Diff SourceRecords::Compare(const merge::SourceSnapshot& snapshot
   std::sort(
       u.changes.begin(), u.changes.end(),
       [](const storage::ChangeText& a, const storage::ChangeText& b) { return a.key < b.key; });
-  diff.new_fields.reserve(u.changes.size());
-  for (const storage::ChangeText& c : u.changes) {
-    if (c.op != "removed") diff.new_fields.emplace(c.key, c.after);
-  }
   u.record_count = unique;
   return diff;
 }

@@ -11,7 +11,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "common/json_text.hpp"
@@ -31,14 +30,10 @@ struct SourceRecordState {
 class SourceRecords {
  public:
   // What a snapshot changes: the store update (upserts with their canonical texts, removals,
-  // change rows, all as text) and, for the merges, the touched keys with the new fields text of
-  // those still present.
+  // change rows, all as text, sorted by key). The change rows are what the merges need too: a
+  // record's fields before and after (ViewIndex::Set).
   struct Diff {
     storage::SourceUpdate update;
-    std::vector<std::string> touched;  // source keys added, changed or removed
-    // Into update.changes (each change's `after`): valid while the update stays in this Diff
-    // (moving the Diff keeps them; a copy would point into the original).
-    std::unordered_map<std::string, std::string_view> new_fields;
     // When the snapshot listed the stored records in another order than they are kept (after a
     // restart they come back in key order): their slot numbers in the snapshot's order, so
     // that Apply keeps them that way and the next fetch's Compare reads them in order.

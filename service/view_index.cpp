@@ -28,7 +28,6 @@ ViewIndex::ViewIndex(const config::ViewConfig& view)
     : view_(view),
       definition_(CanonicalJson(view.definition)),
       keys_(view),
-      view_key_of_(view.sources.size()),
       keyless_(view.sources.size()) {}
 
 std::optional<size_t> ViewIndex::SourceIndex(const std::string& source_id) const {
@@ -39,67 +38,58 @@ std::optional<size_t> ViewIndex::SourceIndex(const std::string& source_id) const
 }
 
 void ViewIndex::Set(size_t source_index, const std::string& source_key,
-                    std::optional<std::string_view> fields, std::set<std::string>& touched) {
-  std::optional<std::string> view_key;
-  if (fields) view_key = keys_.KeyOfText(source_index, *fields);
+                    std::optional<std::string_view> before, std::optional<std::string_view> after,
+                    std::set<std::string>& touched) {
+  std::optional<std::string> old_view_key, view_key;
+  if (before) old_view_key = keys_.KeyOfText(source_index, *before);
+  if (after) view_key = keys_.KeyOfText(source_index, *after);
   const size_t view_hash = view_key ? FlatStringMap<Entry>::HashOf(*view_key) : 0;
-  SetKey(source_index, source_key, fields.has_value(), std::move(view_key), &touched,
+  SetKey(source_index, source_key, after.has_value(), old_view_key, std::move(view_key), &touched,
          FlatStringMap<Entry>::HashOf(source_key), view_hash);
 }
 
-void ViewIndex::SetKey(size_t source_index, const std::string& source_key, bool present,
+void ViewIndex::Set(size_t source_index, const storage::ChangeText& change,
+                    std::set<std::string>& touched) {
+  std::optional<std::string_view> before, after;
+  if (change.op != "added") before = change.before;
+  if (change.op != "removed") after = change.after;
+  Set(source_index, change.key, before, after, touched);
+}
+
+void ViewIndex::SetKey(size_t source_index, std::string_view source_key, bool present,
+                       const std::optional<std::string>& old_view_key,
                        std::optional<std::string> view_key, std::set<std::string>* touched,
                        size_t source_hash, size_t view_hash) {
   if (present && !view_key) {
-    keyless_[source_index].insert(source_key);
+    keyless_[source_index].insert(std::string(source_key));
   } else if (!keyless_[source_index].empty()) {
-    keyless_[source_index].erase(source_key);
-  }
-  auto& of = view_key_of_[source_index];
-  // Where `of` keeps the record's entry: found and, when the record has a view key, inserted
-  // with one lookup (valid until the next insertion into `of`).
-  EntryId* where = nullptr;
-  if (view_key) {
-    const auto [id, inserted] = of.Emplace(source_key, source_hash);
-    where = &of.ValueOf(id);
-    if (inserted) *where = FlatStringMap<Entry>::kNone;
-  } else {
-    const EntryId id = of.FindId(source_key, source_hash);
-    if (id == FlatStringMap<EntryId>::kNone) return;
-    where = &of.ValueOf(id);
+    keyless_[source_index].erase(std::string(source_key));
   }
   const auto source = static_cast<uint32_t>(source_index);
-  if (*where != FlatStringMap<Entry>::kNone) {
-    const EntryId old_id = *where;
-    const std::string& old_key = entries_.KeyOf(old_id);
-    if (touched != nullptr) touched->insert(old_key);
-    if (view_key && *view_key == old_key) return;  // same key, new content
-    auto& members = entries_.ValueOf(old_id).members;
-    members.erase(
-        std::remove_if(members.begin(), members.end(),
-                       [&](const Member& m) { return m.source == source && m.key == source_key; }),
-        members.end());
-    if (members.empty()) entries_.Erase(std::string(old_key));
-    if (!view_key) {
-      of.Erase(source_key);
-      return;
+  if (old_view_key) {
+    if (touched != nullptr) touched->insert(*old_view_key);
+    if (view_key && *view_key == *old_view_key) return;  // same key, new content
+    const EntryId old_id = entries_.FindId(*old_view_key);
+    if (old_id != FlatStringMap<Entry>::kNone) {
+      auto& members = entries_.ValueOf(old_id).members;
+      members.erase(std::remove_if(
+                        members.begin(), members.end(),
+                        [&](const Member& m) { return m.source == source && m.key == source_key; }),
+                    members.end());
+      if (members.empty()) entries_.Erase(*old_view_key);
     }
   }
+  if (!view_key) return;
   if (touched != nullptr) touched->insert(*view_key);
-  try {
-    const EntryId id = entries_.Emplace(*view_key, view_hash).first;
-    auto& members = entries_.ValueOf(id).members;
-    const auto at = std::upper_bound(members.begin(), members.end(), source_key,
-                                     [&](const std::string& key, const Member& m) {
-                                       return source != m.source ? source < m.source : key < m.key;
-                                     });
-    members.insert(at, Member{source, static_cast<uint32_t>(source_hash), source_key});
-    *where = id;
-  } catch (...) {
-    // Out of memory: the record leaves the index rather than naming no entry (or a gone one).
-    of.Erase(source_key);
-    throw;
-  }
+  const EntryId id = entries_.Emplace(*view_key, view_hash).first;
+  auto& members = entries_.ValueOf(id).members;
+  const auto at = std::upper_bound(members.begin(), members.end(), source_key,
+                                   [&](std::string_view key, const Member& m) {
+                                     return source != m.source ? source < m.source : key < m.key;
+                                   });
+  // Already there (a record set twice as added): kept once.
+  if (at != members.begin() && (at - 1)->source == source && (at - 1)->key == source_key) return;
+  members.insert(at, Member{source, static_cast<uint32_t>(source_hash), std::string(source_key)});
 }
 
 void ViewIndex::Build(const std::vector<const SourceRecords*>& sources) {
@@ -108,11 +98,11 @@ void ViewIndex::Build(const std::vector<const SourceRecords*>& sources) {
   size_t records = entries_.size();
   for (const SourceRecords* s : sources) records += s != nullptr ? s->size() : 0;
   entries_.reserve(records);
-  // Records are placed in batches: each record's two table cells are prefetched when its key is
+  // Records are placed in batches: each record's table cell is prefetched when its key is
   // computed and read when the batch is placed, so that the cache misses of a batch overlap.
   constexpr size_t kBatch = 16;
   struct Pending {
-    std::string source_key;
+    std::string_view source_key;  // in the source's records, which do not change meanwhile
     std::optional<std::string> view_key;
     size_t source_hash = 0, view_hash = 0;
   };
@@ -120,10 +110,10 @@ void ViewIndex::Build(const std::vector<const SourceRecords*>& sources) {
   batch.reserve(kBatch);
   for (size_t i = 0; i < sources.size() && i < view_.sources.size(); ++i) {
     if (sources[i] == nullptr) continue;
-    view_key_of_[i].reserve(view_key_of_[i].size() + sources[i]->size());
     auto place = [&] {
       for (Pending& p : batch) {
-        SetKey(i, p.source_key, true, std::move(p.view_key), nullptr, p.source_hash, p.view_hash);
+        SetKey(i, p.source_key, true, std::nullopt, std::move(p.view_key), nullptr, p.source_hash,
+               p.view_hash);
       }
       batch.clear();
     };
@@ -132,7 +122,6 @@ void ViewIndex::Build(const std::vector<const SourceRecords*>& sources) {
       p.source_key = key;
       p.view_key = keys_.KeyOfText(i, fields);
       p.source_hash = FlatStringMap<Entry>::HashOf(key);
-      view_key_of_[i].Prefetch(p.source_hash);
       if (p.view_key) {
         p.view_hash = FlatStringMap<Entry>::HashOf(*p.view_key);
         entries_.Prefetch(p.view_hash);
@@ -206,13 +195,10 @@ size_t ViewIndex::records_without_key() const {
 }
 
 void ViewIndex::SharedKeys(size_t source_index, std::set<std::string>& out) const {
-  view_key_of_[source_index].ForEach([&](const std::string&, EntryId id) {
-    for (const Member& m : entries_.ValueOf(id).members) {
-      if (m.source != source_index) {
-        out.insert(entries_.KeyOf(id));
-        break;
-      }
-    }
+  entries_.ForEach([&](const std::string& key, const Entry& entry) {
+    bool ours = false, others = false;
+    for (const Member& m : entry.members) (m.source == source_index ? ours : others) = true;
+    if (ours && others) out.insert(key);
   });
 }
 

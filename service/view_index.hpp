@@ -51,11 +51,16 @@ class ViewIndex {
   const merge::combine::KeyBuilder& keys() const { return keys_; }
   std::optional<size_t> SourceIndex(const std::string& source_id) const;
 
-  // Source `source_index`'s record `source_key` now has the fields of canonical text `fields`
-  // (nullopt: removed); its view key is computed from them (renaming, normalisers). View keys
-  // whose members change are added to `touched`.
+  // Source `source_index`'s record `source_key` changed from fields `before` (nullopt: it was
+  // not there) to `after` (nullopt: removed), both canonical texts as SourceRecords keeps them:
+  // its old and new view keys are computed from them (renaming, normalisers), so the index
+  // keeps no map from source keys to view keys. View keys whose members change are added to
+  // `touched`. `before` must be the text the index last saw for the record (built or set).
   void Set(size_t source_index, const std::string& source_key,
-           std::optional<std::string_view> fields, std::set<std::string>& touched);
+           std::optional<std::string_view> before, std::optional<std::string_view> after,
+           std::set<std::string>& touched);
+  // The same for one change of a source's diff (SourceRecords::Compare).
+  void Set(size_t source_index, const storage::ChangeText& change, std::set<std::string>& touched);
   // Indexes every record of the given sources (by position; nullptr: no records yet).
   void Build(const std::vector<const SourceRecords*>& sources);
 
@@ -107,14 +112,16 @@ class ViewIndex {
   const std::string definition_;
   const merge::combine::KeyBuilder keys_;
   static_assert(std::is_same_v<EntryId, FlatStringMap<Entry>::Id>);
-  FlatStringMap<Entry> entries_;                     // by view key
-  std::vector<FlatStringMap<EntryId>> view_key_of_;  // per source: source key -> entry
+  FlatStringMap<Entry> entries_;  // by view key
   FlatStringMap<std::string> merged_;
   std::vector<std::set<std::string>> keyless_;  // per source
 
-  // Set, once the record's view key is known (`present`: the record exists; `touched` may be
-  // null when nobody needs it, as when building).
-  // The hashes are those of the source key and the view key (FlatStringMap::HashOf).
+  // Set, once the record's old and new view keys are known (`present`: the record exists;
+  // `touched` may be null when nobody needs it, as when building). The hashes are those of the
+  // source key and the new view key (FlatStringMap::HashOf).
+  void SetKey(size_t source_index, std::string_view source_key, bool present,
+              const std::optional<std::string>& old_view_key, std::optional<std::string> view_key,
+              std::set<std::string>* touched, size_t source_hash, size_t view_hash);
   // Hashes computed ahead for one item's lookups: the view key's in merged_, and those of
   // the records it takes, in ForEachMerged's order (view_index.cpp).
   struct ItemHashes {
@@ -125,9 +132,6 @@ class ViewIndex {
   // AppendMergeItem, with the hashes given (nullptr: computed here).
   bool AppendItem(std::string& body, std::string_view view_key, const Entry* entry,
                   const std::vector<const SourceRecords*>& sources, const ItemHashes* hashes) const;
-  void SetKey(size_t source_index, const std::string& source_key, bool present,
-              std::optional<std::string> view_key, std::set<std::string>* touched,
-              size_t source_hash, size_t view_hash);
 };
 
 }  // namespace tributary::service

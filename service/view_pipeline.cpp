@@ -223,17 +223,13 @@ void ViewPipeline::StartIngest(Task& task) {
     ViewWork work;
     work.view_id = v.id;
     const auto& keyless = index.Keyless(*position);
-    for (const auto& key : update->diff->touched) {
-      std::optional<std::string_view> fields;
-      if (auto f = update->diff->new_fields.find(key); f != update->diff->new_fields.end()) {
-        fields = f->second;
-      }
-      const bool was_keyless = keyless.count(key) > 0;
-      index.Set(*position, key, fields, work.touched);
-      const bool is_keyless = keyless.count(key) > 0;
+    for (const storage::ChangeText& change : update->diff->update.changes) {
+      const bool was_keyless = keyless.count(change.key) > 0;
+      index.Set(*position, change, work.touched);
+      const bool is_keyless = keyless.count(change.key) > 0;
       if (was_keyless != is_keyless) {
         (is_keyless ? work.update.keyless_upserts : work.update.keyless_removed)
-            .push_back(storage::KeylessRecord{update->source_id, key});
+            .push_back(storage::KeylessRecord{update->source_id, change.key});
       }
     }
     // This fetch makes the source the most recently fetched: where a `latest` field can now

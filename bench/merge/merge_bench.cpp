@@ -343,13 +343,7 @@ int main(int argc, char** argv) {
   const double diff_s = Seconds(t);
   t = Clock::now();
   std::set<std::string> touched;
-  for (const auto& key : diff.touched) {
-    auto f = diff.new_fields.find(key);
-    index.Set(
-        0, key,
-        f != diff.new_fields.end() ? std::optional<std::string_view>(f->second) : std::nullopt,
-        touched);
-  }
+  for (const auto& change : diff.update.changes) index.Set(0, change, touched);
   const std::vector<std::string> touched_keys(touched.begin(), touched.end());
   const auto incremental = MergeKeys(index, sources, &touched_keys, workers);
   const double incremental_merge_s = Seconds(t);

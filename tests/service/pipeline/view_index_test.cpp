@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "common/json_text.hpp"
 #include "config/loader.hpp"
 
@@ -40,15 +42,29 @@ std::vector<std::vector<std::string>> BySource(const ViewIndex::Entry* entry, si
   return out;
 }
 
-std::set<std::string> Touch(ViewIndex& index, size_t source, const std::string& key,
-                            const json* fields) {
-  std::set<std::string> touched;
-  index.Set(
-      source, key,
-      fields != nullptr ? std::optional<std::string_view>(CanonicalJson(*fields)) : std::nullopt,
-      touched);
-  return touched;
-}
+// Sets records one after another as a source's diffs do: each change with the fields the
+// record had before (nullptr: removed).
+class Changes {
+ public:
+  explicit Changes(ViewIndex& index) : index_(index) {}
+  std::set<std::string> Set(size_t source, const std::string& key, const json* fields) {
+    std::set<std::string> touched;
+    Set(source, key, fields, touched);
+    return touched;
+  }
+  void Set(size_t source, const std::string& key, const json* fields,
+           std::set<std::string>& touched) {
+    std::optional<std::string>& before = last_[{source, key}];
+    std::optional<std::string> after;
+    if (fields != nullptr) after = CanonicalJson(*fields);
+    index_.Set(source, key, before, after, touched);
+    before = std::move(after);
+  }
+
+ private:
+  ViewIndex& index_;
+  std::map<std::pair<size_t, std::string>, std::optional<std::string>> last_;
+};
 
 TEST(ViewIndex, BuildMatchesRecordsUnderNormalisedRenamedKeys) {
   ViewIndex index(View(kTwoSources));
@@ -90,27 +106,28 @@ TEST(ViewIndex, DuplicatesAndRecordsWithoutKeyAreKept) {
 
 TEST(ViewIndex, SetTouchesTheOldAndTheNewKey) {
   ViewIndex index(View(kTwoSources));
+  Changes changes(index);
   const json fr = {{"code", "FR"}}, de = {{"code", "de"}}, none = {{"name", "x"}};
   const json fr_b = {{"iso", "fr"}};  // b's own field name
-  EXPECT_EQ(Touch(index, 0, "1", &fr), (std::set<std::string>{"fr"}));
-  EXPECT_EQ(Touch(index, 1, "x", &fr_b), (std::set<std::string>{"fr"}));
+  EXPECT_EQ(changes.Set(0, "1", &fr), (std::set<std::string>{"fr"}));
+  EXPECT_EQ(changes.Set(1, "x", &fr_b), (std::set<std::string>{"fr"}));
   // Same key, new content: the key is merged again.
-  EXPECT_EQ(Touch(index, 0, "1", &fr), (std::set<std::string>{"fr"}));
+  EXPECT_EQ(changes.Set(0, "1", &fr), (std::set<std::string>{"fr"}));
   // The record moves to another key: both are touched; fr keeps b's record.
-  EXPECT_EQ(Touch(index, 0, "1", &de), (std::set<std::string>{"fr", "de"}));
+  EXPECT_EQ(changes.Set(0, "1", &de), (std::set<std::string>{"fr", "de"}));
   ASSERT_NE(index.Find("fr"), nullptr);
   EXPECT_TRUE(BySource(index.Find("fr"), 2)[0].empty());
   // It loses its key: de has no record left and goes; the record is keyless.
-  EXPECT_EQ(Touch(index, 0, "1", &none), (std::set<std::string>{"de"}));
+  EXPECT_EQ(changes.Set(0, "1", &none), (std::set<std::string>{"de"}));
   EXPECT_EQ(index.Find("de"), nullptr);
   EXPECT_EQ(index.Keyless(0), (std::set<std::string>{"1"}));
   // It gets a key again: no longer keyless.
-  EXPECT_EQ(Touch(index, 0, "1", &fr), (std::set<std::string>{"fr"}));
+  EXPECT_EQ(changes.Set(0, "1", &fr), (std::set<std::string>{"fr"}));
   EXPECT_TRUE(index.Keyless(0).empty());
   // Removed (nullptr): touched, and neither indexed nor keyless.
-  EXPECT_EQ(Touch(index, 0, "1", nullptr), (std::set<std::string>{"fr"}));
-  EXPECT_EQ(Touch(index, 0, "1", &none), (std::set<std::string>{}));
-  EXPECT_EQ(Touch(index, 0, "1", nullptr), (std::set<std::string>{}));
+  EXPECT_EQ(changes.Set(0, "1", nullptr), (std::set<std::string>{"fr"}));
+  EXPECT_EQ(changes.Set(0, "1", &none), (std::set<std::string>{}));
+  EXPECT_EQ(changes.Set(0, "1", nullptr), (std::set<std::string>{}));
   EXPECT_TRUE(index.Keyless(0).empty());
   EXPECT_EQ(BySource(index.Find("fr"), 2), (std::vector<std::vector<std::string>>{{}, {"x"}}));
 }
@@ -120,15 +137,12 @@ TEST(ViewIndex, IncrementalSetsEqualABuild) {
   const json one = {{"1", {{"code", "fr"}}}, {"2", {{"code", "de"}}}, {"3", {{"x", 1}}}};
   const json two = {{"1", {{"code", "it"}}}, {"3", {{"code", "DE"}}}, {"4", {{"code", "fr"}}}};
   ViewIndex incremental(view);
+  Changes changes(incremental);
   std::set<std::string> touched;
-  for (const auto& [key, fields] : one.items()) {
-    incremental.Set(0, key, CanonicalJson(fields), touched);
-  }
+  for (const auto& [key, fields] : one.items()) changes.Set(0, key, &fields, touched);
   // The second snapshot: 2 removed, the others changed or added.
-  incremental.Set(0, "2", std::nullopt, touched);
-  for (const auto& [key, fields] : two.items()) {
-    incremental.Set(0, key, CanonicalJson(fields), touched);
-  }
+  changes.Set(0, "2", nullptr, touched);
+  for (const auto& [key, fields] : two.items()) changes.Set(0, key, &fields, touched);
   ViewIndex built(view);
   const auto records = Records("a", two);
   built.Build({&records, nullptr});
@@ -178,8 +192,12 @@ TEST(ViewIndex, AppendEntriesWalksEveryKeyOnceInBoundedBodies) {
   // Some keys lose one of their records, some lose all (free places inside the walk), and one
   // has a stored record.
   std::set<std::string> touched;
-  for (int i = 0; i < 40; ++i) index.Set(1, "b" + std::to_string(i * 3), std::nullopt, touched);
-  for (int i = 252; i < 300; i += 6) index.Set(1, "b" + std::to_string(i), std::nullopt, touched);
+  auto remove_b = [&](int i) {
+    const std::string key = "b" + std::to_string(i);
+    index.Set(1, key, CanonicalJson(b_records[key]), std::nullopt, touched);
+  };
+  for (int i = 0; i < 40; ++i) remove_b(i * 3);
+  for (int i = 252; i < 300; i += 6) remove_b(i);
   size_t free_places = 0;
   for (ViewIndex::EntryId id = 0; id < index.entry_id_end(); ++id) {
     free_places += index.EntryAt(id) == nullptr ? 1 : 0;
