@@ -117,6 +117,9 @@ struct MergeCounts {
   size_t jobs = 0;
   size_t body_bytes = 0;
   size_t reply_bytes = 0;
+  // The pipeline thread's time waiting for a reply, and reading and applying replies.
+  double wait_s = 0;
+  double apply_s = 0;
 };
 
 // The daemon runs merge jobs in its worker processes (workers.processes, default one per core)
@@ -199,7 +202,10 @@ MergeCounts MergeKeys(service::ViewIndex& index,
   JobThreads jobs(workers, index.view());
   size_t in_flight = 0;
   auto apply = [&] {
+    auto t = Clock::now();
     const std::string reply = jobs.NextReply();
+    counts.wait_s += Seconds(t);
+    t = Clock::now();
     --in_flight;
     counts.reply_bytes += reply.size();
     auto results = merge::combine::ParseMergeResults(reply);
@@ -221,6 +227,7 @@ MergeCounts MergeKeys(service::ViewIndex& index,
             merged.Erase(r.key, hash);
           }
         });
+    counts.apply_s += Seconds(t);
   };
   std::string body;
   size_t keys_in_body = 0;
@@ -304,7 +311,7 @@ int main(int argc, char** argv) {
   // first); the median run (by index + merge) is reported, with every run's total. The last
   // run's index and merged records are the incremental step's starting point.
   constexpr size_t kFullRuns = 3;
-  std::vector<double> index_runs, merge_runs;
+  std::vector<double> index_runs, merge_runs, apply_runs, wait_runs;
   std::unique_ptr<service::ViewIndex> index_holder;
   MergeCounts full;
   double rss_full = 0;
@@ -320,6 +327,8 @@ int main(int argc, char** argv) {
     index_holder->merged().reserve(index_holder->size());
     full = MergeKeys(*index_holder, sources, nullptr, workers);
     merge_runs.push_back(Seconds(t));
+    apply_runs.push_back(full.apply_s);
+    wait_runs.push_back(full.wait_s);
     Progress("merged");
     if (run == 0) rss_full = PeakRssMiB();
   }
@@ -355,6 +364,10 @@ int main(int argc, char** argv) {
               {"index_s", index_s},
               {"full_merge_s", full_merge_s},
               {"full_total_s", index_s + full_merge_s},
+              // Of full_merge_s, the pipeline thread's time reading and applying replies, and
+              // waiting for them.
+              {"full_apply_s", apply_runs[median]},
+              {"full_wait_s", wait_runs[median]},
               {"full_total_runs_s", full_total_runs},
               {"view_keys", full.keys},
               {"merged_records", full.results},
