@@ -194,11 +194,28 @@ size_t ViewIndex::records_without_key() const {
   return n;
 }
 
-void ViewIndex::SharedKeys(size_t source_index, std::set<std::string>& out) const {
-  entries_.ForEach([&](const std::string& key, const Entry& entry) {
+void ViewIndex::SharedKeys(size_t source_index, const SourceRecords& records,
+                           std::set<std::string>& out) const {
+  auto shared = [&](const Entry& entry) {
     bool ours = false, others = false;
     for (const Member& m : entry.members) (m.source == source_index ? ours : others) = true;
-    if (ours && others) out.insert(key);
+    return ours && others;
+  };
+  // A lookup per record (a key computed from its text, a random read) costs several times
+  // an entry read in order.
+  constexpr size_t kLookupCost = 8;
+  if (records.size() * kLookupCost < entries_.size()) {
+    records.ForEach([&](std::string_view, std::string_view fields) {
+      const auto view_key = keys_.KeyOfText(source_index, fields);
+      if (!view_key) return;
+      if (const Entry* entry = entries_.Find(*view_key); entry != nullptr && shared(*entry)) {
+        out.insert(*view_key);
+      }
+    });
+    return;
+  }
+  entries_.ForEach([&](const std::string& key, const Entry& entry) {
+    if (shared(entry)) out.insert(key);
   });
 }
 

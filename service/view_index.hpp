@@ -93,9 +93,12 @@ class ViewIndex {
   EntryId AppendEntries(std::string& body, EntryId next, size_t max_bytes, size_t max_keys,
                         bool stored, const std::vector<const SourceRecords*>& sources,
                         const std::function<void(std::string_view, const Entry&)>& each) const;
-  // Adds to `out` the view keys where source `source_index` has a record and so does another
-  // source: the keys whose `latest` fields a new fetch of that source can win.
-  void SharedKeys(size_t source_index, std::set<std::string>& out) const;
+  // Adds to `out` the view keys where source `source_index` (whose records are `records`, as
+  // the index last saw them) has a record and so does another source: the keys whose `latest`
+  // fields a new fetch of that source can win. A source with few records next to the view's
+  // keys has its records' keys looked up; otherwise every entry is read (in order).
+  void SharedKeys(size_t source_index, const SourceRecords& records,
+                  std::set<std::string>& out) const;
   // Sources and duplicates of a view key, for coverage.
   storage::ViewKey KeyInfo(std::string_view view_key) const;
   // The same, for the entry Find gave (nullptr: no records).

@@ -234,7 +234,7 @@ void ViewPipeline::StartIngest(Task& task) {
     }
     // This fetch makes the source the most recently fetched: where a `latest` field can now
     // take its value, the key is merged again (keys whose outcome stays are not rewritten).
-    if (UsesLatest(v)) index.SharedKeys(*position, work.touched);
+    if (UsesLatest(v)) index.SharedKeys(*position, source, work.touched);
     update->views.push_back(std::move(work));
   }
   Logger("merge")->debug("source={} {} records changed; {} view(s) to update", update->source_id,

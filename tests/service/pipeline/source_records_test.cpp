@@ -76,6 +76,10 @@ TEST(SourceRecords, NextSnapshotReportsAddedRemovedAndChangedFields) {
   EXPECT_EQ(diff.update.removed, (std::vector<std::string>{"gone"}));
   EXPECT_EQ(diff.update.upserts.size(), 2u);  // edit and new, not same
   EXPECT_EQ(diff.update.record_count, 3u);
+  // Before, byte for byte the text kept until now (the view index computes the record's old
+  // view key from it).
+  EXPECT_EQ(edit->before, records.Find("edit")->fields);
+  EXPECT_EQ(gone->before, records.Find("gone")->fields);
   records.Apply(diff);
   EXPECT_FALSE(records.Find("gone"));
   EXPECT_EQ(records.Find("same")->changed_at, FromUnixMillis(1000));  // content unchanged

@@ -164,15 +164,77 @@ TEST(ViewIndex, IncrementalSetsEqualABuild) {
 
 TEST(ViewIndex, SharedKeysAreThoseAnotherSourceHasToo) {
   ViewIndex index(View(kTwoSources));
-  const auto a = Records("a", {{"1", {{"code", "fr"}}}, {"2", {{"code", "de"}}}});
-  const auto b = Records("b", {{"x", {{"iso", "fr"}}}, {"y", {{"iso", "it"}}}});
+  SourceRecords a = Records("a", {{"1", {{"code", "fr"}}}, {"2", {{"code", "de"}}}});
+  json b_records = {{"x", {{"iso", "fr"}}}, {"y", {{"iso", "it"}}}};
+  for (int i = 0; i < 30; ++i) b_records["b" + std::to_string(i)] = {{"iso", std::to_string(i)}};
+  SourceRecords b = Records("b", b_records);
   index.Build({&a, &b});
+  // a has few records next to the view's keys (they are looked up), b many (entries read).
   std::set<std::string> shared;
-  index.SharedKeys(0, shared);
+  index.SharedKeys(0, a, shared);
   EXPECT_EQ(shared, (std::set<std::string>{"fr"}));
   shared.clear();
-  index.SharedKeys(1, shared);
+  index.SharedKeys(1, b, shared);
   EXPECT_EQ(shared, (std::set<std::string>{"fr"}));
+  // a's record moves from fr to it: it is shared there now, and fr no longer.
+  const auto next = merge::SourceSnapshot{
+      "a", FromUnixMillis(2000), {{"1", {{"code", "it"}}}, {"2", {{"code", "de"}}}}};
+  const auto diff = a.Compare(next);
+  std::set<std::string> touched;
+  for (const auto& change : diff.update.changes) index.Set(0, change, touched);
+  a.Apply(diff);
+  EXPECT_EQ(touched, (std::set<std::string>{"fr", "it"}));
+  for (size_t source : {0, 1}) {
+    shared.clear();
+    index.SharedKeys(source, source == 0 ? a : b, shared);
+    EXPECT_EQ(shared, (std::set<std::string>{"it"})) << source;
+  }
+}
+
+// As the pipeline does it: each change of a source's diff set with the texts Compare gives
+// (the stored record's before the change), then the diff applied. The index then equals one
+// built from the new records: keys moved (under a renamed, normalised field), lost and
+// gained, records removed (keyed or not), a duplicate key in the snapshot (its first taken).
+TEST(ViewIndex, ChangesOfASourcesDiffsEqualABuild) {
+  const auto view = View(kTwoSources);
+  SourceRecords a = Records("a", {{"1", {{"code", "fr"}}},
+                                  {"2", {{"code", "de"}}},
+                                  {"3", {{"x", 1}}},
+                                  {"4", {{"x", 2}}},
+                                  {"5", {{"code", "es"}}}});
+  const SourceRecords b = Records("b", {{"x", {{"iso", "FR"}}}, {"y", {{"iso", "it"}}}});
+  ViewIndex incremental(view);
+  incremental.Build({&a, &b});
+  merge::SourceSnapshot next{"a", FromUnixMillis(2000), {}};
+  next.records.push_back({"1", {{"code", " IT "}}});  // moves to another key
+  next.records.push_back({"2", {{"y", 1}}});          // loses its key
+  next.records.push_back({"3", {{"code", "de"}}});    // gains one
+  next.records.push_back({"6", {{"code", "fr"}}});    // new
+  next.records.push_back({"6", {{"code", "pt"}}});    // duplicate: ignored
+  // 4 (keyless) and 5 (keyed) are removed.
+  for (int round = 0; round < 2; ++round) {  // the second: nothing changes
+    const auto diff = a.Compare(next);
+    std::set<std::string> touched;
+    for (const auto& change : diff.update.changes) incremental.Set(0, change, touched);
+    a.Apply(diff);
+    if (round == 1) {
+      EXPECT_TRUE(touched.empty());
+    }
+  }
+  ViewIndex built(view);
+  built.Build({&a, &b});
+  auto keys = incremental.Keys(), expected = built.Keys();
+  std::sort(keys.begin(), keys.end());
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(keys, expected);
+  EXPECT_EQ(keys, (std::vector<std::string>{"de", "fr", "it"}));
+  for (const auto& key : keys) {
+    EXPECT_EQ(BySource(incremental.Find(key), 2), BySource(built.Find(key), 2)) << key;
+  }
+  EXPECT_EQ(BySource(incremental.Find("fr"), 2),
+            (std::vector<std::vector<std::string>>{{"6"}, {"x"}}));
+  EXPECT_EQ(incremental.Keyless(0), built.Keyless(0));
+  EXPECT_EQ(incremental.Keyless(0), (std::set<std::string>{"2"}));
 }
 
 // A full merge's walk: every key with records once, in bodies bounded by key count or size,
