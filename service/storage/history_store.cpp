@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <limits>
 #include <nlohmann/json.hpp>
+#include <type_traits>
 
 #include "common/json_parse.hpp"
 #include "common/json_text.hpp"
@@ -63,7 +64,7 @@ Result<CommitReceipt> SqliteStore::CommitIngest(const IngestBatch& batch) {
     }
     if (batch.source) {
       if (Status s = ApplySourceUpdate(*batch.source, op); !s) return s.error();
-      if (Status s = InsertChanges({}, {}, batch.source->source_id, batch.source->changes,
+      if (Status s = InsertChanges(std::string(), batch.source->source_id, batch.source->changes,
                                    batch.time, op, receipt);
           !s) {
         return s.error();
@@ -71,7 +72,8 @@ Result<CommitReceipt> SqliteStore::CommitIngest(const IngestBatch& batch) {
     }
     for (const ViewUpdate& view : batch.views) {
       if (Status s = ApplyViewUpdate(view, batch.time, op); !s) return s.error();
-      if (Status s = InsertChanges(view.view_id, view.changes, {}, {}, batch.time, op, receipt);
+      if (Status s =
+              InsertChanges(view.view_id, std::string(), view.changes, batch.time, op, receipt);
           !s) {
         return s.error();
       }
@@ -234,30 +236,31 @@ Status SqliteStore::ApplyViewUpdate(const ViewUpdate& update, SystemTime time,
   return Status::Ok();
 }
 
-Status SqliteStore::InsertChanges(const std::string& view_id,
-                                  const std::vector<ViewChange>& view_changes,
-                                  const std::string& source_id,
-                                  const std::vector<ChangeText>& source_changes, SystemTime time,
+template <class ChangeRow>
+Status SqliteStore::InsertChanges(const std::string& view_id, const std::string& source_id,
+                                  const std::vector<ChangeRow>& changes, SystemTime time,
                                   const std::string& op, CommitReceipt& receipt) {
-  if (view_changes.empty() && source_changes.empty()) return Status::Ok();
+  if (changes.empty()) return Status::Ok();
   auto insert = writer_->Prepare(
       "INSERT INTO changes (time_ms, view_id, source_id, key, op, before_json, after_json, "
       "fields_json, record_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
       op);
   if (!insert.ok()) return insert.error();
-  // `record`: the whole merged record after a view's change (as-of reads); null otherwise.
-  auto row = [&](const std::string& view, const std::string& source, const std::string& key,
-                 const std::string& change_op, std::string_view before, std::string_view after,
-                 std::string_view fields, std::string_view record) -> Status {
+  for (const ChangeRow& c : changes) {
+    // The whole merged record after a view's change (as-of reads); null otherwise.
+    std::string_view record;
+    if constexpr (std::is_same_v<ChangeRow, ViewChange>) {
+      if (c.op != "removed") record = c.record;
+    }
     insert->Reset();
     insert->Bind(1, ToUnixMillis(time));
-    insert->Bind(2, view);
-    insert->Bind(3, source);
-    insert->Bind(4, key);
-    insert->Bind(5, change_op);
-    insert->Bind(6, before);
-    insert->Bind(7, after);
-    insert->Bind(8, fields);
+    insert->Bind(2, view_id);
+    insert->Bind(3, source_id);
+    insert->Bind(4, c.key);
+    insert->Bind(5, c.op);
+    insert->Bind(6, c.before);
+    insert->Bind(7, c.after);
+    insert->Bind(8, c.fields);
     if (record.empty()) {
       insert->BindNull(9);
     } else {
@@ -267,20 +270,6 @@ Status SqliteStore::InsertChanges(const std::string& view_id,
     const int64_t seq = sqlite3_last_insert_rowid(writer_->handle());
     if (receipt.first_seq == 0) receipt.first_seq = seq;
     receipt.last_seq = seq;
-    return Status::Ok();
-  };
-  const std::string no_view, no_source;
-  for (const ChangeText& c : source_changes) {
-    if (Status s = row(no_view, source_id, c.key, c.op, c.before, c.after, c.fields, {}); !s) {
-      return s;
-    }
-  }
-  for (const ViewChange& c : view_changes) {
-    const std::string_view record = c.op == "removed" ? std::string_view() : c.record;
-    if (Status s = row(view_id, no_source, c.key, c.op, c.before, c.after, c.fields, record);
-        !s) {
-      return s;
-    }
   }
   return Status::Ok();
 }

@@ -107,11 +107,12 @@ class SqliteStore final : public Store {
   // Steps of CommitIngest (history_store.cpp), inside its transaction.
   Status ApplySourceUpdate(const SourceUpdate& update, const std::string& op);
   Status ApplyViewUpdate(const ViewUpdate& update, SystemTime time, const std::string& op);
-  // The changes of one view (`view_id`, `view_changes`) or of a source (`source_id`,
-  // `source_changes`).
-  Status InsertChanges(const std::string& view_id, const std::vector<ViewChange>& view_changes,
-                       const std::string& source_id, const std::vector<ChangeText>& source_changes,
-                       SystemTime time, const std::string& op, CommitReceipt& receipt);
+  // The changes of one view (`view_id`; ViewChanges, with their merged records) or of one
+  // source (`source_id`; ChangeTexts); the other id is empty.
+  template <class ChangeRow>
+  Status InsertChanges(const std::string& view_id, const std::string& source_id,
+                       const std::vector<ChangeRow>& changes, SystemTime time,
+                       const std::string& op, CommitReceipt& receipt);
 
   // Constant after construction.
   const std::string db_path_;
