@@ -1,5 +1,11 @@
 #include "fetchers/shard.hpp"
 
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
 #include <exception>
 #include <stdexcept>
 #include <string>
@@ -53,6 +59,20 @@ Fetcher::Shard::Shard(int index, FetchObserver* observer)
   }
   // Idle keep-alive connections kept for reuse across many hosts.
   curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS, 256L);
+  const int epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+  if (epoll_fd < 0) {
+    curl_multi_cleanup(multi_);
+    throw std::runtime_error(std::string("epoll_create1: ") + std::strerror(errno));
+  }
+  boost::system::error_code ec;
+  socket_events_.assign(epoll_fd, ec);
+  if (ec) {
+    close(epoll_fd);
+    curl_multi_cleanup(multi_);
+    throw std::runtime_error("watching the socket set: " + ec.message());
+  }
+  socket_set_ = epoll_fd;
+  WaitForSocketEvents();
   thread_ = std::thread([this] { Run(); });
 }
 
@@ -383,13 +403,11 @@ void Fetcher::Shard::DoShutdown() {
     multi_ = nullptr;
   }
   timer_.cancel();
-  for (auto& [fd, socket] : sockets_) {
-    socket->released = true;
-    socket->descriptor.release();
-  }
+  timer_due_.reset();
+  boost::system::error_code ignored;
+  socket_events_.cancel(ignored);
   sockets_.clear();
-  connections_.clear();
-  // The aborted waits complete (and find their socket released); then run() returns.
+  // The aborted waits complete; then run() returns.
   work_.reset();
 }
 
@@ -413,20 +431,21 @@ int Fetcher::Shard::OnSocketCallback(CURL* /*easy*/, curl_socket_t fd, int what,
 }
 
 // CURLMOPT_TIMERFUNCTION. Never calls libcurl from here: even a 0 ms timeout goes through the
-// timer so that curl_multi_socket_action runs from the loop.
+// loop so that curl_multi_socket_action runs from there.
+// The timer is armed as seldom as possible: with many transfers in flight, curl's earliest
+// deadline (the oldest transfer's total timeout) moves a little with nearly every transfer that
+// ends or starts, and re-arming it each time cost a timerfd_settime system call (and a
+// cancelled wait) per transfer. A timer armed to fire no later than asked is kept: firing early
+// is harmless, because a timeout action makes libcurl report its timeout again (it forgets the
+// last one it reported), and the timer is then armed for the rest. Nor is the timer cancelled
+// when curl asks for "now" (every transfer added) or for no timeout at all.
 int Fetcher::Shard::OnTimerCallback(CURLM* /*multi*/, long timeout_ms, void* self) noexcept {
   auto* shard = static_cast<Shard*>(self);
   try {
-    if (timeout_ms < 0) {
-      shard->timer_.cancel();
-      return 0;
-    }
+    if (timeout_ms < 0) return 0;  // an armed timer fires once more and finds nothing due
     if (timeout_ms == 0) {
-      // "Act now" (curl asks it for every transfer added): one posted socket action, however
-      // many times curl asks before it runs, rather than re-arming the timer each time (a
-      // timerfd_settime system call that cost 30 % of the fetch loop's time). Posted, never
+      // One posted socket action, however many times curl asks before it runs. Posted, never
       // run inline: curl may not be re-entered from its own callback.
-      shard->timer_.cancel();
       if (!shard->timeout_posted_) {
         shard->timeout_posted_ = true;
         asio::post(shard->io_, [shard] {
@@ -436,8 +455,15 @@ int Fetcher::Shard::OnTimerCallback(CURLM* /*multi*/, long timeout_ms, void* sel
       }
       return 0;
     }
-    shard->timer_.expires_after(std::chrono::milliseconds(timeout_ms));
-    shard->timer_.async_wait([shard](boost::system::error_code ec) { shard->OnTimer(ec); });
+    const auto due = Clock::now() + std::chrono::milliseconds(timeout_ms);
+    if (shard->timer_due_ && *shard->timer_due_ <= due) return 0;
+    shard->timer_due_ = due;
+    shard->timer_.expires_at(due);
+    shard->timer_.async_wait([shard](boost::system::error_code ec) {
+      if (ec == asio::error::operation_aborted) return;
+      shard->timer_due_.reset();
+      shard->OnTimer(ec);
+    });
     return 0;
   } catch (const std::exception& e) {
     Logger("fetch")->error("shard={} arming the timer failed: {}", shard->index_, e.what());
@@ -447,79 +473,123 @@ int Fetcher::Shard::OnTimerCallback(CURLM* /*multi*/, long timeout_ms, void* sel
   return -1;
 }
 
+// libcurl's sockets are watched in the shard's own epoll set, level-triggered, whose descriptor
+// the loop waits on: one wait (and one epoll_wait) per batch of ready sockets, where a wait per
+// socket cost the loop an epoll_ctl system call each time libcurl wanted to read (Asio
+// re-registers a descriptor for every wait it starts). A connection's socket stays in the set
+// between transfers, registered for what libcurl last wanted: the next transfer on the kept
+// connection usually wants the same, and then costs no system call at all. If such an idle
+// socket becomes ready (the server closed the connection), it leaves the set (SocketsReady);
+// libcurl finds out itself when it next uses the connection.
 void Fetcher::Shard::WatchSocket(curl_socket_t fd, int what) {
-  auto& entry = sockets_[fd];
-  if (!entry) {
-    auto socket = std::make_shared<Socket>(io_, fd);
-    boost::system::error_code ec;
-    socket->descriptor.assign(fd, ec);
-    if (ec) {
-      sockets_.erase(fd);
-      throw boost::system::system_error(ec, "assigning the descriptor");
-    }
-    entry = std::move(socket);
+  Watched& socket = sockets_[fd];
+  socket.wanted = what & (CURL_POLL_IN | CURL_POLL_OUT);
+  const uint32_t events = ((socket.wanted & CURL_POLL_IN) != 0 ? EPOLLIN : 0u) |
+                          ((socket.wanted & CURL_POLL_OUT) != 0 ? EPOLLOUT : 0u);
+  // Only a connection's registration is known to be current: any other socket's number may
+  // have been closed and reused by libcurl behind our back, so it is always registered anew.
+  if (socket.connection && socket.registered == events) return;
+  epoll_event event{};
+  event.events = events;
+  event.data.fd = fd;
+  int rc =
+      epoll_ctl(socket_set_, socket.registered != 0 ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, &event);
+  if (rc != 0 && (errno == ENOENT || errno == EEXIST)) {
+    rc = epoll_ctl(socket_set_, errno == ENOENT ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, fd, &event);
   }
-  entry->wanted = what & (CURL_POLL_IN | CURL_POLL_OUT);
-  ArmWaits(entry);
+  if (rc != 0) {
+    const int error = errno;
+    sockets_.erase(fd);
+    throw std::runtime_error(std::string("epoll_ctl: ") + std::strerror(error));
+  }
+  socket.registered = events;
 }
 
 void Fetcher::Shard::UnwatchSocket(curl_socket_t fd) {
+  const auto it = sockets_.find(fd);
+  if (it == sockets_.end()) return;
   // libcurl says REMOVE at the end of every transfer, also when it keeps the connection for
-  // the next one. Such a socket stays registered (a pending wait completes and finds nothing
-  // wanted): leaving epoll and coming back cost two epoll_ctl calls per transfer.
-  if (connections_.count(fd) != 0) {
-    if (const auto it = sockets_.find(fd); it != sockets_.end()) it->second->wanted = 0;
+  // the next one: such a socket stays in the set.
+  if (it->second.connection) {
+    it->second.wanted = 0;
     return;
   }
   ReleaseSocket(fd);
 }
 
-void Fetcher::Shard::Opened(curl_socket_t fd) { connections_.insert(fd); }
-
-void Fetcher::Shard::Closing(curl_socket_t fd) {
-  connections_.erase(fd);
-  ReleaseSocket(fd);
+void Fetcher::Shard::Opened(curl_socket_t fd) {
+  // A new socket: whatever was known of an earlier one with this number is void (closing it
+  // took it out of the set).
+  sockets_[fd] = Watched{0, 0, true};
 }
+
+void Fetcher::Shard::Closing(curl_socket_t fd) { ReleaseSocket(fd); }
 
 void Fetcher::Shard::ReleaseSocket(curl_socket_t fd) {
   const auto it = sockets_.find(fd);
   if (it == sockets_.end()) return;
-  const std::shared_ptr<Socket> socket = std::move(it->second);
+  // Out of the set before libcurl closes the number, which can come back at once. Failure is
+  // harmless: the descriptor is already closed (and so out of the set).
+  if (it->second.registered != 0) epoll_ctl(socket_set_, EPOLL_CTL_DEL, fd, nullptr);
   sockets_.erase(it);
-  socket->released = true;
-  socket->wanted = 0;
-  // Never close(): libcurl closes the fd itself, and the number can come back at once.
-  socket->descriptor.release();
 }
 
-void Fetcher::Shard::ArmWaits(const std::shared_ptr<Socket>& socket) {
-  if ((socket->wanted & CURL_POLL_IN) != 0 && !socket->read_pending) {
-    socket->read_pending = true;
-    socket->descriptor.async_wait(
-        asio::posix::stream_descriptor::wait_read,
-        [this, socket](boost::system::error_code ec) { OnSocketReady(socket, CURL_POLL_IN, ec); });
-  }
-  if ((socket->wanted & CURL_POLL_OUT) != 0 && !socket->write_pending) {
-    socket->write_pending = true;
-    socket->descriptor.async_wait(
-        asio::posix::stream_descriptor::wait_write,
-        [this, socket](boost::system::error_code ec) { OnSocketReady(socket, CURL_POLL_OUT, ec); });
-  }
+void Fetcher::Shard::WaitForSocketEvents() {
+  socket_events_.async_wait(
+      asio::posix::stream_descriptor::wait_read, [this](boost::system::error_code ec) {
+        if (ec == asio::error::operation_aborted || multi_ == nullptr) return;
+        if (ec) {
+          Logger("fetch")->error("shard={} waiting for sockets: {}", index_, ec.message());
+        }
+        // Waiting again once the ready sockets are handled (before, the set would still be
+        // ready and wake the loop once more for nothing), also when a callback throws.
+        try {
+          SocketsReady();
+        } catch (...) {
+          WaitForSocketEvents();
+          throw;
+        }
+        WaitForSocketEvents();
+      });
 }
 
-void Fetcher::Shard::OnSocketReady(const std::shared_ptr<Socket>& socket, int direction,
-                                   boost::system::error_code ec) {
-  (direction == CURL_POLL_IN ? socket->read_pending : socket->write_pending) = false;
-  if (socket->released || multi_ == nullptr || ec == asio::error::operation_aborted) return;
-  if ((socket->wanted & direction) == 0) return;  // libcurl lost interest meanwhile
-  if (ec) {
-    // Let libcurl find out what is wrong; do not re-arm, or a broken fd would spin the loop.
-    Logger("fetch")->warn("shard={} waiting on fd {} failed: {}", index_, socket->fd, ec.message());
-    SocketAction(socket->fd, CURL_CSELECT_ERR);
+void Fetcher::Shard::SocketsReady() {
+  std::array<epoll_event, 64> ready;
+  const int n = epoll_wait(socket_set_, ready.data(), static_cast<int>(ready.size()), 0);
+  if (n < 0) {
+    if (errno != EINTR) {
+      Logger("fetch")->error("shard={} epoll_wait: {}", index_, std::strerror(errno));
+    }
     return;
   }
-  SocketAction(socket->fd, direction == CURL_POLL_IN ? CURL_CSELECT_IN : CURL_CSELECT_OUT);
-  if (!socket->released) ArmWaits(socket);
+  for (int i = 0; i < n && multi_ != nullptr; ++i) {
+    const curl_socket_t fd = ready[i].data.fd;
+    const uint32_t events = ready[i].events;
+    // A socket let go of by an earlier event of this batch is not in the map any more (and
+    // its number may be a new socket's, which then gets a spurious action libcurl ignores).
+    const auto it = sockets_.find(fd);
+    if (it == sockets_.end()) continue;
+    const int wanted = it->second.wanted;
+    if (wanted == 0) {
+      // An idle connection became readable or failed: out of the set, or level-triggered
+      // events would wake the loop until libcurl uses or closes it.
+      epoll_ctl(socket_set_, EPOLL_CTL_DEL, fd, nullptr);
+      it->second.registered = 0;
+      continue;
+    }
+    // A hang-up or error is handed to libcurl as the readiness it waits for (reading or
+    // writing then reports what happened), with the error flag.
+    const bool trouble = (events & (EPOLLERR | EPOLLHUP)) != 0;
+    int action = 0;
+    if ((wanted & CURL_POLL_IN) != 0 && ((events & EPOLLIN) != 0 || trouble)) {
+      action |= CURL_CSELECT_IN;
+    }
+    if ((wanted & CURL_POLL_OUT) != 0 && ((events & EPOLLOUT) != 0 || trouble)) {
+      action |= CURL_CSELECT_OUT;
+    }
+    if ((events & EPOLLERR) != 0) action |= CURL_CSELECT_ERR;
+    if (action != 0) SocketAction(fd, action);
+  }
 }
 
 void Fetcher::Shard::OnTimer(boost::system::error_code ec) {

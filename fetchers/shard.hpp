@@ -30,7 +30,6 @@
 #include <string>
 #include <thread>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "fetchers/fetcher.hpp"
 #include "fetchers/politeness_group.hpp"
@@ -85,18 +84,11 @@ class Fetcher::Shard : private ConnectionSockets {
     Group* group = nullptr;
   };
 
-  // A socket libcurl asked us to watch. Pending waits hold it through a shared_ptr. A
-  // connection's socket stays registered with the loop between transfers (`wanted` 0 while
-  // libcurl keeps the connection idle) until libcurl closes it; any other socket is let go when
-  // libcurl says CURL_POLL_REMOVE. Once let go it is `released` and late completions ignore it.
-  struct Socket {
-    Socket(boost::asio::io_context& io, curl_socket_t fd) : descriptor(io), fd(fd) {}
-    boost::asio::posix::stream_descriptor descriptor;
-    const curl_socket_t fd;
-    int wanted = 0;  // CURL_POLL_IN / CURL_POLL_OUT bits libcurl asked for
-    bool read_pending = false;
-    bool write_pending = false;
-    bool released = false;
+  // A socket libcurl asked us to watch, as the shard's epoll set has it.
+  struct Watched {
+    int wanted = 0;           // CURL_POLL_IN / CURL_POLL_OUT bits libcurl asked for
+    uint32_t registered = 0;  // EPOLLIN / EPOLLOUT the set has for it; 0: not in the set
+    bool connection = false;  // a connection's socket (opened through ConnectionSockets)
   };
 
   void Run();
@@ -119,15 +111,15 @@ class Fetcher::Shard : private ConnectionSockets {
                               void* socket_data) noexcept;
   static int OnTimerCallback(CURLM* multi, long timeout_ms, void* self) noexcept;
   void WatchSocket(curl_socket_t fd, int what);
-  // CURL_POLL_REMOVE: the socket stops being watched (it stays registered if a connection's).
+  // CURL_POLL_REMOVE: the socket stops being watched (it stays in the set if a connection's).
   void UnwatchSocket(curl_socket_t fd);
   void ReleaseSocket(curl_socket_t fd);
+  // Waits for the socket set to have ready sockets; SocketsReady hands them to libcurl.
+  void WaitForSocketEvents();
+  void SocketsReady();
   // ConnectionSockets: libcurl opened a connection's socket, or is about to close it.
   void Opened(curl_socket_t fd) override;
   void Closing(curl_socket_t fd) override;
-  void ArmWaits(const std::shared_ptr<Socket>& socket);
-  void OnSocketReady(const std::shared_ptr<Socket>& socket, int direction,
-                     boost::system::error_code ec);
   void OnTimer(boost::system::error_code ec);
   void SocketAction(curl_socket_t fd, int events);
   void DrainCompleted();
@@ -151,13 +143,16 @@ class Fetcher::Shard : private ConnectionSockets {
   // Used only on the shard's thread.
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
   boost::asio::steady_timer timer_{io_};  // curl's timeout (CURLMOPT_TIMERFUNCTION)
+  std::optional<TimePoint> timer_due_;    // when timer_ fires, while a wait is pending
   bool timeout_posted_ = false;           // a 0 ms timeout's socket action is posted
   CURLM* multi_ = nullptr;
   bool shutting_down_ = false;
   uint64_t next_job_id_ = 1;
   std::mt19937_64 rng_;
-  std::unordered_map<curl_socket_t, std::shared_ptr<Socket>> sockets_;
-  std::unordered_set<curl_socket_t> connections_;  // connection sockets libcurl has open
+  // The epoll set of libcurl's sockets (its descriptor, owned and watched by the loop).
+  boost::asio::posix::stream_descriptor socket_events_{io_};
+  int socket_set_ = -1;  // socket_events_'s descriptor
+  std::unordered_map<curl_socket_t, Watched> sockets_;
   std::unordered_map<std::string, std::unique_ptr<Group>> groups_;
   std::unordered_map<CURL*, Running> transfers_;
 

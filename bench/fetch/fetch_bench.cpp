@@ -93,6 +93,8 @@ int main(int argc, char** argv) {
       if (++done == urls.size()) cv.notify_one();
     });
   }
+  const double submit_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   {
     std::unique_lock lock(mu);
     cv.wait(lock, [&] { return done == urls.size(); });
@@ -106,6 +108,7 @@ int main(int argc, char** argv) {
                               {"pages_per_s", static_cast<double>(urls.size()) / seconds},
                               {"mb_per_s", static_cast<double>(bytes.load()) / 1e6 / seconds},
                               {"failures", failures.load()},
+                              {"submit_seconds", submit_seconds},
                               {"concurrency_per_host", concurrency},
                               {"io_threads", threads}}
                    .dump()
