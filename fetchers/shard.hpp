@@ -30,7 +30,9 @@
 #include <string>
 #include <thread>
 #include <unordered_map>
+#include <vector>
 
+#include "common/log.hpp"
 #include "fetchers/fetcher.hpp"
 #include "fetchers/politeness_group.hpp"
 #include "fetchers/transfer.hpp"
@@ -128,6 +130,8 @@ class Fetcher::Shard : private ConnectionSockets {
   // handler (they capture `this`) is destroyed with it, never run after the shard is gone.
   const int index_;
   FetchObserver* const observer_;
+  // Looked up once: the registry lookup takes a process-wide lock (every transfer logs).
+  const std::shared_ptr<spdlog::logger> log_;
   boost::asio::io_context io_{1};
 
   // Guarded by mu_: once stopped_ is set nothing more is posted to io_.
@@ -155,6 +159,9 @@ class Fetcher::Shard : private ConnectionSockets {
   std::unordered_map<curl_socket_t, Watched> sockets_;
   std::unordered_map<std::string, std::unique_ptr<Group>> groups_;
   std::unordered_map<CURL*, Running> transfers_;
+  // Easy handles of finished transfers, for the next ones (at most kIdleHandles).
+  static constexpr size_t kIdleHandles = 32;
+  std::vector<CURL*> idle_handles_;
 
   std::thread thread_;  // started last in the constructor
 };

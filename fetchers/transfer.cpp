@@ -62,10 +62,24 @@ Transfer::~Transfer() {
   curl_slist_free_all(resolve_list_);
 }
 
-Status Transfer::Prepare(std::function<void(bool first)> on_sent, ConnectionSockets* sockets) {
+Status Transfer::Prepare(std::function<void(bool first)> on_sent, ConnectionSockets* sockets,
+                         CURL* reuse) {
   on_sent_ = std::move(on_sent);
   sockets_ = sockets;
-  easy_ = curl_easy_init();
+  headers_.reserve(16);  // a typical response's header lines, without growing the vector
+  if (reuse != nullptr) {
+    // Every option back to its default; cookies survive a reset, and those of the transfer
+    // before (another source's, perhaps) are dropped.
+    curl_easy_reset(reuse);
+    curl_easy_setopt(reuse, CURLOPT_COOKIELIST, "ALL");
+    // A handle still holding its receive buffer (libcurl keeps it after some transfers: HTTP/2
+    // on a shared connection, some early failures) refuses a new buffer size: not reused.
+    if (curl_easy_setopt(reuse, CURLOPT_BUFFERSIZE, kReceiveBuffer) != CURLE_OK) {
+      curl_easy_cleanup(reuse);
+      reuse = nullptr;
+    }
+  }
+  easy_ = reuse != nullptr ? reuse : curl_easy_init();
   if (easy_ == nullptr) return Error::Retryable("curl_easy_init failed");
 
   for (const auto& [name, value] : request_->headers) {
@@ -457,6 +471,12 @@ FetchResult Transfer::Finish(CURLcode code) {
     r.error = ClassifyHttpStatus(r.status, reason_);
   }
   return r;
+}
+
+CURL* Transfer::TakeHandle() {
+  CURL* const easy = easy_;
+  easy_ = nullptr;
+  return easy;
 }
 
 FetchResult Transfer::Cancelled() const {

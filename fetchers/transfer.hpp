@@ -48,13 +48,18 @@ class Transfer {
   // the first): it must not call libcurl.
   // `sockets` (optional) is told of the connection sockets and must outlive every connection
   // of the multi handle the transfer runs on (libcurl closes a connection after its transfer).
-  Status Prepare(std::function<void(bool first)> on_sent = {},
-                 ConnectionSockets* sockets = nullptr);
+  // `reuse` (optional) is the easy handle of a finished transfer (see TakeHandle), reset and
+  // used instead of a new one when libcurl allows (Prepare then owns it either way).
+  Status Prepare(std::function<void(bool first)> on_sent = {}, ConnectionSockets* sockets = nullptr,
+                 CURL* reuse = nullptr);
   CURL* easy() const { return easy_; }
   uint64_t id() const { return id_; }
 
   // The result of a transfer libcurl finished with `code`.
   FetchResult Finish(CURLcode code);
+  // Hands the easy handle over (for another transfer's Prepare), once the transfer is out of
+  // its multi handle and finished; the transfer then has none.
+  CURL* TakeHandle();
   // The result of a transfer cancelled by Stop().
   FetchResult Cancelled() const;
   // The result of a transfer that never started (Prepare failed).

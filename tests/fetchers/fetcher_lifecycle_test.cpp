@@ -231,5 +231,68 @@ TEST(FetcherLifecycle, DescriptorOfAClosedKeptAliveConnectionIsWatchedAfreshWhen
   EXPECT_EQ(second.Connections(), 1u);
 }
 
+// A finished transfer's easy handle serves the next transfer of its shard (one shard here, so
+// every fetch below reuses the one before's handle). Nothing of one fetch may reach the next:
+// neither the cookies it was configured with nor those its server set, nor its credentials.
+TEST(FetcherLifecycle, AReusedHandleCarriesNothingOfTheFetchBefore) {
+  TestOrigin origin;
+  origin.Route("/a", {200, {{"Set-Cookie", "tracker=1; Path=/"}}, "a"});
+  origin.Route("/b", {200, {}, "b"});
+  Fetcher fetcher(FetcherOptions{1});
+  FetchRequest first = LoopbackRequest(origin.Url("/a"));
+  first.cookies = "session=abc";
+  first.basic_user = "alice";
+  first.basic_password = "s3cret";
+  first.headers = {{"X-Only-First", "yes"}};
+  first.user_agent = "first-agent";
+  ASSERT_FALSE(FetchSync(fetcher, first).error);
+  for (int i = 0; i < 3; ++i) {
+    const FetchResult r = FetchSync(fetcher, LoopbackRequest(origin.Url("/b")));
+    ASSERT_FALSE(r.error) << r.error->message;
+    EXPECT_EQ(r.body, "b");
+  }
+  const auto log = origin.Requests();
+  ASSERT_EQ(log.size(), 4u);
+  EXPECT_EQ(log[0].Header("cookie"), "session=abc");
+  EXPECT_EQ(log[0].Header("x-only-first"), "yes");
+  EXPECT_EQ(log[0].Header("user-agent"), "first-agent");
+  EXPECT_NE(log[0].Header("authorization"), "");
+  for (size_t i = 1; i < log.size(); ++i) {
+    EXPECT_EQ(log[i].Header("cookie"), "") << "request " << i;
+    EXPECT_EQ(log[i].Header("authorization"), "") << "request " << i;
+    EXPECT_EQ(log[i].Header("x-only-first"), "") << "request " << i;
+    EXPECT_EQ(log[i].Header("user-agent"), "tributary/0.1") << "request " << i;
+  }
+}
+
+// Handles of transfers that failed (refused connection, body over its limit, a timeout) serve
+// the next fetches as well as a fresh one would.
+TEST(FetcherLifecycle, HandlesOfFailedTransfersServeTheNextFetches) {
+  TestOrigin origin;
+  origin.Route("/big", {200, {}, std::string(64 * 1024, 'x')});
+  Response late{200, {}, "late"};
+  late.delay = std::chrono::seconds(5);
+  origin.Route("/slow", late);
+  origin.Route("/ok", {200, {}, "fine"});
+  const std::string refused = [] {
+    TestOrigin gone;
+    return gone.Url("/none");
+  }();
+  Fetcher fetcher(FetcherOptions{1});
+  EXPECT_TRUE(FetchSync(fetcher, LoopbackRequest(refused)).error);
+  FetchRequest big = LoopbackRequest(origin.Url("/big"));
+  big.max_body = 1024;
+  EXPECT_TRUE(FetchSync(fetcher, big).error);
+  FetchRequest slow = LoopbackRequest(origin.Url("/slow"));
+  slow.timeout = std::chrono::milliseconds(200);
+  EXPECT_TRUE(FetchSync(fetcher, slow).error);
+  for (int i = 0; i < 3; ++i) {
+    const FetchResult r = FetchSync(fetcher, LoopbackRequest(origin.Url("/ok")));
+    ASSERT_FALSE(r.error) << r.error->message;
+    EXPECT_EQ(r.body, "fine");
+    EXPECT_EQ(r.status, 200);
+  }
+}
+
 }  // namespace
 }  // namespace tributary::fetchers
