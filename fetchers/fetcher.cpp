@@ -104,7 +104,7 @@ void Fetcher::Fetch(FetchRequest request, Callback done) {
   });
 }
 
-void Fetcher::Route(FetchRequest request, Callback done, std::string key) {
+void Fetcher::Route(FetchRequest&& request, Callback&& done, std::string&& key) {
   if (request.obey_robots && !OriginOf(request.url).empty()) {
     CheckRobots(std::move(request), std::move(done), std::move(key));
     return;
@@ -112,7 +112,8 @@ void Fetcher::Route(FetchRequest request, Callback done, std::string key) {
   Dispatch(std::move(request), std::move(done), std::move(key), RobotsVerdict::kNotChecked);
 }
 
-void Fetcher::Dispatch(FetchRequest request, Callback done, std::string key, RobotsVerdict robots) {
+void Fetcher::Dispatch(FetchRequest&& request, Callback&& done, std::string&& key,
+                       RobotsVerdict robots) {
   Shard& shard = ShardFor(key);
   shard.Submit(std::move(request), std::move(done), std::move(key), robots);
 }
@@ -184,7 +185,7 @@ void Fetcher::FetchRobots(const std::string& origin, const FetchRequest& like,
         }
         robots_->Store(origin, std::move(rules), expires);
       },
-      key, RobotsVerdict::kNotChecked);
+      std::string(key), RobotsVerdict::kNotChecked);
 }
 
 void Fetcher::Decide(const std::shared_ptr<RobotsWait>& wait, const RobotsRules* rules,
@@ -211,7 +212,8 @@ void Fetcher::Decide(const std::shared_ptr<RobotsWait>& wait, const RobotsRules*
     shard.CompleteLater(std::move(r), std::move(wait->done));
     return;
   }
-  Dispatch(std::move(wait->request), std::move(wait->done), wait->key, RobotsVerdict::kAllowed);
+  Dispatch(std::move(wait->request), std::move(wait->done), std::string(wait->key),
+           RobotsVerdict::kAllowed);
 }
 
 void Fetcher::Stop() {

@@ -199,12 +199,12 @@ class Fetcher {
  private:
   class Shard;
   struct RobotsWait;
-  void Route(FetchRequest request, Callback done, std::string key);
+  void Route(FetchRequest&& request, Callback&& done, std::string&& key);
   void CheckRobots(FetchRequest request, Callback done, std::string key);
   void FetchRobots(const std::string& origin, const FetchRequest& like, const std::string& key);
   void Decide(const std::shared_ptr<RobotsWait>& wait, const RobotsRules* rules,
               const Error* error);
-  void Dispatch(FetchRequest request, Callback done, std::string key, RobotsVerdict robots);
+  void Dispatch(FetchRequest&& request, Callback&& done, std::string&& key, RobotsVerdict robots);
   Shard& ShardFor(const std::string& key) const;
 
   // Constant after construction. The observer is declared first so that it outlives the shards.

@@ -1,6 +1,8 @@
 #include "fetchers/proxy_env.hpp"
 
 #include <cstdlib>
+#include <utility>
+#include <vector>
 
 #include "fetchers/address_guard.hpp"
 #include "fetchers/url_host.hpp"
@@ -59,6 +61,23 @@ std::optional<std::string> ProcessEnv(const char* name) {
   const char* value = std::getenv(name);  // NOLINT(concurrency-mt-unsafe): nothing calls setenv
   if (value == nullptr) return std::nullopt;
   return std::string(value);
+}
+
+const EnvLookup& ProcessProxyEnv() {
+  static const EnvLookup env = [] {
+    std::vector<std::pair<std::string, std::string>> set;
+    for (const char* name : {"http_proxy", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY",
+                             "no_proxy", "NO_PROXY"}) {
+      if (auto value = ProcessEnv(name)) set.emplace_back(name, std::move(*value));
+    }
+    return EnvLookup([set](const char* name) -> std::optional<std::string> {
+      for (const auto& [n, v] : set) {
+        if (n == name) return v;
+      }
+      return std::nullopt;
+    });
+  }();
+  return env;
 }
 
 std::string ProxyForUrl(std::string_view url, const EnvLookup& env) {

@@ -18,6 +18,10 @@ using EnvLookup = std::function<std::optional<std::string>(const char* name)>;
 // The process environment.
 std::optional<std::string> ProcessEnv(const char* name);
 
+// The variables ProxyForUrl reads, as the process environment had them when first asked (it
+// does not change while the daemon runs; getenv scans every variable, per transfer).
+const EnvLookup& ProcessProxyEnv();
+
 // The proxy URL for `url`, or "" for a direct connection. The scheme's variable (`http_proxy`
 // — lower case only, as in curl, because a CGI program gets HTTP_PROXY from a request header —,
 // `https_proxy`/`HTTPS_PROXY`), else `all_proxy`/`ALL_PROXY`; none when `no_proxy`/`NO_PROXY`

@@ -118,10 +118,10 @@ void RunCallback(const Fetcher::Callback& done, FetchResult result) {
 
 }  // namespace
 
-void Fetcher::Shard::Submit(FetchRequest request, Callback done, std::string key,
+void Fetcher::Shard::Submit(FetchRequest&& request, Callback&& done, std::string&& key,
                             RobotsVerdict robots) {
   auto job = std::make_unique<Job>();
-  job->request = std::make_shared<const FetchRequest>(std::move(request));
+  job->request = std::move(request);
   job->done = std::move(done);
   job->key = std::move(key);
   job->robots = robots;
@@ -129,11 +129,14 @@ void Fetcher::Shard::Submit(FetchRequest request, Callback done, std::string key
     std::lock_guard lock(mu_);
     if (!stopped_) {
       in_flight_.fetch_add(1, std::memory_order_acq_rel);
-      asio::post(io_, [this, j = std::move(job)]() mutable { DoEnqueue(std::move(j)); });
+      // One posted handler takes every job submitted until it runs: a burst of submissions
+      // (every source due at start-up) wakes the loop once, not once a fetch.
+      incoming_.push_back(std::move(job));
+      if (incoming_.size() == 1) asio::post(io_, [this] { TakeIncoming(); });
       return;
     }
   }
-  FetchResult result = NotSentResult(*job->request, Error::Retryable("cancelled"));
+  FetchResult result = NotSentResult(job->request, Error::Retryable("cancelled"));
   result.group = job->key;
   result.robots = job->robots;
   RunCallback(job->done, std::move(result));
@@ -191,16 +194,32 @@ Fetcher::Shard::Group& Fetcher::Shard::GroupFor(const std::string& key, const Fe
   return *slot;
 }
 
-void Fetcher::Shard::DoEnqueue(std::unique_ptr<Job> job) {
-  if (multi_ == nullptr || shutting_down_) {
-    FetchResult result = NotSentResult(*job->request, Error::Retryable("cancelled"));
-    Complete(std::move(job), std::move(result));
-    return;
+void Fetcher::Shard::TakeIncoming() {
+  std::vector<std::unique_ptr<Job>> jobs;
+  {
+    std::lock_guard lock(mu_);
+    jobs.swap(incoming_);
   }
-  job->id = (static_cast<uint64_t>(index_) << 48) | next_job_id_++;
-  Group& group = GroupFor(job->key, *job->request);
-  group.ready.push_back(std::move(job));
-  Pump(group);
+  // Every job queued first, then each group it joined pumped once.
+  std::vector<Group*> touched;
+  for (auto& job : jobs) {
+    if (multi_ == nullptr || shutting_down_) {
+      FetchResult result = NotSentResult(job->request, Error::Retryable("cancelled"));
+      Complete(std::move(job), std::move(result));
+      continue;
+    }
+    job->id = (static_cast<uint64_t>(index_) << 48) | next_job_id_++;
+    Group& group = GroupFor(job->key, job->request);
+    if (!group.taking) {
+      group.taking = true;
+      touched.push_back(&group);
+    }
+    group.ready.push_back(std::move(job));
+  }
+  for (Group* group : touched) {
+    group->taking = false;
+    Pump(*group);
+  }
 }
 
 void Fetcher::Shard::Pump(Group& group) {
@@ -259,7 +278,7 @@ void Fetcher::Shard::StartAttempt(Group& group, std::unique_ptr<Job> job, TimePo
   ReportCircuit(group);
   if (job->attempts == 0) group.rules.EarnRetryBudget();
   ++job->attempts;
-  auto transfer = std::make_unique<Transfer>(job->request);
+  auto transfer = std::make_unique<Transfer>(job->request);  // the job outlives it
   Group* const g = &group;  // groups live as long as the shard's thread runs
   // Called from inside libcurl: bookkeeping only; the pump that may start the next request of
   // the group (after its spacing, counted from now) runs from the loop.
@@ -292,7 +311,7 @@ void Fetcher::Shard::StartAttempt(Group& group, std::unique_ptr<Job> job, TimePo
 void Fetcher::Shard::OnAttemptDone(Group& group, std::unique_ptr<Job> job, FetchResult result,
                                    bool sent) {
   const TimePoint now = Clock::now();
-  const FetchRequest& request = *job->request;
+  const FetchRequest& request = job->request;
   spdlog::logger* const log = log_.get();
   if (log->should_log(spdlog::level::debug)) {
     log->debug("fetch={} source={} status={} bytes={} duration={}ms url={}{}{} attempt={}", job->id,
@@ -352,7 +371,7 @@ void Fetcher::Shard::FailQueued(Group& group, const std::string& why) {
   group.delayed.clear();
   const auto open_until = WallOf(group.rules.circuit_open_until());
   for (auto& job : failed) {
-    FetchResult result = NotSentResult(*job->request, Error::Retryable(why));
+    FetchResult result = NotSentResult(job->request, Error::Retryable(why));
     result.circuit_open_until = open_until;
     Complete(std::move(job), std::move(result));
   }
@@ -367,11 +386,13 @@ void Fetcher::Shard::Complete(std::unique_ptr<Job> job, FetchResult result) {
   RunCallback(job->done, std::move(result));
 }
 
-void Fetcher::Shard::Publish(const Group& group) {
+void Fetcher::Shard::Publish(Group& group) {
   GroupState state = group.rules.State(Clock::now(), std::chrono::system_clock::now(),
                                        group.ready.size() + group.delayed.size());
   std::lock_guard lock(states_mu_);
-  states_[group.rules.key()] = std::move(state);
+  // The group's entry is looked up once (entries are never erased, and stay where they are).
+  if (group.published == nullptr) group.published = &states_[group.rules.key()];
+  *group.published = std::move(state);
 }
 
 void Fetcher::Shard::ReportCircuit(Group& group) {
@@ -400,7 +421,7 @@ void Fetcher::Shard::DoShutdown() {
     for (auto& [when, job] : group->delayed) queued.push_back(std::move(job));
     group->delayed.clear();
     for (auto& job : queued) {
-      FetchResult result = NotSentResult(*job->request, Error::Retryable("cancelled"));
+      FetchResult result = NotSentResult(job->request, Error::Retryable("cancelled"));
       Complete(std::move(job), std::move(result));
     }
   }

@@ -48,7 +48,7 @@ class Fetcher::Shard : private ConnectionSockets {
   Shard& operator=(const Shard&) = delete;
 
   // Queues a fetch in group `key`.
-  void Submit(FetchRequest request, Callback done, std::string key, RobotsVerdict robots);
+  void Submit(FetchRequest&& request, Callback&& done, std::string&& key, RobotsVerdict robots);
   // Runs `done(result)` on this shard's thread (at once on the caller's when stopped); for
   // fetches decided without a request (robots.txt disallows).
   void CompleteLater(FetchResult result, Callback done);
@@ -64,7 +64,7 @@ class Fetcher::Shard : private ConnectionSockets {
 
   struct Job {
     uint64_t id = 0;  // for log lines
-    std::shared_ptr<const FetchRequest> request;
+    FetchRequest request;
     Callback done;
     std::string key;
     RobotsVerdict robots = RobotsVerdict::kNotChecked;
@@ -79,6 +79,8 @@ class Fetcher::Shard : private ConnectionSockets {
     boost::asio::steady_timer timer;
     std::optional<TimePoint> timer_at;  // when the pending wait fires, if one is pending
     CircuitState reported = CircuitState::kClosed;  // what the observer was last told
+    bool taking = false;              // TakeIncoming queued jobs in it and pumps it next
+    GroupState* published = nullptr;  // its entry in states_, once published
   };
   struct Running {
     std::unique_ptr<Transfer> transfer;
@@ -94,7 +96,8 @@ class Fetcher::Shard : private ConnectionSockets {
   };
 
   void Run();
-  void DoEnqueue(std::unique_ptr<Job> job);
+  // Queues the submitted jobs in their groups and starts what the groups allow.
+  void TakeIncoming();
   void DoShutdown();
   Group& GroupFor(const std::string& key, const FetchRequest& like);
   // Starts what the group's rules allow now and arms the group's timer for the rest.
@@ -105,7 +108,7 @@ class Fetcher::Shard : private ConnectionSockets {
   void OnAttemptDone(Group& group, std::unique_ptr<Job> job, FetchResult result, bool sent);
   void FailQueued(Group& group, const std::string& why);
   void Complete(std::unique_ptr<Job> job, FetchResult result);
-  void Publish(const Group& group);
+  void Publish(Group& group);
   // Tells the observer when the group's circuit state differs from what it was last told.
   void ReportCircuit(Group& group);
 
@@ -137,6 +140,7 @@ class Fetcher::Shard : private ConnectionSockets {
   // Guarded by mu_: once stopped_ is set nothing more is posted to io_.
   std::mutex mu_;
   bool stopped_ = false;
+  std::vector<std::unique_ptr<Job>> incoming_;  // submitted, not yet taken by the loop
 
   std::mutex join_mu_;  // serialises concurrent Stop() calls on the join
   std::atomic<size_t> in_flight_{0};

@@ -50,9 +50,9 @@ constexpr uint64_t kRatioCheckFrom = 64 * 1024;
 constexpr long kReceiveBuffer = 64 * 1024;
 constexpr uint64_t kMaxBodyReserve = 1 << 20;
 
-Transfer::Transfer(std::shared_ptr<const FetchRequest> request)
+Transfer::Transfer(const FetchRequest& request)
     : id_(g_next_id.fetch_add(1, std::memory_order_relaxed)),
-      request_(std::move(request)),
+      request_(&request),
       started_(std::chrono::system_clock::now()),
       start_(std::chrono::steady_clock::now()) {}
 
@@ -193,8 +193,9 @@ Status Transfer::Prepare(std::function<void(bool first)> on_sent, ConnectionSock
   // The proxy is decided here, the environment's included, and always set explicitly, so that
   // the address guard below knows whether the connection goes to a proxy.
   const std::string proxy = request_->proxy == "direct" ? std::string()
-                            : request_->proxy.empty()   ? ProxyForUrl(request_->url, ProcessEnv)
-                                                        : request_->proxy;
+                            : request_->proxy.empty()
+                                ? ProxyForUrl(request_->url, ProcessProxyEnv())
+                                : request_->proxy;
   check("PROXY", curl_easy_setopt(easy_, CURLOPT_PROXY, proxy.c_str()));
   if (!request_->tls_verify) {
     check("SSL_VERIFYPEER", curl_easy_setopt(easy_, CURLOPT_SSL_VERIFYPEER, 0L));
@@ -340,8 +341,13 @@ size_t Transfer::OnHeader(char* data, size_t size, size_t count, void* self) noe
         t->headers_.back().second += Trim(line);
       }
     } else if (const size_t colon = line.find(':'); colon != std::string_view::npos) {
-      t->headers_.emplace_back(Lower(Trim(line.substr(0, colon))),
-                               std::string(Trim(line.substr(colon + 1))));
+      const std::string_view name = Trim(line.substr(0, colon));
+      auto& [lower_name, value] = t->headers_.emplace_back();
+      lower_name.resize(name.size());
+      std::transform(name.begin(), name.end(), lower_name.begin(), [](char c) {
+        return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+      });
+      value = Trim(line.substr(colon + 1));
     }
     return n;
   } catch (const std::exception& e) {

@@ -37,7 +37,8 @@ class ConnectionSockets {
 
 class Transfer {
  public:
-  explicit Transfer(std::shared_ptr<const FetchRequest> request);
+  // `request` outlives the transfer.
+  explicit Transfer(const FetchRequest& request);
   ~Transfer();
   Transfer(const Transfer&) = delete;
   Transfer& operator=(const Transfer&) = delete;
@@ -82,7 +83,7 @@ class Transfer {
 
   // Constant after construction.
   const uint64_t id_;
-  const std::shared_ptr<const FetchRequest> request_;
+  const FetchRequest* const request_;
   const SystemTime started_;
   const std::chrono::steady_clock::time_point start_;
 
