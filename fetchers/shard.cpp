@@ -128,11 +128,18 @@ void Fetcher::Shard::Submit(FetchRequest&& request, Callback&& done, std::string
   {
     std::lock_guard lock(mu_);
     if (!stopped_) {
-      in_flight_.fetch_add(1, std::memory_order_acq_rel);
       // One posted handler takes every job submitted until it runs: a burst of submissions
       // (every source due at start-up) wakes the loop once, not once a fetch.
       incoming_.push_back(std::move(job));
-      if (incoming_.size() == 1) asio::post(io_, [this] { TakeIncoming(); });
+      if (incoming_.size() == 1) {
+        try {
+          asio::post(io_, [this] { TakeIncoming(); });
+        } catch (...) {
+          incoming_.pop_back();  // else no later submission would post the handler again
+          throw;
+        }
+      }
+      in_flight_.fetch_add(1, std::memory_order_acq_rel);
       return;
     }
   }
@@ -161,7 +168,7 @@ void Fetcher::Shard::RequestStop() {
   std::lock_guard lock(mu_);
   if (stopped_) return;
   stopped_ = true;
-  // Posted last: every job posted before it is queued first, then cancelled.
+  // Posted last: every job submitted before it is taken first (TakeIncoming then cancels it).
   asio::post(io_, [this] { DoShutdown(); });
 }
 
@@ -202,23 +209,41 @@ void Fetcher::Shard::TakeIncoming() {
   }
   // Every job queued first, then each group it joined pumped once.
   std::vector<Group*> touched;
-  for (auto& job : jobs) {
-    if (multi_ == nullptr || shutting_down_) {
-      FetchResult result = NotSentResult(job->request, Error::Retryable("cancelled"));
-      Complete(std::move(job), std::move(result));
-      continue;
+  size_t taken = 0;
+  try {
+    for (; taken < jobs.size(); ++taken) {
+      std::unique_ptr<Job>& job = jobs[taken];
+      if (multi_ == nullptr || shutting_down_) {
+        FetchResult result = NotSentResult(job->request, Error::Retryable("cancelled"));
+        Complete(std::move(job), std::move(result));
+        continue;
+      }
+      job->id = (static_cast<uint64_t>(index_) << 48) | next_job_id_++;
+      Group& group = GroupFor(job->key, job->request);
+      if (!group.taking) {
+        touched.reserve(touched.size() + 1);
+        group.taking = true;
+        touched.push_back(&group);
+      }
+      group.ready.push_back(std::move(job));
     }
-    job->id = (static_cast<uint64_t>(index_) << 48) | next_job_id_++;
-    Group& group = GroupFor(job->key, job->request);
-    if (!group.taking) {
-      group.taking = true;
-      touched.push_back(&group);
+  } catch (const std::exception& e) {
+    // Out of memory: the jobs not queued end now, with the reason; the queued ones go on.
+    log_->error("shard={} queueing fetches: {}", index_, e.what());
+    for (; taken < jobs.size(); ++taken) {
+      if (!jobs[taken]) continue;
+      FetchResult result = NotSentResult(jobs[taken]->request, Error::Retryable(e.what()));
+      Complete(std::move(jobs[taken]), std::move(result));
     }
-    group.ready.push_back(std::move(job));
   }
+  for (Group* group : touched) group->taking = false;
   for (Group* group : touched) {
-    group->taking = false;
-    Pump(*group);
+    try {
+      Pump(*group);
+    } catch (const std::exception& e) {
+      // The group's next completion or timer pumps it again.
+      log_->error("shard={} group={} starting fetches: {}", index_, group->rules.key(), e.what());
+    }
   }
 }
 
@@ -305,7 +330,7 @@ void Fetcher::Shard::StartAttempt(Group& group, std::unique_ptr<Job> job, TimePo
                   false);
     return;
   }
-  transfers_.emplace(easy, Running{std::move(transfer), std::move(job), &group});
+  transfers_.emplace(easy, Running{std::move(job), std::move(transfer), &group});
 }
 
 void Fetcher::Shard::OnAttemptDone(Group& group, std::unique_ptr<Job> job, FetchResult result,
@@ -506,25 +531,33 @@ int Fetcher::Shard::OnTimerCallback(CURLM* /*multi*/, long timeout_ms, void* sel
 // libcurl's sockets are watched in the shard's own epoll set, level-triggered, whose descriptor
 // the loop waits on: one wait (and one epoll_wait) per batch of ready sockets, where a wait per
 // socket cost the loop an epoll_ctl system call each time libcurl wanted to read (Asio
-// re-registers a descriptor for every wait it starts). A connection's socket stays in the set
-// between transfers, registered for what libcurl last wanted: the next transfer on the kept
-// connection usually wants the same, and then costs no system call at all. If such an idle
+// re-registers a descriptor for every wait it starts). A connected connection's socket stays in
+// the set between transfers, registered for what libcurl last wanted: the next transfer on the
+// kept connection usually wants the same, and then costs no system call at all. If such an idle
 // socket becomes ready (the server closed the connection), it leaves the set (SocketsReady);
 // libcurl finds out itself when it next uses the connection.
+// Only such a socket's registration can be trusted to be current, because only its closing is
+// announced (the close callback, before the number is freed). libcurl closes the loser of two
+// connects raced to a name's addresses without the callback, and says REMOVE only afterwards;
+// the number can meanwhile come back for another socket, unknown to the set.
 void Fetcher::Shard::WatchSocket(curl_socket_t fd, int what) {
   Watched& socket = sockets_[fd];
   socket.wanted = what & (CURL_POLL_IN | CURL_POLL_OUT);
+  // Reading means the connect is done: from then on libcurl closes it through the callback.
+  if (socket.connection && (socket.wanted & CURL_POLL_IN) != 0) socket.connected = true;
   const uint32_t events = ((socket.wanted & CURL_POLL_IN) != 0 ? EPOLLIN : 0u) |
                           ((socket.wanted & CURL_POLL_OUT) != 0 ? EPOLLOUT : 0u);
-  // Only a connection's registration is known to be current: any other socket's number may
-  // have been closed and reused by libcurl behind our back, so it is always registered anew.
-  if (socket.connection && socket.registered == events) return;
+  if (socket.connected && socket.registered == events) return;
   epoll_event event{};
   event.events = events;
   event.data.fd = fd;
   int rc =
       epoll_ctl(socket_set_, socket.registered != 0 ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, &event);
   if (rc != 0 && (errno == ENOENT || errno == EEXIST)) {
+    // What the set had was not what we knew (a number closed and reused behind our back): this
+    // socket's registration is never trusted again.
+    socket.connection = false;
+    socket.connected = false;
     rc = epoll_ctl(socket_set_, errno == ENOENT ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, fd, &event);
   }
   if (rc != 0) {
@@ -539,8 +572,10 @@ void Fetcher::Shard::UnwatchSocket(curl_socket_t fd) {
   const auto it = sockets_.find(fd);
   if (it == sockets_.end()) return;
   // libcurl says REMOVE at the end of every transfer, also when it keeps the connection for
-  // the next one: such a socket stays in the set.
-  if (it->second.connection) {
+  // the next one: a connected connection's socket stays in the set. Any other leaves it now
+  // (if libcurl already closed it, the number is forgotten, so that a new socket given the same
+  // number is registered afresh).
+  if (it->second.connected) {
     it->second.wanted = 0;
     return;
   }
@@ -550,7 +585,7 @@ void Fetcher::Shard::UnwatchSocket(curl_socket_t fd) {
 void Fetcher::Shard::Opened(curl_socket_t fd) {
   // A new socket: whatever was known of an earlier one with this number is void (closing it
   // took it out of the set).
-  sockets_[fd] = Watched{0, 0, true};
+  sockets_[fd] = Watched{.connection = true};
 }
 
 void Fetcher::Shard::Closing(curl_socket_t fd) { ReleaseSocket(fd); }

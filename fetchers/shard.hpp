@@ -1,17 +1,18 @@
 #pragma once
 // One I/O thread of the fetch engine: an io_context, a CURLM driven by it, the thread that runs
 // both, and the politeness groups that live on it. libcurl's multi-socket API tells us which fds
-// to watch (CURLMOPT_SOCKETFUNCTION) and when to call it back (CURLMOPT_TIMERFUNCTION); Asio
-// watches them. Nothing is shared with other shards.
+// to watch (CURLMOPT_SOCKETFUNCTION) and when to call it back (CURLMOPT_TIMERFUNCTION); the
+// shard's own epoll set watches the sockets, Asio the set and the timer. Nothing is shared with
+// other shards. Easy handles of finished transfers are kept for the next ones.
 // A fetch is a Job: it waits in its group's queue until the group's rules let it start (a
 // steady_timer per group wakes it), runs as one Transfer per attempt, and is retried with full
 // jitter backoff while its failures are retryable, attempts and the group's retry budget last,
 // and the wait stays within the backoff cap (a longer Retry-After ends the fetch; the scheduler
 // comes back then).
-// Contract: Submit() hands a job over with asio::post and never blocks on I/O; its callback runs
-// exactly once on this shard's thread (with "cancelled" once Stop() has begun, at once on the
-// caller's thread when the shard is already stopped). Stop() cancels what is queued or in
-// flight, cleans the multi handle up while the sockets and the io_context still live, and joins.
+// Contract: Submit() hands a job over (a list the loop takes from) and never blocks on I/O; its
+// callback runs exactly once on this shard's thread (with "cancelled" once Stop() has begun, at
+// once on the caller's thread when the shard is already stopped). Stop() cancels what is queued or
+// in flight, cleans the multi handle up while the sockets and the io_context still live, and joins.
 // Thread safety: Submit, CompleteLater, Stop, InFlight and StateOf may be called from any
 // thread, except that Stop must not be called from a completion callback (it joins the thread
 // running it). Everything else runs on the shard's thread.
@@ -83,8 +84,8 @@ class Fetcher::Shard : private ConnectionSockets {
     GroupState* published = nullptr;  // its entry in states_, once published
   };
   struct Running {
+    std::unique_ptr<Job> job;  // declared first: destroyed after the transfer, which refers to it
     std::unique_ptr<Transfer> transfer;
-    std::unique_ptr<Job> job;
     Group* group = nullptr;
   };
 
@@ -93,6 +94,7 @@ class Fetcher::Shard : private ConnectionSockets {
     int wanted = 0;           // CURL_POLL_IN / CURL_POLL_OUT bits libcurl asked for
     uint32_t registered = 0;  // EPOLLIN / EPOLLOUT the set has for it; 0: not in the set
     bool connection = false;  // a connection's socket (opened through ConnectionSockets)
+    bool connected = false;   // ... that libcurl has read from: its closing is announced
   };
 
   void Run();

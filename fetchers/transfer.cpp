@@ -69,7 +69,9 @@ Status Transfer::Prepare(std::function<void(bool first)> on_sent, ConnectionSock
   headers_.reserve(16);  // a typical response's header lines, without growing the vector
   if (reuse != nullptr) {
     // Every option back to its default; cookies survive a reset, and those of the transfer
-    // before (another source's, perhaps) are dropped.
+    // before (another source's, perhaps) are dropped. Kept on purpose: TLS session IDs (keyed
+    // by host, port and verification settings), as the multi handle keeps connections for
+    // every source anyway.
     curl_easy_reset(reuse);
     curl_easy_setopt(reuse, CURLOPT_COOKIELIST, "ALL");
     // A handle still holding its receive buffer (libcurl keeps it after some transfers: HTTP/2

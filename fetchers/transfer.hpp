@@ -3,7 +3,8 @@
 // proxy, TLS, HTTP/2) and the response being received. Owned by the shard that runs it.
 // Contract: Prepare() once, then the shard adds easy() to its multi handle; once libcurl reports
 // the transfer done (or the shard cancels it) the shard removes the handle from the multi and
-// takes the result from Finish() or Cancelled(). The destructor frees the handle.
+// takes the result from Finish() or Cancelled(), and may take the handle for another transfer
+// (TakeHandle); the destructor frees it otherwise.
 // Thread safety: none; used only on its shard's I/O thread.
 
 #include <curl/curl.h>
@@ -43,7 +44,8 @@ class Transfer {
   Transfer(const Transfer&) = delete;
   Transfer& operator=(const Transfer&) = delete;
 
-  // Creates the easy handle and sets every option; an error when libcurl refuses one.
+  // Creates the easy handle (or resets `reuse`) and sets every option; an error when libcurl
+  // refuses one.
   // `on_sent` (optional) is called on the shard's thread, from inside libcurl, each time a
   // request of this transfer is about to go out (redirects send several; `first` is true for
   // the first): it must not call libcurl.

@@ -2,6 +2,12 @@
 // transfers in flight, Fetch() racing Stop(), connection reuse.
 #include <gtest/gtest.h>
 
+#include <netdb.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <array>
 #include <chrono>
 #include <condition_variable>
 #include <latch>
@@ -292,6 +298,89 @@ TEST(FetcherLifecycle, HandlesOfFailedTransfersServeTheNextFetches) {
     EXPECT_EQ(r.body, "fine");
     EXPECT_EQ(r.status, 200);
   }
+}
+
+// libcurl closes some sockets without announcing it (the loser of two connects raced to a
+// name's two addresses) and the number comes back at once for the next socket, here its
+// resolver's socket pair: such a number is watched afresh, never taken for the socket before
+// it. What a test can see is that every fetch goes on; a socket pair missing from the set would
+// only slow a fetch by name (libcurl also polls its resolver on a timer), an epoll_ctl refused
+// would fail it. Here "localhost" is 127.0.0.1 and ::1 to libcurl: 127.0.0.1 never answers (a
+// listener whose queue is full drops the connect), so libcurl races ::1 after 200 ms, which
+// wins, and closes the 127.0.0.1 socket unannounced. Then two fetches by the machine's own
+// name (libcurl's threaded resolver), each to another port so that its DNS cache does not
+// answer; the first opens no connection.
+TEST(FetcherLifecycle, NumbersOfSocketsClosedUnannouncedAreWatchedAfresh) {
+  std::array<char, 256> name{};
+  ASSERT_EQ(gethostname(name.data(), name.size() - 1), 0);
+  addrinfo hints{};
+  hints.ai_family = AF_INET;
+  addrinfo* found = nullptr;
+  bool loopback = false;
+  if (getaddrinfo(name.data(), nullptr, &hints, &found) == 0) {
+    for (const addrinfo* a = found; a != nullptr; a = a->ai_next) {
+      const auto* in = reinterpret_cast<const sockaddr_in*>(a->ai_addr);
+      if ((ntohl(in->sin_addr.s_addr) >> 24) == 127) loopback = true;
+    }
+    freeaddrinfo(found);
+  }
+  if (!loopback) GTEST_SKIP() << "the host name " << name.data() << " is not a loopback address";
+  // The silent listener on 127.0.0.1: backlog 0 and one connection queued, never accepted.
+  const int silent = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(silent, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  ASSERT_EQ(bind(silent, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  ASSERT_EQ(listen(silent, 0), 0);
+  ASSERT_EQ(getsockname(silent, reinterpret_cast<sockaddr*>(&address), &length), 0);
+  const uint16_t port = ntohs(address.sin_port);
+  const int queued = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_EQ(connect(queued, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  std::unique_ptr<TestOrigin> six;
+  try {
+    six = std::make_unique<TestOrigin>(port, "::1");
+  } catch (const std::exception& e) {
+    close(queued);
+    close(silent);
+    GTEST_SKIP() << "no IPv6 loopback: " << e.what();
+  }
+  six->Route("/doc", {200, {}, "over ::1"});
+  // Made first: the numbers the loser frees are then the lowest free ones when the resolver
+  // makes its socket pair.
+  std::vector<std::unique_ptr<TestOrigin>> origins;
+  for (int i = 0; i < 8; ++i) {
+    origins.push_back(std::make_unique<TestOrigin>());
+    origins.back()->Route("/doc", {200, {}, "by name"});
+  }
+  Fetcher fetcher(FetcherOptions{1});
+  for (int i = 0; i < 4; ++i) {
+    FetchRequest raced = LoopbackRequest("http://localhost:" + std::to_string(port) + "/doc");
+    raced.headers = {{"Connection", "close"}};  // a new race every time, no kept connection
+    const FetchResult r = FetchSync(fetcher, raced);
+    ASSERT_FALSE(r.error) << "race " << i << ": " << r.error->message;
+    EXPECT_EQ(r.body, "over ::1");
+    const auto by_name = [&](int k) {
+      FetchRequest request =
+          LoopbackRequest("http://" + std::string(name.data()) + ":" +
+                          std::to_string(origins[static_cast<size_t>(k)]->port()) + "/doc");
+      request.timeout = std::chrono::seconds(3);
+      return request;
+    };
+    // Resolved, then refused by the address guard before any socket is opened: the next
+    // resolver's socket pair gets the same number, with no connection's socket in between.
+    FetchRequest guarded = by_name(2 * i);
+    guarded.allow_private_networks = false;
+    const FetchResult g = FetchSync(fetcher, guarded);
+    ASSERT_TRUE(g.error);
+    EXPECT_NE(g.error->message.find("private"), std::string::npos) << g.error->message;
+    const FetchResult n = FetchSync(fetcher, by_name(2 * i + 1));
+    ASSERT_FALSE(n.error) << "fetch by name " << i << ": " << n.error->message;
+    EXPECT_EQ(n.body, "by name");
+  }
+  close(queued);
+  close(silent);
 }
 
 }  // namespace
