@@ -68,12 +68,14 @@ Status Transfer::Prepare(std::function<void(bool first)> on_sent, ConnectionSock
   sockets_ = sockets;
   headers_.reserve(16);  // a typical response's header lines, without growing the vector
   if (reuse != nullptr) {
-    // Every option back to its default; cookies survive a reset, and those of the transfer
-    // before (another source's, perhaps) are dropped. Kept on purpose: TLS session IDs (keyed
-    // by host, port and verification settings), as the multi handle keeps connections for
-    // every source anyway.
+    // The cookie engine first: its cookies survive a reset (those of the transfer before,
+    // another source's perhaps), and so does, leaked, the list of cookie files CURLOPT_COOKIEFILE
+    // built (libcurl 7.88's reset forgets it without freeing it). A null cookie file frees the
+    // list, drops every cookie and stops the engine. Then every option back to its default.
+    // Kept on purpose: TLS session IDs (keyed by host, port and verification settings), as the
+    // multi handle keeps connections for every source anyway.
+    curl_easy_setopt(reuse, CURLOPT_COOKIEFILE, nullptr);
     curl_easy_reset(reuse);
-    curl_easy_setopt(reuse, CURLOPT_COOKIELIST, "ALL");
     // A handle still holding its receive buffer (libcurl keeps it after some transfers: HTTP/2
     // on a shared connection, some early failures) refuses a new buffer size: not reused.
     if (curl_easy_setopt(reuse, CURLOPT_BUFFERSIZE, kReceiveBuffer) != CURLE_OK) {
