@@ -221,7 +221,8 @@ void Fetcher::Shard::TakeIncoming() {
       job->id = (static_cast<uint64_t>(index_) << 48) | next_job_id_++;
       Group& group = GroupFor(job->key, job->request);
       if (!group.taking) {
-        touched.reserve(touched.size() + 1);
+        // Room first, so that a group is never marked without being on the list.
+        if (touched.size() == touched.capacity()) touched.reserve(2 * touched.size() + 8);
         group.taking = true;
         touched.push_back(&group);
       }
