@@ -71,7 +71,6 @@ Fetcher::Shard::Shard(int index, FetchObserver* observer)
     curl_multi_cleanup(multi_);
     throw std::runtime_error("watching the socket set: " + ec.message());
   }
-  socket_set_ = epoll_fd;
   WaitForSocketEvents();
   thread_ = std::thread([this] { Run(); });
 }
@@ -84,9 +83,9 @@ void Fetcher::Shard::Run() {
       io_.run();
       return;
     } catch (const std::exception& e) {
-      Logger("fetch")->error("shard={} I/O loop: {}", index_, e.what());
+      log_->error("shard={} I/O loop: {}", index_, e.what());
     } catch (...) {
-      Logger("fetch")->error("shard={} I/O loop: non-standard exception", index_);
+      log_->error("shard={} I/O loop: non-standard exception", index_);
     }
   }
 }
@@ -287,16 +286,8 @@ void Fetcher::Shard::Pump(Group& group) {
 }
 
 void Fetcher::Shard::ArmGroupTimer(Group& group, TimePoint when) {
-  // A pending wait that fires no later than needed is kept: Pump re-arms from there.
-  if (group.timer_at && *group.timer_at <= when) return;
-  group.timer_at = when;
-  group.timer.expires_at(when);
   Group* const g = &group;  // groups live as long as the shard's thread runs
-  group.timer.async_wait([this, g](boost::system::error_code ec) {
-    if (ec == asio::error::operation_aborted) return;
-    g->timer_at.reset();
-    Pump(*g);
-  });
+  group.timer.FireBy(when, [this, g] { Pump(*g); });
 }
 
 void Fetcher::Shard::StartAttempt(Group& group, std::unique_ptr<Job> job, TimePoint now) {
@@ -441,7 +432,7 @@ void Fetcher::Shard::DoShutdown() {
     }
   }
   for (auto& [key, group] : groups_) {
-    group->timer.cancel();
+    group->timer.Cancel();
     std::deque<std::unique_ptr<Job>> queued = std::move(group->ready);
     group->ready.clear();
     for (auto& [when, job] : group->delayed) queued.push_back(std::move(job));
@@ -458,8 +449,7 @@ void Fetcher::Shard::DoShutdown() {
     curl_multi_cleanup(multi_);
     multi_ = nullptr;
   }
-  timer_.cancel();
-  timer_due_.reset();
+  timer_.Cancel();
   boost::system::error_code ignored;
   socket_events_.cancel(ignored);
   sockets_.clear();
@@ -479,22 +469,21 @@ int Fetcher::Shard::OnSocketCallback(CURL* /*easy*/, curl_socket_t fd, int what,
     }
     return 0;
   } catch (const std::exception& e) {
-    Logger("fetch")->error("shard={} watching fd {} failed: {}", shard->index_, fd, e.what());
+    shard->log_->error("shard={} watching fd {} failed: {}", shard->index_, fd, e.what());
   } catch (...) {
-    Logger("fetch")->error("shard={} watching fd {} failed", shard->index_, fd);
+    shard->log_->error("shard={} watching fd {} failed", shard->index_, fd);
   }
   return -1;
 }
 
 // CURLMOPT_TIMERFUNCTION. Never calls libcurl from here: even a 0 ms timeout goes through the
 // loop so that curl_multi_socket_action runs from there.
-// The timer is armed as seldom as possible: with many transfers in flight, curl's earliest
-// deadline (the oldest transfer's total timeout) moves a little with nearly every transfer that
-// ends or starts, and re-arming it each time cost a timerfd_settime system call (and a
-// cancelled wait) per transfer. A timer armed to fire no later than asked is kept: firing early
-// is harmless, because a timeout action makes libcurl report its timeout again (it forgets the
-// last one it reported), and the timer is then armed for the rest. Nor is the timer cancelled
-// when curl asks for "now" (every transfer added) or for no timeout at all.
+// With many transfers in flight, curl's earliest deadline (the oldest transfer's total timeout)
+// moves a little later with nearly every transfer that ends or starts: the timer is an
+// EarliestTimer, re-armed only for an earlier deadline (a timerfd_settime per transfer
+// before). Firing early is harmless, because a timeout action makes libcurl report its timeout
+// again (it forgets the last one it reported). Nor is the timer cancelled when curl asks for
+// "now" (every transfer added) or for no timeout at all.
 int Fetcher::Shard::OnTimerCallback(CURLM* /*multi*/, long timeout_ms, void* self) noexcept {
   auto* shard = static_cast<Shard*>(self);
   try {
@@ -506,25 +495,18 @@ int Fetcher::Shard::OnTimerCallback(CURLM* /*multi*/, long timeout_ms, void* sel
         shard->timeout_posted_ = true;
         asio::post(shard->io_, [shard] {
           shard->timeout_posted_ = false;
-          shard->OnTimer({});
+          shard->OnTimer();
         });
       }
       return 0;
     }
-    const auto due = Clock::now() + std::chrono::milliseconds(timeout_ms);
-    if (shard->timer_due_ && *shard->timer_due_ <= due) return 0;
-    shard->timer_due_ = due;
-    shard->timer_.expires_at(due);
-    shard->timer_.async_wait([shard](boost::system::error_code ec) {
-      if (ec == asio::error::operation_aborted) return;
-      shard->timer_due_.reset();
-      shard->OnTimer(ec);
-    });
+    shard->timer_.FireBy(Clock::now() + std::chrono::milliseconds(timeout_ms),
+                         [shard] { shard->OnTimer(); });
     return 0;
   } catch (const std::exception& e) {
-    Logger("fetch")->error("shard={} arming the timer failed: {}", shard->index_, e.what());
+    shard->log_->error("shard={} arming the timer failed: {}", shard->index_, e.what());
   } catch (...) {
-    Logger("fetch")->error("shard={} arming the timer failed", shard->index_);
+    shard->log_->error("shard={} arming the timer failed", shard->index_);
   }
   return -1;
 }
@@ -553,13 +535,13 @@ void Fetcher::Shard::WatchSocket(curl_socket_t fd, int what) {
   event.events = events;
   event.data.fd = fd;
   int rc =
-      epoll_ctl(socket_set_, socket.registered != 0 ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, &event);
+      epoll_ctl(socket_set(), socket.registered != 0 ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, &event);
   if (rc != 0 && (errno == ENOENT || errno == EEXIST)) {
     // What the set had was not what we knew (a number closed and reused behind our back): this
     // socket's registration is never trusted again.
     socket.connection = false;
     socket.connected = false;
-    rc = epoll_ctl(socket_set_, errno == ENOENT ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, fd, &event);
+    rc = epoll_ctl(socket_set(), errno == ENOENT ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, fd, &event);
   }
   if (rc != 0) {
     const int error = errno;
@@ -596,7 +578,7 @@ void Fetcher::Shard::ReleaseSocket(curl_socket_t fd) {
   if (it == sockets_.end()) return;
   // Out of the set before libcurl closes the number, which can come back at once. Failure is
   // harmless: the descriptor is already closed (and so out of the set).
-  if (it->second.registered != 0) epoll_ctl(socket_set_, EPOLL_CTL_DEL, fd, nullptr);
+  if (it->second.registered != 0) epoll_ctl(socket_set(), EPOLL_CTL_DEL, fd, nullptr);
   sockets_.erase(it);
 }
 
@@ -605,7 +587,7 @@ void Fetcher::Shard::WaitForSocketEvents() {
       asio::posix::stream_descriptor::wait_read, [this](boost::system::error_code ec) {
         if (ec == asio::error::operation_aborted || multi_ == nullptr) return;
         if (ec) {
-          Logger("fetch")->error("shard={} waiting for sockets: {}", index_, ec.message());
+          log_->error("shard={} waiting for sockets: {}", index_, ec.message());
         }
         // Waiting again once the ready sockets are handled (before, the set would still be
         // ready and wake the loop once more for nothing), also when a callback throws.
@@ -621,10 +603,10 @@ void Fetcher::Shard::WaitForSocketEvents() {
 
 void Fetcher::Shard::SocketsReady() {
   std::array<epoll_event, 64> ready;
-  const int n = epoll_wait(socket_set_, ready.data(), static_cast<int>(ready.size()), 0);
+  const int n = epoll_wait(socket_set(), ready.data(), static_cast<int>(ready.size()), 0);
   if (n < 0) {
     if (errno != EINTR) {
-      Logger("fetch")->error("shard={} epoll_wait: {}", index_, std::strerror(errno));
+      log_->error("shard={} epoll_wait: {}", index_, std::strerror(errno));
     }
     return;
   }
@@ -639,7 +621,7 @@ void Fetcher::Shard::SocketsReady() {
     if (wanted == 0) {
       // An idle connection became readable or failed: out of the set, or level-triggered
       // events would wake the loop until libcurl uses or closes it.
-      epoll_ctl(socket_set_, EPOLL_CTL_DEL, fd, nullptr);
+      epoll_ctl(socket_set(), EPOLL_CTL_DEL, fd, nullptr);
       it->second.registered = 0;
       continue;
     }
@@ -658,16 +640,15 @@ void Fetcher::Shard::SocketsReady() {
   }
 }
 
-void Fetcher::Shard::OnTimer(boost::system::error_code ec) {
-  if (ec == asio::error::operation_aborted || multi_ == nullptr) return;
+void Fetcher::Shard::OnTimer() {
+  if (multi_ == nullptr) return;
   SocketAction(CURL_SOCKET_TIMEOUT, 0);
 }
 
 void Fetcher::Shard::SocketAction(curl_socket_t fd, int events) {
   int running = 0;
   if (const CURLMcode mc = curl_multi_socket_action(multi_, fd, events, &running); mc != CURLM_OK) {
-    Logger("fetch")->error("shard={} curl_multi_socket_action: {}", index_,
-                           curl_multi_strerror(mc));
+    log_->error("shard={} curl_multi_socket_action: {}", index_, curl_multi_strerror(mc));
   }
   DrainCompleted();
 }

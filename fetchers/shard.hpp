@@ -71,14 +71,37 @@ class Fetcher::Shard : private ConnectionSockets {
     RobotsVerdict robots = RobotsVerdict::kNotChecked;
     int attempts = 0;
   };
+  // A timer asked to fire by deadlines that mostly move later: a pending wait that fires no
+  // later than asked is kept (whoever it wakes asks again for what is left), so that only an
+  // earlier deadline costs re-arming (a timerfd_settime system call and a cancelled wait).
+  struct EarliestTimer {
+    explicit EarliestTimer(boost::asio::io_context& io) : timer(io) {}
+    // Calls on_fire() at `when` at the latest (never when the wait is cancelled).
+    template <class OnFire>
+    void FireBy(TimePoint when, OnFire on_fire) {
+      if (due && *due <= when) return;
+      due = when;
+      timer.expires_at(when);
+      timer.async_wait([this, on_fire = std::move(on_fire)](boost::system::error_code ec) mutable {
+        if (ec == boost::asio::error::operation_aborted) return;
+        due.reset();
+        on_fire();
+      });
+    }
+    void Cancel() {
+      timer.cancel();
+      due.reset();
+    }
+    boost::asio::steady_timer timer;
+    std::optional<TimePoint> due;  // when the pending wait fires, if one is pending
+  };
   struct Group {
     Group(boost::asio::io_context& io, std::string key, const FetchRequest& like, TimePoint now)
         : rules(std::move(key), like.group, like.retry, now), timer(io) {}
     PolitenessGroup rules;
     std::deque<std::unique_ptr<Job>> ready;
     std::multimap<TimePoint, std::unique_ptr<Job>> delayed;  // retries waiting for their time
-    boost::asio::steady_timer timer;
-    std::optional<TimePoint> timer_at;  // when the pending wait fires, if one is pending
+    EarliestTimer timer;  // wakes Pump when the rules or a retry allow a start
     CircuitState reported = CircuitState::kClosed;  // what the observer was last told
     bool taking = false;              // TakeIncoming queued jobs in it and pumps it next
     GroupState* published = nullptr;  // its entry in states_, once published
@@ -121,13 +144,14 @@ class Fetcher::Shard : private ConnectionSockets {
   // CURL_POLL_REMOVE: the socket stops being watched (it stays in the set if a connection's).
   void UnwatchSocket(curl_socket_t fd);
   void ReleaseSocket(curl_socket_t fd);
+  int socket_set() { return socket_events_.native_handle(); }
   // Waits for the socket set to have ready sockets; SocketsReady hands them to libcurl.
   void WaitForSocketEvents();
   void SocketsReady();
   // ConnectionSockets: libcurl opened a connection's socket, or is about to close it.
   void Opened(curl_socket_t fd) override;
   void Closing(curl_socket_t fd) override;
-  void OnTimer(boost::system::error_code ec);
+  void OnTimer();  // curl's timeout is due (or nearly: see OnTimerCallback)
   void SocketAction(curl_socket_t fd, int events);
   void DrainCompleted();
 
@@ -152,8 +176,7 @@ class Fetcher::Shard : private ConnectionSockets {
 
   // Used only on the shard's thread.
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
-  boost::asio::steady_timer timer_{io_};  // curl's timeout (CURLMOPT_TIMERFUNCTION)
-  std::optional<TimePoint> timer_due_;    // when timer_ fires, while a wait is pending
+  EarliestTimer timer_{io_};              // curl's timeout (CURLMOPT_TIMERFUNCTION)
   bool timeout_posted_ = false;           // a 0 ms timeout's socket action is posted
   CURLM* multi_ = nullptr;
   bool shutting_down_ = false;
@@ -161,7 +184,6 @@ class Fetcher::Shard : private ConnectionSockets {
   std::mt19937_64 rng_;
   // The epoll set of libcurl's sockets (its descriptor, owned and watched by the loop).
   boost::asio::posix::stream_descriptor socket_events_{io_};
-  int socket_set_ = -1;  // socket_events_'s descriptor
   std::unordered_map<curl_socket_t, Watched> sockets_;
   std::unordered_map<std::string, std::unique_ptr<Group>> groups_;
   std::unordered_map<CURL*, Running> transfers_;
