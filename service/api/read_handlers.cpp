@@ -84,6 +84,11 @@ json FillCounts(const merge::SourceSnapshot& snapshot, const config::SourceConfi
 }
 
 json ExplainSource(const config::SourceConfig& s, const ApiContext& ctx) {
+  // The stored snapshot is read before the fetch log: a fetch's log and snapshot are committed
+  // together, so read in this order the last fetch shown is never older than the records
+  // shown (the other way round, a commit between the reads showed new records beside the
+  // fetch before them).
+  auto snapshot = ctx.store->LoadSnapshot(s.id);
   json j = SourceJson(s, *ctx.store);
   j["definition"] = RedactedDefinition(json::parse(s.definition));
   json fetches = json::array();
@@ -98,7 +103,7 @@ json ExplainSource(const config::SourceConfig& s, const ApiContext& ctx) {
   j["recent_errors"] = errors;
   // What the store holds for the source: its records and how well each field is filled.
   json stored = {{"records", nullptr}, {"fetched_at", nullptr}, {"fields", json::object()}};
-  if (auto snapshot = ctx.store->LoadSnapshot(s.id); snapshot && !snapshot->records.empty()) {
+  if (snapshot && !snapshot->records.empty()) {
     stored["records"] = snapshot->records.size();
     stored["fetched_at"] = FormatRfc3339(snapshot->fetched_at);
     stored["fields"] = FillCounts(*snapshot, s);
