@@ -344,12 +344,11 @@ void ViewPipeline::OnMergeJob(const std::shared_ptr<Update>& update, size_t w,
   std::optional<Error> error = out.failure;
   if (!error && out.reply) error = merge::worker::JobError(*out.reply);
   if (!error && out.reply) {
-    auto results = merge::combine::ParseMergeResults(out.body);
-    if (!results) {
-      error = results.error();
+    if (auto parsed = merge::combine::ParseMergeResults(out.body, results_); !parsed) {
+      error = parsed.error();
     } else if (auto it = views_.find(work.view_id); it != views_.end()) {
       auto& merged = it->second->merged();
-      const auto& rs = *results;
+      const auto& rs = results_;
       // Each key hashed once; a few results ahead, its table cell loaded (a full merge stores
       // millions).
       merged.ForEachHashedAhead(
@@ -380,6 +379,7 @@ void ViewPipeline::OnMergeJob(const std::shared_ptr<Update>& update, size_t w,
             }
           });
     }
+    results_.clear();  // views into out.body
   }
   if (error && !update->failure) {
     update->failure = Error{error->error_class, "view " + work.view_id + ": " + error->message};

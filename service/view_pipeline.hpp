@@ -29,6 +29,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "merge/combine/merge_job.hpp"
 #include "merge/record.hpp"
 #include "service/pipeline_context.hpp"
 #include "service/source_records.hpp"
@@ -115,6 +116,7 @@ class ViewPipeline {
   std::set<std::string> needs_recompute_;   // stored with another definition (or a failure)
   std::set<std::string> recompute_queued_;  // a recompute task is in the queue
   std::deque<Task> queue_;
+  std::vector<merge::combine::MergeResult> results_;  // a reply's, read one reply at a time
   bool busy_ = false;
   bool stopping_ = false;
 

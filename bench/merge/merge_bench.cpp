@@ -201,6 +201,7 @@ MergeCounts MergeKeys(service::ViewIndex& index,
   MergeCounts counts;
   JobThreads jobs(workers, index.view());
   size_t in_flight = 0;
+  std::vector<merge::combine::MergeResult> results;  // as ViewPipeline::results_
   auto apply = [&] {
     auto t = Clock::now();
     const std::string reply = jobs.NextReply();
@@ -208,13 +209,12 @@ MergeCounts MergeKeys(service::ViewIndex& index,
     t = Clock::now();
     --in_flight;
     counts.reply_bytes += reply.size();
-    auto results = merge::combine::ParseMergeResults(reply);
-    if (!results) {
-      std::cerr << "merge results: " << results.error().message << "\n";
+    if (auto parsed = merge::combine::ParseMergeResults(reply, results); !parsed) {
+      std::cerr << "merge results: " << parsed.error().message << "\n";
       std::exit(1);
     }
     auto& merged = index.merged();
-    const auto& rs = *results;
+    const auto& rs = results;
     merged.ForEachHashedAhead(
         rs.size(), [&](size_t i) { return std::string_view(rs[i].key); },
         [&](size_t i, size_t hash) {

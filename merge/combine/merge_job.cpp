@@ -278,6 +278,12 @@ MergedRecordText MergeResult::Record() const {
 
 Result<std::vector<MergeResult>> ParseMergeResults(std::string_view reply_body) {
   std::vector<MergeResult> out;
+  if (auto parsed = ParseMergeResults(reply_body, out); !parsed) return parsed.error();
+  return out;
+}
+
+Status ParseMergeResults(std::string_view reply_body, std::vector<MergeResult>& out) {
+  out.clear();
   PackedReader in(reply_body);
   while (!in.done()) {
     MergeResult m;
@@ -310,7 +316,7 @@ Result<std::vector<MergeResult>> ParseMergeResults(std::string_view reply_body) 
     m.sources = parts.sources;
     out.push_back(m);
   }
-  return out;
+  return Status();
 }
 
 }  // namespace tributary::merge::combine
