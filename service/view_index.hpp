@@ -107,7 +107,8 @@ class ViewIndex {
   const std::set<std::string>& Keyless(size_t source_index) const { return keyless_[source_index]; }
   size_t records_without_key() const;
 
-  // The merged records as stored (canonical JSON text of merge::ToJson), by view key.
+  // The stored merged records as the next merge compares with them (compared records:
+  // merge/combine/compared_record.hpp), by view key.
   FlatStringMap<std::string>& merged() { return merged_; }
 
  private:

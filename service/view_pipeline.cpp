@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "common/log.hpp"
+#include "merge/combine/compared_record.hpp"
 #include "merge/combine/merge_job.hpp"
 #include "merge/worker/jobs.hpp"
 #include "service/daemon_metrics.hpp"
@@ -102,7 +103,9 @@ std::unique_ptr<ViewIndex> ViewPipeline::ReloadView(const config::ViewConfig& vi
                             page.error().message);
       break;
     }
-    for (const auto& r : page->records) index->merged()[r.key] = merge::RenderText(r).Whole();
+    for (const auto& r : page->records) {
+      index->merged()[r.key] = merge::combine::ComparedRecordText(merge::RenderText(r));
+    }
     cursor = page->next_cursor;
   } while (!cursor.empty());
   return index;
@@ -355,10 +358,9 @@ void ViewPipeline::OnMergeJob(const std::shared_ptr<Update>& update, size_t w,
           rs.size(), [&](size_t i) { return std::string_view(rs[i].key); },
           [&](size_t i, size_t hash) {
             const merge::combine::MergeResult& r = rs[i];
-            std::string whole(r.whole);
             if (r.op == "provenance") {
               // Same values, now from another source: stored again, no change row.
-              merged.ValueOf(merged.Emplace(r.key, hash).first) = std::move(whole);
+              merged.ValueOf(merged.Emplace(r.key, hash).first) = r.compared;
               work.update.upserts.push_back(r.Record());
               return;
             }
@@ -368,10 +370,10 @@ void ViewPipeline::OnMergeJob(const std::shared_ptr<Update>& update, size_t w,
             c.before = r.before;
             c.after = r.after();
             c.fields = r.diff;
-            c.record = whole;
+            c.record = r.whole;
             work.update.changes.push_back(std::move(c));
             if (r.has_record) {
-              merged.ValueOf(merged.Emplace(r.key, hash).first) = std::move(whole);
+              merged.ValueOf(merged.Emplace(r.key, hash).first) = r.compared;
               work.update.upserts.push_back(r.Record());
             } else {
               merged.Erase(r.key, hash);

@@ -222,7 +222,7 @@ MergeCounts MergeKeys(service::ViewIndex& index,
           ++counts.results;
           if (r.has_record) {
             counts.conflicts += r.has_conflicts ? 1 : 0;
-            merged.ValueOf(merged.Emplace(r.key, hash).first) = r.whole;
+            merged.ValueOf(merged.Emplace(r.key, hash).first) = r.compared;
           } else {
             merged.Erase(r.key, hash);
           }

@@ -3,23 +3,13 @@
 #include "common/json_parse.hpp"
 #include "common/json_text.hpp"
 #include "common/packed_text.hpp"
+#include "merge/combine/compared_record.hpp"
 #include "merge/combine/record_diff.hpp"
 #include "merge/combine/text_merge.hpp"
 #include "merge/combine/view_merger.hpp"
 
 namespace tributary::merge::combine {
 namespace {
-
-// Provenance without its times: per field, the source taken and the sources that contributed.
-nlohmann::json ProvenanceSources(const nlohmann::json& provenance) {
-  nlohmann::json out = nlohmann::json::object();
-  if (!provenance.is_object()) return out;
-  for (const auto& [field, p] : provenance.items()) {
-    if (!p.is_object()) continue;
-    out[field] = {p.value("source", ""), p.value("from", nlohmann::json::array())};
-  }
-  return out;
-}
 
 // {name: {"after": …, "before": …}} for each field that differs (DiffFields).
 std::string FieldDiffText(const nlohmann::json& before, const nlohmann::json& after) {
@@ -57,7 +47,8 @@ const std::string kNullText = "null";
 struct ResultWriter {
   PackedWriter out;
   size_t count = 0;
-  std::string whole;  // scratch: a record's whole text (its capacity kept from key to key)
+  std::string whole;     // scratch: a record's whole text (its capacity kept from key to key)
+  std::string compared;  // scratch: a record's compared record
 };
 
 // `record`'s whole text, in the writer's scratch (valid until the next call).
@@ -68,6 +59,14 @@ std::string_view WholeOf(ResultWriter& results, const MergedRecordText& record) 
   return results.whole;
 }
 
+// `record`'s compared record, in the writer's scratch (valid until the next call).
+std::string_view ComparedOf(ResultWriter& results, const MergedRecordText& record) {
+  results.compared.clear();
+  AppendComparedRecordText(results.compared, record.fields, record.sources, record.conflicts,
+                           ProvenanceSourcesHash(record.provenance).value_or(0));
+  return results.compared;
+}
+
 void WriteResult(ResultWriter& results, std::string_view op, std::string_view key,
                  const MergedRecordText* record, std::string_view before, std::string_view diff) {
   ++results.count;
@@ -75,6 +74,7 @@ void WriteResult(ResultWriter& results, std::string_view op, std::string_view ke
   out.Text(op);
   out.Text(key);
   out.Text(record != nullptr ? WholeOf(results, *record) : std::string_view());
+  out.Text(record != nullptr ? ComparedOf(results, *record) : std::string_view());
   out.Int(record != nullptr ? static_cast<int64_t>(record->conflicts.size()) : 0);
   out.Int(record != nullptr ? static_cast<int64_t>(record->fields.size()) : 0);
   out.Int(record != nullptr ? static_cast<int64_t>(record->provenance.size()) : 0);
@@ -85,8 +85,8 @@ void WriteResult(ResultWriter& results, std::string_view op, std::string_view ke
 }
 
 // The parts of a stored merged record, read from its text without a tree. The text is what the
-// daemon stored (MergedRecordText::Whole, canonical JSON), so each part's text is what dumping
-// that part writes. nullopt when the text is not plainly such a record.
+// daemon keeps (a compared record, or a whole record; canonical JSON), so each part's text is
+// what dumping that part writes. nullopt when the text is not plainly such a record.
 struct StoredParts {
   std::string_view fields, sources, conflicts, provenance;
 };
@@ -143,12 +143,10 @@ bool CompareWithStored(std::string_view key, const StoredParts& before,
     same_fields = before_fields == merged_fields;  // equal values written apart (1 and 1.0)
   }
   if (same_fields && before.sources == text->sources && before.conflicts == text->conflicts) {
-    const nlohmann::json provenance = ParseJsonOrDiscarded(before.provenance);
-    const nlohmann::json merged_provenance = ParseJsonOrDiscarded(text->provenance);
-    if (provenance.is_discarded() || merged_provenance.is_discarded()) return false;
-    if (ProvenanceSources(provenance) == ProvenanceSources(merged_provenance)) {
-      return true;  // unchanged: provenance times alone are no change (see the header)
-    }
+    // Provenance times alone are no change (see the header). A stored provenance that cannot
+    // be read counts as different: the record is stored again.
+    const auto stored = StoredProvenanceHash(before.provenance);
+    if (stored && stored == ProvenanceSourcesHash(text->provenance)) return true;
     WriteResult(out, "provenance", key, text, before.fields, "{}");
     return true;
   }
@@ -163,9 +161,9 @@ bool CompareWithStored(std::string_view key, const StoredParts& before,
 // object.
 bool CompareWithStoredText(std::string_view key, std::string_view before_text,
                            const MergedRecordText* text, ResultWriter& out) {
-  // The same bytes, provenance times included: nothing to tell (the common case when a fetch
-  // confirms what a full recompute merges again).
-  if (text != nullptr && before_text == WholeOf(out, *text)) return true;
+  // The same compared record: nothing to tell (the common case when a fetch confirms what a
+  // full recompute merges again).
+  if (text != nullptr && before_text == ComparedOf(out, *text)) return true;
   std::string canonical;
   const auto parts = StoredPartsOf(before_text, canonical);
   if (!parts) return false;
@@ -211,7 +209,7 @@ Result<MergeJobReply> RunMergeJob(const config::ViewConfig& view, std::string_vi
   // reserving it all (merge_bench 1M: merge phase 1.60 s against 1.81-1.85 s), most likely
   // as malloc then serves the replies from memory it keeps rather than mapping each afresh.
   reply.body.reserve(body.size() * 3);
-  ResultWriter out{PackedWriter(reply.body), 0, std::string()};
+  ResultWriter out{PackedWriter(reply.body), 0, std::string(), std::string()};
   PackedReader in(body);
   TextMerger text_merger(merger);
   std::vector<TextRecordRef> texts;
@@ -288,9 +286,9 @@ Status ParseMergeResults(std::string_view reply_body, std::vector<MergeResult>& 
   while (!in.done()) {
     MergeResult m;
     int64_t conflicts = 0, fields = 0, provenance = 0, sources = 0, has_conflicts = 0;
-    if (!in.Text(m.op) || !in.Text(m.key) || !in.Text(m.whole) || !in.Int(conflicts) ||
-        !in.Int(fields) || !in.Int(provenance) || !in.Int(sources) || !in.Int(has_conflicts) ||
-        !in.Text(m.before) || !in.Text(m.diff)) {
+    if (!in.Text(m.op) || !in.Text(m.key) || !in.Text(m.whole) || !in.Text(m.compared) ||
+        !in.Int(conflicts) || !in.Int(fields) || !in.Int(provenance) || !in.Int(sources) ||
+        !in.Int(has_conflicts) || !in.Text(m.before) || !in.Text(m.diff)) {
       return Error::Permanent("merge job: malformed result");
     }
     if (m.key.empty() ||
@@ -299,14 +297,14 @@ Status ParseMergeResults(std::string_view reply_body, std::vector<MergeResult>& 
     }
     m.has_record = m.op != "removed";
     m.has_conflicts = has_conflicts != 0;
-    if (m.has_record && m.whole.empty()) {
+    if (m.has_record && (m.whole.empty() || m.compared.empty())) {
       return Error::Permanent("merge job: result for " + std::string(m.key) + " has no record");
     }
     WholeRecordParts parts;
     if (m.has_record
             ? !SplitWholeRecordText(m.whole, m.key, conflicts, fields, provenance, sources, parts)
-            : !m.whole.empty() || conflicts != 0 || fields != 0 || provenance != 0 ||
-                  sources != 0) {
+            : !m.whole.empty() || !m.compared.empty() || conflicts != 0 || fields != 0 ||
+                  provenance != 0 || sources != 0) {
       return Error::Permanent("merge job: the record of result " + std::string(m.key) +
                               " is malformed");
     }

@@ -6,16 +6,20 @@
 // will store as it is, so neither side builds a JSON tree only to re-encode it. The daemon
 // splits large merges into several jobs so that a frame stays far below the frame cap.
 //
-//   body, per item:    key, before (the stored merged record's whole text, "" for none),
+//   body, per item:    key, before (the stored merged record as the daemon keeps it: its
+//                      compared record (compared_record.hpp), or any JSON object with the
+//                      whole record's members; "" for none),
 //                      the record count n, then n times: source index, fetched ms, fields
 //   reply body, per result (meta {"ok": true, "results": count}):
 //                      op ("added"|"removed"|"changed"|"provenance"), key, the merged record's
-//                      whole text (MergedRecordText::Whole; "" when removed) and the lengths
+//                      whole text (MergedRecordText::Whole; "" when removed), its compared
+//                      record (what the daemon keeps to send back as the next "before"; ""
+//                      when removed), the lengths
 //                      of its conflicts, fields, provenance and sources texts (0 when
 //                      removed), has_conflicts (0/1), before fields ("null" when added), the
 //                      field-level diff {name: {"after", "before"}}; the fields after are the
 //                      record's fields (not sent twice). The whole text is what the daemon
-//                      keeps: it is written by the worker, and the parts are read back as
+//                      stores: it is written by the worker, and the parts are read back as
 //                      pieces of it.
 //   "fetched ms" is the time of the source's latest fetch (its provenance time, and what the
 //   `latest` strategy compares). Unchanged keys are left out of the results. Provenance times
@@ -45,7 +49,7 @@ struct MergeItemRecord {
 };
 struct MergeItem {
   std::string_view key;                 // valid until the body is built
-  const std::string* before = nullptr;  // the stored merged record (whole text), if any
+  const std::string* before = nullptr;  // the stored merged record (compared record), if any
   // Inline for the usual few sources: an item is built per key, millions in a full merge.
   boost::container::small_vector<MergeItemRecord, 4> records;
 };
@@ -70,6 +74,7 @@ struct MergeResult {
   // The merged record's whole text and its parts, pieces of it (empty when removed).
   std::string_view whole;
   std::string_view fields, sources, provenance, conflicts;
+  std::string_view compared;  // the compared record, kept for the key's next merge
   bool has_conflicts = false;
   std::string_view before = "null";  // fields before (JSON text; null when added)
   std::string_view diff = "{}";      // field-level diff (JSON text)

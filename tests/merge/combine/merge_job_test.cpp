@@ -8,6 +8,7 @@
 
 #include "common/json_text.hpp"
 #include "common/packed_text.hpp"
+#include "merge/combine/compared_record.hpp"
 #include "merge/combine/record_diff.hpp"
 #include "merge/combine/view_merger.hpp"
 
@@ -59,7 +60,8 @@ struct Outcome {
   std::string key;
   std::string op;
   std::optional<MergedRecord> record;
-  std::string stored;  // the whole record text the daemon keeps and sends back as "before"
+  std::string stored;  // the compared record the daemon keeps and sends back as "before"
+  std::string whole;   // the whole record text the daemon stores
   json before, after, fields;
 };
 
@@ -74,12 +76,17 @@ std::vector<Outcome> RunJob(const std::vector<Item>& items,
   EXPECT_EQ(results->size(), reply->results);
   std::vector<Outcome> out;
   for (const auto& r : *results) {
-    Outcome o{std::string(r.key),    std::string(r.op),      std::nullopt,       "",
+    Outcome o{std::string(r.key),    std::string(r.op),      std::nullopt,       "", "",
               json::parse(r.before), json::parse(r.after()), json::parse(r.diff)};
     if (r.has_record) {
-      o.stored = std::string(r.whole);
-      EXPECT_EQ(o.stored, r.Record().Whole());
-      o.record = MergedRecordFromJson(json::parse(o.stored));
+      o.stored = std::string(r.compared);
+      o.whole = std::string(r.whole);
+      EXPECT_EQ(o.whole, r.Record().Whole());
+      EXPECT_EQ(o.stored, ComparedRecordText(r.Record()));
+      o.record = MergedRecordFromJson(json::parse(o.whole));
+      // What a restart keeps of the record it reads back from the store (ViewPipeline's
+      // ReloadView) is what the worker gave: else every key would be stored again.
+      EXPECT_EQ(ComparedRecordText(RenderText(*o.record)), o.stored);
     }
     out.push_back(std::move(o));
   }
@@ -193,8 +200,9 @@ TEST(MergeJob, ConflictsAndJoinDecideTheResult) {
 }
 
 // The worker compares a stored record by its parts' texts (its canonical text, as the daemon
-// stores it); a stored text it cannot read that way is parsed whole. Both must give the same
-// reply, byte for byte: the first member's name written with an escape forces the second.
+// keeps it); a stored text it cannot read that way is parsed whole. Both must give the same
+// reply, byte for byte: the first member's name written with an escape forces the second. So
+// must the whole record given instead of the compared record (what the daemon kept before).
 TEST(MergeJob, StoredRecordsReadAsTextsGiveWhatParsingThemGives) {
   auto escaped = [](std::string stored) {
     EXPECT_EQ(stored.rfind("{\"conflicts\":", 0), 0u) << stored;
@@ -227,9 +235,11 @@ TEST(MergeJob, StoredRecordsReadAsTextsGiveWhatParsingThemGives) {
   for (size_t u = 0; u < updates.size(); ++u) {
     auto as_text = RunMergeJob(TwoSources(), Body({{"k", stored, updates[u]}}));
     auto as_tree = RunMergeJob(TwoSources(), Body({{"k", escaped_stored, updates[u]}}));
-    ASSERT_TRUE(as_text.ok() && as_tree.ok()) << u;
+    auto as_whole = RunMergeJob(TwoSources(), Body({{"k", both[0].whole, updates[u]}}));
+    ASSERT_TRUE(as_text.ok() && as_tree.ok() && as_whole.ok()) << u;
     EXPECT_EQ(as_text->body, as_tree->body) << u;
     EXPECT_EQ(as_text->results, as_tree->results) << u;
+    EXPECT_EQ(as_text->body, as_whole->body) << u;
   }
   // And the escaped text is the same record: it is still read (not an error).
   EXPECT_EQ(json::parse(escaped_stored), json::parse(stored));
@@ -269,6 +279,7 @@ TEST(MergeJob, ComparesWithTheStoredRecordAsTheTreesWould) {
     const auto first = RunJob({{key, "", original}}, view);
     if (first.empty()) continue;
     const std::string stored = first[0].stored;
+    const std::string stored_whole = first[0].whole;
     // The update: new records; the same ones (fetched again, or not); the same with a field
     // gone from one of them (its value may now come from another source); one record or none.
     std::vector<Rec> update = original;
@@ -295,6 +306,14 @@ TEST(MergeJob, ComparesWithTheStoredRecordAsTheTreesWould) {
         }
     }
     const auto results = RunJob({{key, stored, update}}, view);
+    // The whole record as the stored one gives the same results (what the daemon kept before).
+    const auto from_whole = RunJob({{key, stored_whole, update}}, view);
+    ASSERT_EQ(from_whole.size(), results.size());
+    for (size_t r = 0; r < results.size(); ++r) {
+      EXPECT_EQ(from_whole[r].op, results[r].op);
+      EXPECT_EQ(from_whole[r].whole, results[r].whole);
+      EXPECT_EQ(from_whole[r].fields, results[r].fields);
+    }
     // The model, from the trees.
     std::vector<json> trees;
     for (const auto& r : update) trees.push_back(json::parse(r.fields));
@@ -303,8 +322,8 @@ TEST(MergeJob, ComparesWithTheStoredRecordAsTheTreesWould) {
       refs.push_back({update[r].source, FromUnixMillis(update[r].at), &trees[r]});
     }
     const auto merged = merger.Merge(key, refs);
-    const json before = json::parse(stored);
-    const std::string what = "stored " + stored + ", update " + json(trees).dump();
+    const json before = json::parse(stored_whole);
+    const std::string what = "stored " + stored_whole + ", update " + json(trees).dump();
     json expected_diff = json::object();
     const json after_fields = merged ? merged->fields : json();
     for (const auto& f : DiffFields(before["fields"], after_fields)) {
@@ -341,7 +360,7 @@ TEST(MergeJob, ComparesWithTheStoredRecordAsTheTreesWould) {
     EXPECT_EQ(results[0].after, after_fields) << what;
     EXPECT_EQ(results[0].fields, expected_diff) << what;
     if (merged) {
-      EXPECT_EQ(results[0].stored, RenderText(*merged).Whole()) << what;
+      EXPECT_EQ(results[0].whole, RenderText(*merged).Whole()) << what;
     }
     ++counts[expected_op == "changed" ? 2 : expected_op == "provenance" ? 3 : 4];
   }
@@ -373,12 +392,13 @@ TEST(MergeJob, MalformedInputIsAPermanentError) {
   EXPECT_TRUE(RunMergeJob(TwoSources(), "").ok());  // no items, no results
 
   // One result as a worker writes it, its record made of the given parts (none: removed) with
-  // `whole_key` as its key; `skew` is added to the fields length it gives.
+  // `whole_key` as its key; `skew` is added to the fields length it gives; without its
+  // compared record if `compared` is false.
   struct Parts {
     std::string_view conflicts, fields, provenance, sources;
   };
   auto result = [](std::string_view op, std::optional<Parts> parts, int64_t skew = 0,
-                   std::string_view whole_key = "k") {
+                   std::string_view whole_key = "k", bool compared = true) {
     std::string body;
     PackedWriter out(body);
     out.Text(op);
@@ -389,6 +409,12 @@ TEST(MergeJob, MalformedInputIsAPermanentError) {
                             parts->conflicts);
     }
     out.Text(whole);
+    std::string compared_text;
+    if (parts && compared) {
+      AppendComparedRecordText(compared_text, parts->fields, parts->sources, parts->conflicts,
+                               ProvenanceSourcesHash(parts->provenance).value());
+    }
+    out.Text(compared_text);
     const Parts p = parts.value_or(Parts{});
     out.Int(static_cast<int64_t>(p.conflicts.size()));
     out.Int(static_cast<int64_t>(p.fields.size()) + skew);
@@ -408,6 +434,7 @@ TEST(MergeJob, MalformedInputIsAPermanentError) {
   EXPECT_EQ((*parsed)[0].provenance, record.provenance);
   EXPECT_EQ((*parsed)[0].sources, record.sources);
   EXPECT_EQ((*parsed)[0].whole, (*parsed)[0].Record().Whole());
+  EXPECT_EQ((*parsed)[0].compared, ComparedRecordText((*parsed)[0].Record()));
   EXPECT_TRUE(ParseMergeResults(result("removed", std::nullopt)).ok());
   EXPECT_FALSE(ParseMergeResults(result("moved", record)).ok());
   // Lengths that do not cut the whole text where its members are.
@@ -423,6 +450,8 @@ TEST(MergeJob, MalformedInputIsAPermanentError) {
   // Anything but a removal needs its record, and a removal has none.
   EXPECT_FALSE(ParseMergeResults(result("provenance", std::nullopt)).ok());
   EXPECT_FALSE(ParseMergeResults(result("removed", record)).ok());
+  // A record needs its compared record too.
+  EXPECT_FALSE(ParseMergeResults(result("added", record, 0, "k", false)).ok());
   // Cut anywhere, a reply is refused rather than half read.
   const std::string whole = result("added", record);
   for (size_t cut = 1; cut < whole.size(); ++cut) {
