@@ -1,6 +1,7 @@
 #pragma once
 // What the view pipeline knows about one view between merges: which source records fall under
-// each view key (after renaming and normalisers), and the merged record stored for each key.
+// each view key (after renaming and normalisers), and the stored merged record of each key as
+// the next merge compares with it (its compared record: merge/combine/compared_record.hpp).
 // With it, a new snapshot of one source re-merges only the keys its changed records touch.
 // Records without a value for the view key are in no entry; they are kept per source so that
 // coverage can show them (a source whose key field went missing would otherwise vanish quietly).
@@ -79,7 +80,7 @@ class ViewIndex {
 
   // Appends `view_key`'s item to a merge_keys job body (merge/combine/merge_job.hpp): the
   // first record of each source under it (`entry`, from Find or EntryAt; nullptr: none),
-  // read from `sources` (the view's sources by position), and the merged record stored for
+  // read from `sources` (the view's sources by position), and the compared record stored for
   // it. Returns false, appending nothing, when there is neither a record nor a stored one.
   bool AppendMergeItem(std::string& body, std::string_view view_key, const Entry* entry,
                        const std::vector<const SourceRecords*>& sources) const;

@@ -104,7 +104,11 @@ std::unique_ptr<ViewIndex> ViewPipeline::ReloadView(const config::ViewConfig& vi
       break;
     }
     for (const auto& r : page->records) {
-      index->merged()[r.key] = merge::combine::ComparedRecordText(merge::RenderText(r));
+      // What the merge job gives for the record: its compared record (the whole record, which
+      // the job reads too, should its provenance not be an object as RenderText writes it).
+      const merge::MergedRecordText text = merge::RenderText(r);
+      auto compared = merge::combine::ComparedRecordText(text);
+      index->merged()[r.key] = compared ? std::move(*compared) : text.Whole();
     }
     cursor = page->next_cursor;
   } while (!cursor.empty());
@@ -360,7 +364,7 @@ void ViewPipeline::OnMergeJob(const std::shared_ptr<Update>& update, size_t w,
             const merge::combine::MergeResult& r = rs[i];
             if (r.op == "provenance") {
               // Same values, now from another source: stored again, no change row.
-              merged.ValueOf(merged.Emplace(r.key, hash).first) = r.compared;
+              merged.ValueOf(merged.Emplace(r.key, hash).first) = r.Compared();
               work.update.upserts.push_back(r.Record());
               return;
             }
@@ -373,7 +377,7 @@ void ViewPipeline::OnMergeJob(const std::shared_ptr<Update>& update, size_t w,
             c.record = r.whole;
             work.update.changes.push_back(std::move(c));
             if (r.has_record) {
-              merged.ValueOf(merged.Emplace(r.key, hash).first) = r.compared;
+              merged.ValueOf(merged.Emplace(r.key, hash).first) = r.Compared();
               work.update.upserts.push_back(r.Record());
             } else {
               merged.Erase(r.key, hash);

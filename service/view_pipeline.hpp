@@ -40,7 +40,7 @@ namespace tributary::service {
 class ViewPipeline {
  public:
   // The largest merge job body: large merges are split so that frames stay far below the
-  // pool's frame cap. A reply is about 4.9 times its body (each merged record, and its diff
+  // pool's frame cap. A reply is about 5.1 times its body (each merged record, and its diff
   // when added): at 1 MiB both stay small enough for malloc to serve them from memory it keeps,
   // where 8 MiB bodies made ~34 MiB replies, above glibc's largest mmap threshold (32 MiB), each
   // one mapped and faulted in afresh (half of a worker's time in a full merge of 2.4 million keys).
@@ -116,7 +116,9 @@ class ViewPipeline {
   std::set<std::string> needs_recompute_;   // stored with another definition (or a failure)
   std::set<std::string> recompute_queued_;  // a recompute task is in the queue
   std::deque<Task> queue_;
-  std::vector<merge::combine::MergeResult> results_;  // a reply's, read one reply at a time
+  // The results of the reply being applied: views into it, cleared once it is applied. A
+  // member so that its capacity serves reply after reply (ParseMergeResults).
+  std::vector<merge::combine::MergeResult> results_;
   bool busy_ = false;
   bool stopping_ = false;
 

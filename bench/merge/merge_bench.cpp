@@ -222,7 +222,7 @@ MergeCounts MergeKeys(service::ViewIndex& index,
           ++counts.results;
           if (r.has_record) {
             counts.conflicts += r.has_conflicts ? 1 : 0;
-            merged.ValueOf(merged.Emplace(r.key, hash).first) = r.compared;
+            merged.ValueOf(merged.Emplace(r.key, hash).first) = r.Compared();
           } else {
             merged.Erase(r.key, hash);
           }

@@ -10,6 +10,9 @@ namespace tributary::merge::combine {
 namespace {
 
 constexpr size_t kHashDigits = 16;
+// A compared record's text around its parts (members in name order, as canonical JSON).
+constexpr std::string_view kConflicts = "{\"conflicts\":", kFields = ",\"fields\":",
+                           kProvenance = ",\"provenance\":\"", kSources = "\",\"sources\":";
 
 uint64_t HashOf(std::string_view text) { return XXH3_64bits(text.data(), text.size()); }
 
@@ -36,8 +39,8 @@ bool WriteWithoutTimes(std::string_view provenance, std::string& out) {
   return true;
 }
 
-// The same from the parsed provenance: any JSON object (spaces, names with escapes, entries
-// that are not objects), written canonically.
+// The same from the parsed provenance, written canonically: for a text the scan cannot take
+// (not an object's braces, a time not closed).
 std::optional<std::string> WithoutTimesParsed(std::string_view provenance) {
   nlohmann::json tree = ParseJsonOrDiscarded(provenance);
   if (!tree.is_object()) return std::nullopt;
@@ -65,31 +68,44 @@ std::optional<uint64_t> ProvenanceSourcesHash(std::string_view provenance) {
   return HashOf(*parsed);
 }
 
+size_t ComparedRecordSize(std::string_view fields, std::string_view sources,
+                          std::string_view conflicts) {
+  return kConflicts.size() + conflicts.size() + kFields.size() + fields.size() +
+         kProvenance.size() + kHashDigits + kSources.size() + sources.size() + 1;
+}
+
 void AppendComparedRecordText(std::string& out, std::string_view fields, std::string_view sources,
                               std::string_view conflicts, uint64_t provenance_hash) {
   static constexpr char kHex[] = "0123456789abcdef";
-  out.append("{\"conflicts\":");
+  out.append(kConflicts);
   out.append(conflicts);
-  out.append(",\"fields\":");
+  out.append(kFields);
   out.append(fields);
-  out.append(",\"provenance\":\"");
+  out.append(kProvenance);
   for (size_t i = 0; i < kHashDigits; ++i) {
     out.push_back(kHex[(provenance_hash >> (4 * (kHashDigits - 1 - i))) & 0xf]);
   }
-  out.append("\",\"sources\":");
+  out.append(kSources);
   out.append(sources);
   out.push_back('}');
 }
 
-std::string ComparedRecordText(const MergedRecordText& record) {
+void AppendComparedRecordText(std::string& out, const MergedRecordText& record,
+                              uint64_t provenance_hash) {
+  AppendComparedRecordText(out, record.fields, record.sources, record.conflicts, provenance_hash);
+}
+
+std::optional<std::string> ComparedRecordText(const MergedRecordText& record) {
+  const auto hash = ProvenanceSourcesHash(record.provenance);
+  if (!hash) return std::nullopt;
   std::string out;
-  out.reserve(record.conflicts.size() + record.fields.size() + record.sources.size() + 64);
-  AppendComparedRecordText(out, record.fields, record.sources, record.conflicts,
-                           ProvenanceSourcesHash(record.provenance).value_or(0));
+  out.reserve(ComparedRecordSize(record.fields, record.sources, record.conflicts));
+  AppendComparedRecordText(out, record, *hash);
   return out;
 }
 
-std::optional<uint64_t> StoredProvenanceHash(std::string_view member) {
+std::optional<uint64_t> StoredProvenanceHash(std::string_view provenance_member) {
+  const std::string_view member = provenance_member;
   if (member.size() == kHashDigits + 2 && member.front() == '"' && member.back() == '"') {
     uint64_t hash = 0;
     for (const char c : member.substr(1, kHashDigits)) {

@@ -51,6 +51,19 @@ struct ResultWriter {
   std::string compared;  // scratch: a record's compared record
 };
 
+// What a key merges to now: its texts, and its provenance hash worked out once.
+struct Merged {
+  const MergedRecordText* text = nullptr;
+  uint64_t provenance_hash = 0;
+};
+// nullopt when the provenance is not a JSON object (never, as RenderText and the text merge
+// write it).
+std::optional<Merged> MergedOf(const MergedRecordText& text) {
+  const auto hash = ProvenanceSourcesHash(text.provenance);
+  if (!hash) return std::nullopt;
+  return Merged{&text, *hash};
+}
+
 // `record`'s whole text, in the writer's scratch (valid until the next call).
 std::string_view WholeOf(ResultWriter& results, const MergedRecordText& record) {
   results.whole.clear();
@@ -59,22 +72,15 @@ std::string_view WholeOf(ResultWriter& results, const MergedRecordText& record) 
   return results.whole;
 }
 
-// `record`'s compared record, in the writer's scratch (valid until the next call).
-std::string_view ComparedOf(ResultWriter& results, const MergedRecordText& record) {
-  results.compared.clear();
-  AppendComparedRecordText(results.compared, record.fields, record.sources, record.conflicts,
-                           ProvenanceSourcesHash(record.provenance).value_or(0));
-  return results.compared;
-}
-
 void WriteResult(ResultWriter& results, std::string_view op, std::string_view key,
-                 const MergedRecordText* record, std::string_view before, std::string_view diff) {
+                 const Merged* merged, std::string_view before, std::string_view diff) {
   ++results.count;
   PackedWriter& out = results.out;
+  const MergedRecordText* record = merged != nullptr ? merged->text : nullptr;
   out.Text(op);
   out.Text(key);
   out.Text(record != nullptr ? WholeOf(results, *record) : std::string_view());
-  out.Text(record != nullptr ? ComparedOf(results, *record) : std::string_view());
+  out.Int(merged != nullptr ? static_cast<int64_t>(merged->provenance_hash) : 0);
   out.Int(record != nullptr ? static_cast<int64_t>(record->conflicts.size()) : 0);
   out.Int(record != nullptr ? static_cast<int64_t>(record->fields.size()) : 0);
   out.Int(record != nullptr ? static_cast<int64_t>(record->provenance.size()) : 0);
@@ -119,8 +125,9 @@ std::optional<StoredParts> StoredPartsOf(std::string_view whole, std::string& ca
 // fields and its merged fields parsed, for the field diff. The merged texts are canonical JSON
 // (RenderText, or the text merge that writes the same bytes), so a part read back is the tree
 // it was written from. False when a part that had to be parsed is not JSON.
-bool CompareWithStored(std::string_view key, const StoredParts& before,
-                       const MergedRecordText* text, ResultWriter& out) {
+bool CompareWithStored(std::string_view key, const StoredParts& before, const Merged* merged,
+                       ResultWriter& out) {
+  const MergedRecordText* text = merged != nullptr ? merged->text : nullptr;
   nlohmann::json before_fields, merged_fields;  // parsed when needed
   bool parsed = false;
   auto parse_fields = [&] {
@@ -144,47 +151,54 @@ bool CompareWithStored(std::string_view key, const StoredParts& before,
   }
   if (same_fields && before.sources == text->sources && before.conflicts == text->conflicts) {
     // Provenance times alone are no change (see the header). A stored provenance that cannot
-    // be read counts as different: the record is stored again.
+    // be read counts as different: the record is stored again, readable.
     const auto stored = StoredProvenanceHash(before.provenance);
-    if (stored && stored == ProvenanceSourcesHash(text->provenance)) return true;
-    WriteResult(out, "provenance", key, text, before.fields, "{}");
+    if (stored && *stored == merged->provenance_hash) return true;
+    WriteResult(out, "provenance", key, merged, before.fields, "{}");
     return true;
   }
   if (!parse_fields()) return false;
-  WriteResult(out, "changed", key, text, before.fields,
+  WriteResult(out, "changed", key, merged, before.fields,
               FieldDiffText(before_fields, merged_fields));
   return true;
 }
 
-// A key with a stored record (`before_text`) and what it merges to now (`text`, null when
-// nothing is left): its result, unless unchanged. False when the stored record is not a JSON
-// object.
-bool CompareWithStoredText(std::string_view key, std::string_view before_text,
-                           const MergedRecordText* text, ResultWriter& out) {
-  // The same compared record: nothing to tell (the common case when a fetch confirms what a
-  // full recompute merges again).
-  if (text != nullptr && before_text == ComparedOf(out, *text)) return true;
+// A key with a stored record (`before_text`) and what it merges to now (null when nothing is
+// left): its result, unless unchanged. False when the stored record is not a JSON object.
+bool CompareWithStoredText(std::string_view key, std::string_view before_text, const Merged* merged,
+                           ResultWriter& out) {
+  if (merged != nullptr) {
+    // The same compared record: nothing to tell (the common case when a fetch confirms what a
+    // full recompute merges again).
+    out.compared.clear();
+    AppendComparedRecordText(out.compared, *merged->text, merged->provenance_hash);
+    if (before_text == out.compared) return true;
+  }
   std::string canonical;
   const auto parts = StoredPartsOf(before_text, canonical);
   if (!parts) return false;
-  return CompareWithStored(key, *parts, text, out);
+  return CompareWithStored(key, *parts, merged, out);
 }
 
 // One item merged on trees: writes its result, unless the key is unchanged. False when the
-// stored record (`before`) is not a JSON object.
+// stored record (`before`) or the merged provenance is not a JSON object.
 bool MergeOne(const ViewMerger& merger, const std::string& key, std::string_view before_text,
               std::vector<SourceRecordRef> refs, ResultWriter& out) {
-  const auto merged = merger.Merge(key, std::move(refs));
+  const auto record = merger.Merge(key, std::move(refs));
+  std::optional<MergedRecordText> text;
+  std::optional<Merged> merged;
+  if (record) {
+    text = RenderText(*record);
+    merged = MergedOf(*text);
+    if (!merged) return false;
+  }
   if (before_text.empty()) {
     if (!merged) return true;
-    const MergedRecordText text = RenderText(*merged);
-    WriteResult(out, "added", key, &text, kNullText,
-                FieldDiffText(nlohmann::json(), merged->fields));
+    WriteResult(out, "added", key, &*merged, kNullText,
+                FieldDiffText(nlohmann::json(), record->fields));
     return true;
   }
-  std::optional<MergedRecordText> text;
-  if (merged) text = RenderText(*merged);
-  return CompareWithStoredText(key, before_text, text ? &*text : nullptr, out);
+  return CompareWithStoredText(key, before_text, merged ? &*merged : nullptr, out);
 }
 
 }  // namespace
@@ -234,15 +248,21 @@ Result<MergeJobReply> RunMergeJob(const config::ViewConfig& view, std::string_vi
     // First on the texts; only a key the text merge cannot decide (kUnsure) goes to the trees.
     const auto outcome =
         text_merger.Merge(key, texts, text, before.empty() ? &added_diff : nullptr);
-    if (before.empty() && outcome == TextMerger::Outcome::kMerged) {
-      WriteResult(out, "added", text.key, &text, kNullText, added_diff);
-      continue;
-    }
-    if (before.empty() && outcome == TextMerger::Outcome::kNothing) continue;
     if (outcome != TextMerger::Outcome::kUnsure) {
+      std::optional<Merged> merged;
+      if (outcome == TextMerger::Outcome::kMerged) {
+        merged = MergedOf(text);
+        if (!merged) {
+          return Error::Permanent("merge job: the merged provenance of key " + std::string(key) +
+                                  " is not a JSON object");
+        }
+      }
+      if (before.empty()) {
+        if (merged) WriteResult(out, "added", text.key, &*merged, kNullText, added_diff);
+        continue;
+      }
       // A key with a stored record, merged on texts (or to nothing): compared on texts.
-      const bool merged = outcome == TextMerger::Outcome::kMerged;
-      if (!CompareWithStoredText(key, before, merged ? &text : nullptr, out)) {
+      if (!CompareWithStoredText(key, before, merged ? &*merged : nullptr, out)) {
         return Error::Permanent("merge job: the stored or merged record of key " +
                                 std::string(key) + " is not a JSON object");
       }
@@ -261,12 +281,19 @@ Result<MergeJobReply> RunMergeJob(const config::ViewConfig& view, std::string_vi
       refs.push_back(SourceRecordRef{texts[i].source_index, texts[i].fetched_at, &fields[i]});
     }
     if (!MergeOne(merger, std::string(key), before, std::move(refs), out)) {
-      return Error::Permanent("merge job: the stored record of key " + std::string(key) +
+      return Error::Permanent("merge job: the stored or merged record of key " + std::string(key) +
                               " is not a JSON object");
     }
   }
   reply.results = out.count;
   return reply;
+}
+
+std::string MergeResult::Compared() const {
+  std::string out;
+  out.reserve(ComparedRecordSize(fields, sources, conflicts));
+  AppendComparedRecordText(out, fields, sources, conflicts, provenance_hash);
+  return out;
 }
 
 MergedRecordText MergeResult::Record() const {
@@ -285,8 +312,8 @@ Status ParseMergeResults(std::string_view reply_body, std::vector<MergeResult>& 
   PackedReader in(reply_body);
   while (!in.done()) {
     MergeResult m;
-    int64_t conflicts = 0, fields = 0, provenance = 0, sources = 0, has_conflicts = 0;
-    if (!in.Text(m.op) || !in.Text(m.key) || !in.Text(m.whole) || !in.Text(m.compared) ||
+    int64_t hash = 0, conflicts = 0, fields = 0, provenance = 0, sources = 0, has_conflicts = 0;
+    if (!in.Text(m.op) || !in.Text(m.key) || !in.Text(m.whole) || !in.Int(hash) ||
         !in.Int(conflicts) || !in.Int(fields) || !in.Int(provenance) || !in.Int(sources) ||
         !in.Int(has_conflicts) || !in.Text(m.before) || !in.Text(m.diff)) {
       return Error::Permanent("merge job: malformed result");
@@ -297,14 +324,15 @@ Status ParseMergeResults(std::string_view reply_body, std::vector<MergeResult>& 
     }
     m.has_record = m.op != "removed";
     m.has_conflicts = has_conflicts != 0;
-    if (m.has_record && (m.whole.empty() || m.compared.empty())) {
+    m.provenance_hash = static_cast<uint64_t>(hash);
+    if (m.has_record && m.whole.empty()) {
       return Error::Permanent("merge job: result for " + std::string(m.key) + " has no record");
     }
     WholeRecordParts parts;
     if (m.has_record
             ? !SplitWholeRecordText(m.whole, m.key, conflicts, fields, provenance, sources, parts)
-            : !m.whole.empty() || !m.compared.empty() || conflicts != 0 || fields != 0 ||
-                  provenance != 0 || sources != 0) {
+            : !m.whole.empty() || hash != 0 || conflicts != 0 || fields != 0 || provenance != 0 ||
+                  sources != 0) {
       return Error::Permanent("merge job: the record of result " + std::string(m.key) +
                               " is malformed");
     }

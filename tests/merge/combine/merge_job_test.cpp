@@ -79,14 +79,14 @@ std::vector<Outcome> RunJob(const std::vector<Item>& items,
     Outcome o{std::string(r.key),    std::string(r.op),      std::nullopt,       "", "",
               json::parse(r.before), json::parse(r.after()), json::parse(r.diff)};
     if (r.has_record) {
-      o.stored = std::string(r.compared);
+      o.stored = r.Compared();
       o.whole = std::string(r.whole);
       EXPECT_EQ(o.whole, r.Record().Whole());
-      EXPECT_EQ(o.stored, ComparedRecordText(r.Record()));
+      EXPECT_EQ(o.stored, ComparedRecordText(r.Record()).value_or(""));
       o.record = MergedRecordFromJson(json::parse(o.whole));
       // What a restart keeps of the record it reads back from the store (ViewPipeline's
       // ReloadView) is what the worker gave: else every key would be stored again.
-      EXPECT_EQ(ComparedRecordText(RenderText(*o.record)), o.stored);
+      EXPECT_EQ(ComparedRecordText(RenderText(*o.record)).value_or(""), o.stored);
     }
     out.push_back(std::move(o));
   }
@@ -157,6 +157,24 @@ TEST(MergeJob, ProvenanceMovingToAnotherSourceIsStoredWithoutAChange) {
                Stored(dropped[0]),
                {{0, kLate, R"({"id":"k"})"}, {1, kEarly, R"({"code":"k","name":"Dune"})"}}}})
           .empty());
+}
+
+// A stored record whose provenance cannot be read (what no daemon writes) is no error: the key
+// is stored again, as op "provenance", with a provenance that can.
+TEST(MergeJob, AStoredProvenanceThatCannotBeReadIsStoredAgain) {
+  const std::string fields = R"({"id":"k","name":"Dune"})";
+  auto first = RunJob({{"k", "", {{0, kEarly, fields}}}});
+  ASSERT_EQ(first.size(), 1u);
+  for (const std::string bad : {R"("zz")", "5", "null", "[]"}) {
+    std::string stored = first[0].stored;
+    const size_t at = stored.find(R"("provenance":)") + 13;
+    stored.replace(at, stored.find(R"(,"sources":)") - at, bad);
+    auto again = RunJob({{"k", stored, {{0, kLate, fields}}}});
+    ASSERT_EQ(again.size(), 1u) << stored;
+    EXPECT_EQ(again[0].op, "provenance");
+    EXPECT_EQ(again[0].fields, json::object());
+    EXPECT_EQ(again[0].stored, first[0].stored);
+  }
 }
 
 TEST(MergeJob, LatestTakesTheSourceFetchedMostRecently) {
@@ -392,13 +410,13 @@ TEST(MergeJob, MalformedInputIsAPermanentError) {
   EXPECT_TRUE(RunMergeJob(TwoSources(), "").ok());  // no items, no results
 
   // One result as a worker writes it, its record made of the given parts (none: removed) with
-  // `whole_key` as its key; `skew` is added to the fields length it gives; without its
-  // compared record if `compared` is false.
+  // `whole_key` as its key; `skew` is added to the fields length it gives; `hash` is its
+  // provenance hash (ProvenanceSourcesHash of the parts' when not given).
   struct Parts {
     std::string_view conflicts, fields, provenance, sources;
   };
   auto result = [](std::string_view op, std::optional<Parts> parts, int64_t skew = 0,
-                   std::string_view whole_key = "k", bool compared = true) {
+                   std::string_view whole_key = "k", std::optional<int64_t> hash = std::nullopt) {
     std::string body;
     PackedWriter out(body);
     out.Text(op);
@@ -409,12 +427,9 @@ TEST(MergeJob, MalformedInputIsAPermanentError) {
                             parts->conflicts);
     }
     out.Text(whole);
-    std::string compared_text;
-    if (parts && compared) {
-      AppendComparedRecordText(compared_text, parts->fields, parts->sources, parts->conflicts,
-                               ProvenanceSourcesHash(parts->provenance).value());
-    }
-    out.Text(compared_text);
+    if (!hash && parts)
+      hash = static_cast<int64_t>(ProvenanceSourcesHash(parts->provenance).value());
+    out.Int(hash.value_or(0));
     const Parts p = parts.value_or(Parts{});
     out.Int(static_cast<int64_t>(p.conflicts.size()));
     out.Int(static_cast<int64_t>(p.fields.size()) + skew);
@@ -434,7 +449,12 @@ TEST(MergeJob, MalformedInputIsAPermanentError) {
   EXPECT_EQ((*parsed)[0].provenance, record.provenance);
   EXPECT_EQ((*parsed)[0].sources, record.sources);
   EXPECT_EQ((*parsed)[0].whole, (*parsed)[0].Record().Whole());
-  EXPECT_EQ((*parsed)[0].compared, ComparedRecordText((*parsed)[0].Record()));
+  EXPECT_EQ((*parsed)[0].Compared(), ComparedRecordText((*parsed)[0].Record()).value_or(""));
+  // Read again into a vector that held results: it holds this reply's only.
+  std::vector<MergeResult> reused(3);
+  ASSERT_TRUE(ParseMergeResults(reply, reused).ok());
+  ASSERT_EQ(reused.size(), 1u);
+  EXPECT_EQ(reused[0].Compared(), (*parsed)[0].Compared());
   EXPECT_TRUE(ParseMergeResults(result("removed", std::nullopt)).ok());
   EXPECT_FALSE(ParseMergeResults(result("moved", record)).ok());
   // Lengths that do not cut the whole text where its members are.
@@ -450,8 +470,8 @@ TEST(MergeJob, MalformedInputIsAPermanentError) {
   // Anything but a removal needs its record, and a removal has none.
   EXPECT_FALSE(ParseMergeResults(result("provenance", std::nullopt)).ok());
   EXPECT_FALSE(ParseMergeResults(result("removed", record)).ok());
-  // A record needs its compared record too.
-  EXPECT_FALSE(ParseMergeResults(result("added", record, 0, "k", false)).ok());
+  // A removal has no provenance hash.
+  EXPECT_FALSE(ParseMergeResults(result("removed", std::nullopt, 0, "k", 7)).ok());
   // Cut anywhere, a reply is refused rather than half read.
   const std::string whole = result("added", record);
   for (size_t cut = 1; cut < whole.size(); ++cut) {
