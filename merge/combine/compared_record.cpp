@@ -3,6 +3,8 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
+#include <charconv>
+
 #include "common/json_parse.hpp"
 #include "common/json_text.hpp"
 
@@ -68,12 +70,6 @@ std::optional<uint64_t> ProvenanceSourcesHash(std::string_view provenance) {
   return HashOf(*parsed);
 }
 
-size_t ComparedRecordSize(std::string_view fields, std::string_view sources,
-                          std::string_view conflicts) {
-  return kConflicts.size() + conflicts.size() + kFields.size() + fields.size() +
-         kProvenance.size() + kHashDigits + kSources.size() + sources.size() + 1;
-}
-
 void AppendComparedRecordText(std::string& out, std::string_view fields, std::string_view sources,
                               std::string_view conflicts, uint64_t provenance_hash) {
   static constexpr char kHex[] = "0123456789abcdef";
@@ -95,33 +91,31 @@ void AppendComparedRecordText(std::string& out, const MergedRecordText& record,
   AppendComparedRecordText(out, record.fields, record.sources, record.conflicts, provenance_hash);
 }
 
-std::optional<std::string> ComparedRecordText(const MergedRecordText& record) {
-  const auto hash = ProvenanceSourcesHash(record.provenance);
-  if (!hash) return std::nullopt;
+std::string ComparedRecordText(std::string_view fields, std::string_view sources,
+                               std::string_view conflicts, uint64_t provenance_hash) {
   std::string out;
-  out.reserve(ComparedRecordSize(record.fields, record.sources, record.conflicts));
-  AppendComparedRecordText(out, record, *hash);
+  out.reserve(kConflicts.size() + conflicts.size() + kFields.size() + fields.size() +
+              kProvenance.size() + kHashDigits + kSources.size() + sources.size() + 1);
+  AppendComparedRecordText(out, fields, sources, conflicts, provenance_hash);
   return out;
 }
 
+std::optional<std::string> ComparedRecordText(const MergedRecordText& record) {
+  const auto hash = ProvenanceSourcesHash(record.provenance);
+  if (!hash) return std::nullopt;
+  return ComparedRecordText(record.fields, record.sources, record.conflicts, *hash);
+}
+
 std::optional<uint64_t> StoredProvenanceHash(std::string_view provenance_member) {
-  const std::string_view member = provenance_member;
-  if (member.size() == kHashDigits + 2 && member.front() == '"' && member.back() == '"') {
+  const std::string_view m = provenance_member;
+  if (m.size() == kHashDigits + 2 && m.front() == '"' && m.back() == '"') {
     uint64_t hash = 0;
-    for (const char c : member.substr(1, kHashDigits)) {
-      uint64_t digit = 0;
-      if (c >= '0' && c <= '9') {
-        digit = static_cast<uint64_t>(c - '0');
-      } else if (c >= 'a' && c <= 'f') {
-        digit = static_cast<uint64_t>(c - 'a' + 10);
-      } else {
-        return std::nullopt;
-      }
-      hash = (hash << 4) | digit;
-    }
+    const char* digits = m.data() + 1;
+    const auto [end, ec] = std::from_chars(digits, digits + kHashDigits, hash, 16);
+    if (ec != std::errc() || end != digits + kHashDigits) return std::nullopt;
     return hash;
   }
-  return ProvenanceSourcesHash(member);
+  return ProvenanceSourcesHash(m);
 }
 
 }  // namespace tributary::merge::combine

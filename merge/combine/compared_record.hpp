@@ -28,14 +28,14 @@ namespace tributary::merge::combine {
 // end with "}", or a time is not closed).
 std::optional<uint64_t> ProvenanceSourcesHash(std::string_view provenance);
 
-// The size of the compared record of these parts.
-size_t ComparedRecordSize(std::string_view fields, std::string_view sources,
-                          std::string_view conflicts);
 // Appends the compared record of a merged record's parts (texts as MergedRecordText holds them).
 void AppendComparedRecordText(std::string& out, std::string_view fields, std::string_view sources,
                               std::string_view conflicts, uint64_t provenance_hash);
 void AppendComparedRecordText(std::string& out, const MergedRecordText& record,
                               uint64_t provenance_hash);
+// The compared record of a merged record's parts and provenance hash.
+std::string ComparedRecordText(std::string_view fields, std::string_view sources,
+                               std::string_view conflicts, uint64_t provenance_hash);
 // The compared record of a merged record; nullopt when its provenance is not a JSON object.
 std::optional<std::string> ComparedRecordText(const MergedRecordText& record);
 

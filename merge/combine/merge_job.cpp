@@ -290,10 +290,7 @@ Result<MergeJobReply> RunMergeJob(const config::ViewConfig& view, std::string_vi
 }
 
 std::string MergeResult::Compared() const {
-  std::string out;
-  out.reserve(ComparedRecordSize(fields, sources, conflicts));
-  AppendComparedRecordText(out, fields, sources, conflicts, provenance_hash);
-  return out;
+  return ComparedRecordText(fields, sources, conflicts, provenance_hash);
 }
 
 MergedRecordText MergeResult::Record() const {
