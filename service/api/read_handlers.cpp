@@ -39,15 +39,20 @@ json FetchLogJson(const storage::FetchLog& f) {
   return j;
 }
 
-json SourceJson(const config::SourceConfig& s, storage::Store& store) {
+// A source as listed, with its last fetch (null: none, or the log could not be read).
+json SourceJson(const config::SourceConfig& s, const storage::FetchLog* last) {
   json j = {{"id", s.id},
             {"url", s.url},
             {"format", config::FormatName(s.format)},
             {"every", config::FormatDuration(s.every)},
             {"last_fetch", nullptr}};
-  auto last = store.LastFetch(s.id);
-  if (last && *last) j["last_fetch"] = FetchLogJson(**last);
+  if (last != nullptr) j["last_fetch"] = FetchLogJson(*last);
   return j;
+}
+
+json SourceJson(const config::SourceConfig& s, storage::Store& store) {
+  auto last = store.LastFetch(s.id);
+  return SourceJson(s, last && *last ? &**last : nullptr);
 }
 
 // The source definition without secrets: header values and the request body may hold
@@ -87,13 +92,15 @@ json ExplainSource(const config::SourceConfig& s, const ApiContext& ctx) {
   // The stored snapshot is read before the fetch log: a fetch's log and snapshot are committed
   // together, so read in this order the last fetch shown is never older than the records
   // shown (the other way round, a commit between the reads showed new records beside the
-  // fetch before them).
+  // fetch before them). The last fetch is the first of the recent ones: one read, which
+  // cannot disagree with itself.
   auto snapshot = ctx.store->LoadSnapshot(s.id);
-  json j = SourceJson(s, *ctx.store);
+  auto recent = ctx.store->RecentFetches(s.id, kExplainedFetches);
+  json j = SourceJson(s, recent && !recent->empty() ? &recent->front() : nullptr);
   j["definition"] = RedactedDefinition(json::parse(s.definition));
   json fetches = json::array();
   json errors = json::array();
-  if (auto recent = ctx.store->RecentFetches(s.id, kExplainedFetches)) {
+  if (recent) {
     for (const auto& f : *recent) {
       fetches.push_back(FetchLogJson(f));
       if (!f.error.empty()) errors.push_back(FetchLogJson(f));
