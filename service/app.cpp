@@ -154,6 +154,12 @@ Status App::Start() {
   extraction_collector_ = AddExtractionCollector(
       metrics::DefaultRegistry(), [this] { return pool_->Stats(); }, *extraction_);
   api::ServerOptions server = api::MakeServerOptions(*cfg);
+  // The sources are scheduled and the webhooks set up before the API listens: a client told
+  // that it listens may refresh a source at once (it was "unknown" until the scheduler had its
+  // sources), or reload the configuration (which these lines would then have undone).
+  webhooks_ = std::make_unique<api::WebhookDispatcher>(*store_, *feed_, *fetcher_);
+  webhooks_->Update(*cfg);
+  scheduler_->SetSources(cfg->sources, cfg->fetch.policy);
   api_ = std::make_unique<api::ApiServer>(server, api::MakeApiRouter(std::move(api_ctx)));
   auto endpoint = api_->Start();
   if (!endpoint) return endpoint.error();
@@ -168,9 +174,6 @@ Status App::Start() {
                        pool_options.processes);
 
   WarnAboutInsecureSources(*cfg);
-  webhooks_ = std::make_unique<api::WebhookDispatcher>(*store_, *feed_, *fetcher_);
-  webhooks_->Update(*cfg);
-  scheduler_->SetSources(cfg->sources, cfg->fetch.policy);
   // Views whose sources were stored by an earlier run are served at once.
   asio::post(pipeline_->io(), [this, cfg] { views_->MergeAll(*cfg); });
   return Status::Ok();
