@@ -50,10 +50,21 @@ void ViewIndex::Set(size_t source_index, const std::string& source_key,
 
 void ViewIndex::Set(size_t source_index, const storage::ChangeText& change,
                     std::set<std::string>& touched) {
-  std::optional<std::string_view> before, after;
-  if (change.op != "added") before = change.before;
-  if (change.op != "removed") after = change.after;
-  Set(source_index, change.key, before, after, touched);
+  Set(source_index, change, KeysOf(source_index, change), &touched);
+}
+
+ViewIndex::KeyMove ViewIndex::KeysOf(size_t source_index, const storage::ChangeText& change) const {
+  KeyMove keys;
+  if (change.op != "added") keys.before = keys_.KeyOfText(source_index, change.before);
+  if (change.op != "removed") keys.after = keys_.KeyOfText(source_index, change.after);
+  return keys;
+}
+
+void ViewIndex::Set(size_t source_index, const storage::ChangeText& change, KeyMove keys,
+                    std::set<std::string>* touched) {
+  const size_t view_hash = keys.after ? FlatStringMap<Entry>::HashOf(*keys.after) : 0;
+  SetKey(source_index, change.key, change.op != "removed", keys.before, std::move(keys.after),
+         touched, FlatStringMap<Entry>::HashOf(change.key), view_hash);
 }
 
 void ViewIndex::SetKey(size_t source_index, std::string_view source_key, bool present,
@@ -181,7 +192,7 @@ ViewIndex::EntryId ViewIndex::AppendEntries(
       const Entry& entry = entries_.ValueOf(batch[b]);
       each(KeyAt(batch[b]), entry);
       item_hashes[b].records = record_hashes.data() + first_hash[b];
-      AppendItem(body, KeyAt(batch[b]), &entry, sources, &item_hashes[b]);
+      AppendItem(body, KeyAt(batch[b]), &entry, sources, &item_hashes[b], std::nullopt);
     }
     keys += n;
   }
@@ -224,31 +235,45 @@ const ViewIndex::Entry* ViewIndex::Find(std::string_view view_key) const {
 }
 
 bool ViewIndex::AppendMergeItem(std::string& body, std::string_view view_key, const Entry* entry,
-                                const std::vector<const SourceRecords*>& sources) const {
-  return AppendItem(body, view_key, entry, sources, nullptr);
+                                const std::vector<const SourceRecords*>& sources,
+                                std::optional<std::string_view> old_records) const {
+  return AppendItem(body, view_key, entry, sources, nullptr, old_records);
+}
+
+void ViewIndex::AppendRecords(std::string& out, std::string_view view_key,
+                              const std::vector<const SourceRecords*>& sources) const {
+  merge::combine::MergeItemRecords records;
+  if (const Entry* entry = Find(view_key); entry != nullptr) {
+    CollectRecords(*entry, sources, nullptr, records);
+  }
+  merge::combine::AppendMergeRecords(out, records);
+}
+
+void ViewIndex::CollectRecords(const Entry& entry, const std::vector<const SourceRecords*>& sources,
+                               const ItemHashes* hashes, merge::combine::MergeItemRecords& out) {
+  size_t h = 0;
+  ForEachMerged(entry, sources, [&](size_t i, const SourceRecords& source, const Member& member) {
+    const std::optional<SourceRecordState> state =
+        source.Find(member.key, hashes != nullptr ? hashes->records[h++] : member.key_hash);
+    if (state) out.push_back({i, ToUnixMillis(source.fetched_at()), state->fields});
+  });
 }
 
 bool ViewIndex::AppendItem(std::string& body, std::string_view view_key, const Entry* entry,
                            const std::vector<const SourceRecords*>& sources,
-                           const ItemHashes* hashes) const {
+                           const ItemHashes* hashes,
+                           std::optional<std::string_view> old_records) const {
   merge::combine::MergeItem item;
   item.key = view_key;
+  item.old_records = old_records;
   // (A view's first merge has nothing stored: no lookup per key.)
-  if (!merged_.empty() && (hashes == nullptr || hashes->stored)) {
+  if (!old_records && !merged_.empty() && (hashes == nullptr || hashes->stored)) {
     const auto id =
         hashes != nullptr ? merged_.FindId(view_key, hashes->merged) : merged_.FindId(view_key);
     if (id != FlatStringMap<std::string>::kNone) item.before = &merged_.ValueOf(id);
   }
-  if (entry != nullptr) {
-    size_t h = 0;
-    ForEachMerged(
-        *entry, sources, [&](size_t i, const SourceRecords& source, const Member& member) {
-          const std::optional<SourceRecordState> state =
-              source.Find(member.key, hashes != nullptr ? hashes->records[h++] : member.key_hash);
-          if (state) item.records.push_back({i, ToUnixMillis(source.fetched_at()), state->fields});
-        });
-  }
-  if (item.before == nullptr && item.records.empty()) return false;
+  if (entry != nullptr) CollectRecords(*entry, sources, hashes, item.records);
+  if (item.before == nullptr && item.records.empty() && !old_records) return false;
   merge::combine::AppendMergeItem(body, item);
   return true;
 }

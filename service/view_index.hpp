@@ -1,8 +1,11 @@
 #pragma once
 // What the view pipeline knows about one view between merges: which source records fall under
-// each view key (after renaming and normalisers), and the stored merged record of each key as
-// the next merge compares with it (its compared record: merge/combine/compared_record.hpp).
-// With it, a new snapshot of one source re-merges only the keys its changed records touch.
+// each view key (after renaming and normalisers). With it, a new snapshot of one source
+// re-merges only the keys its changed records touch. It keeps no merged records: what a key
+// merged to before an update is what its records before the update merge to, which the
+// pipeline takes from here before the update changes anything (AppendRecords) and sends with
+// the key's records after it (merge/combine/merge_job.hpp). Only a full recompute, whose view
+// definition may have changed, holds the stored merged records while it runs (merged()).
 // Records without a value for the view key are in no entry; they are kept per source so that
 // coverage can show them (a source whose key field went missing would otherwise vanish quietly).
 // Thread safety: none; the view pipeline uses it on its thread only.
@@ -20,6 +23,7 @@
 #include "common/flat_string_map.hpp"
 #include "config/config.hpp"
 #include "merge/combine/key_builder.hpp"
+#include "merge/combine/merge_job.hpp"
 #include "service/source_records.hpp"
 #include "service/storage/store.hpp"
 
@@ -62,6 +66,15 @@ class ViewIndex {
            std::set<std::string>& touched);
   // The same for one change of a source's diff (SourceRecords::Compare).
   void Set(size_t source_index, const storage::ChangeText& change, std::set<std::string>& touched);
+  // A record's view keys before and after one change of its source (nullopt: none), as Set
+  // works them out: the keys the change touches, known before anything changes.
+  struct KeyMove {
+    std::optional<std::string> before, after;
+  };
+  KeyMove KeysOf(size_t source_index, const storage::ChangeText& change) const;
+  // Set, with the keys KeysOf gave for the change (`touched` may be null).
+  void Set(size_t source_index, const storage::ChangeText& change, KeyMove keys,
+           std::set<std::string>* touched);
   // Indexes every record of the given sources (by position; nullptr: no records yet).
   void Build(const std::vector<const SourceRecords*>& sources);
 
@@ -80,17 +93,21 @@ class ViewIndex {
 
   // Appends `view_key`'s item to a merge_keys job body (merge/combine/merge_job.hpp): the
   // first record of each source under it (`entry`, from Find or EntryAt; nullptr: none),
-  // read from `sources` (the view's sources by position), and the compared record stored for
-  // it. Returns false, appending nothing, when there is neither a record nor a stored one.
+  // read from `sources` (the view's sources by position), and what it merged to before:
+  // `old_records` when given (AppendRecords before the update), else the record merged() holds
+  // for it. Returns false, appending nothing, when there are neither records nor a stored one.
   bool AppendMergeItem(std::string& body, std::string_view view_key, const Entry* entry,
-                       const std::vector<const SourceRecords*>& sources) const;
+                       const std::vector<const SourceRecords*>& sources,
+                       std::optional<std::string_view> old_records = std::nullopt) const;
+  // Appends the records a merge of `view_key` takes now, as MergeItem::old_records carries
+  // them: called before an update changes the sources or the index.
+  void AppendRecords(std::string& out, std::string_view view_key,
+                     const std::vector<const SourceRecords*>& sources) const;
   // A full merge's walk: appends the items of the entries from id `next` on, calling
   // each(key, entry) for every entry taken, until `max_keys` entries are taken in this call or
   // the body holds `max_bytes` (an item is started only below it). Returns the id to go on
   // from (entry_id_end() when done). `stored`: whether the keys from `next` on may have a
-  // stored merged record. A walk that began with merged() empty passes false and looks none
-  // up: since it began, only the results of keys it has already walked have been stored (a
-  // view's first merge, where a lookup per key found nothing).
+  // stored merged record in merged() (false: none is looked up, as for a view's first merge).
   EntryId AppendEntries(std::string& body, EntryId next, size_t max_bytes, size_t max_keys,
                         bool stored, const std::vector<const SourceRecords*>& sources,
                         const std::function<void(std::string_view, const Entry&)>& each) const;
@@ -108,8 +125,9 @@ class ViewIndex {
   const std::set<std::string>& Keyless(size_t source_index) const { return keyless_[source_index]; }
   size_t records_without_key() const;
 
-  // The stored merged records as the next merge compares with them (compared records:
-  // merge/combine/compared_record.hpp), by view key.
+  // While a full recompute runs: the stored merged records (compared records:
+  // merge/combine/compared_record.hpp), by view key, as its merges compare with them. Empty
+  // otherwise.
   FlatStringMap<std::string>& merged() { return merged_; }
 
  private:
@@ -136,7 +154,11 @@ class ViewIndex {
   };
   // AppendMergeItem, with the hashes given (nullptr: computed here).
   bool AppendItem(std::string& body, std::string_view view_key, const Entry* entry,
-                  const std::vector<const SourceRecords*>& sources, const ItemHashes* hashes) const;
+                  const std::vector<const SourceRecords*>& sources, const ItemHashes* hashes,
+                  std::optional<std::string_view> old_records) const;
+  // The records a merge of `entry` takes, into `out` (`hashes` as AppendItem's).
+  static void CollectRecords(const Entry& entry, const std::vector<const SourceRecords*>& sources,
+                             const ItemHashes* hashes, merge::combine::MergeItemRecords& out);
 };
 
 }  // namespace tributary::service

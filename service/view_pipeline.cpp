@@ -26,6 +26,12 @@ struct ViewPipeline::ViewWork {
   ViewIndex::EntryId next_entry = 0;               // the first entry not yet sent
   std::set<std::string> touched;                   // view keys to merge
   std::set<std::string>::const_iterator next_key;  // the first key not yet sent
+  size_t next_key_index = 0;                       // its position in `touched`
+  // An update's: each touched key's records before it (ViewIndex::AppendRecords), one after the
+  // other in the order of `touched`; old_records_at[i] is where key i's begin (and the last
+  // element, the end). Empty for a full recompute, whose keys compare with merged().
+  std::string old_records;
+  std::vector<size_t> old_records_at;
   size_t keys = 0;  // to merge in all (set with keys_per_job when the first job is built)
   size_t keys_per_job = 0;
   bool started = false;
@@ -95,24 +101,34 @@ std::unique_ptr<ViewIndex> ViewPipeline::ReloadView(const config::ViewConfig& vi
     }
     index->Build(inputs);
   }
+  return index;
+}
+
+void ViewPipeline::LoadStoredMerged(ViewIndex& index) {
+  const std::string& view_id = index.view().id;
   std::string cursor;
   do {
-    auto page = ctx_.store.ViewRecords(view.id, cursor, 1000);
+    auto page = ctx_.store.ViewRecords(view_id, cursor, 1000);
     if (!page) {
-      Logger("merge")->warn("view={} cannot load stored records: {}", view.id,
+      Logger("merge")->warn("view={} cannot load stored records: {}", view_id,
                             page.error().message);
       break;
     }
     for (const auto& r : page->records) {
-      // What the merge job gives for the record: its compared record (the whole record, which
-      // the job reads too, should its provenance not be an object as RenderText writes it).
+      // The compared record the merge job would give for it (the whole record, which the job
+      // reads too, should its provenance not be an object as RenderText writes it).
       const merge::MergedRecordText text = merge::RenderText(r);
       auto compared = merge::combine::ComparedRecordText(text);
-      index->merged()[r.key] = compared ? std::move(*compared) : text.Whole();
+      index.merged()[r.key] = compared ? std::move(*compared) : text.Whole();
     }
     cursor = page->next_cursor;
   } while (!cursor.empty());
-  return index;
+}
+
+std::vector<const SourceRecords*> ViewPipeline::ViewSources(const ViewIndex& index) {
+  std::vector<const SourceRecords*> out;
+  for (const auto& ref : index.view().sources) out.push_back(&sources_[ref.id]);
+  return out;
 }
 
 void ViewPipeline::Ingest(std::shared_ptr<const config::Config> config, storage::FetchLog log,
@@ -202,14 +218,20 @@ void ViewPipeline::StartIngest(Task& task) {
   SourceRecords& source = sources_[update->source_id];
   update->diff = snapshot ? source.Compare(*snapshot)
                           : source.Confirm(update->source_id, update->task.log.started);
-  source.Apply(*update->diff);
-  // The diff holds what the merges and the commit need: the snapshot (every record's text)
-  // need not wait for them.
-  update->task.snapshot.reset();
+  const auto& changes = update->diff->update.changes;
 
   // The running configuration, not the one the fetch started with: a view recomputed since
   // then must see this snapshot too.
   update->task.config = ctx_.config();
+  // First, with nothing changed yet, each view's keys the update touches and their records
+  // before it (what the last commit merged and stored for them); then the source's records
+  // and the view indexes change.
+  struct IndexChange {
+    ViewIndex* index = nullptr;
+    size_t position = 0;
+    std::vector<ViewIndex::KeyMove> moves;  // by change
+  };
+  std::vector<IndexChange> index_changes;
   for (const auto& v : update->task.config->views) {
     auto it = views_.find(v.id);
     if (it == views_.end() || needs_recompute_.count(v.id) || recompute_queued_.count(v.id)) {
@@ -229,21 +251,46 @@ void ViewPipeline::StartIngest(Task& task) {
     if (!position) continue;
     ViewWork work;
     work.view_id = v.id;
-    const auto& keyless = index.Keyless(*position);
-    for (const storage::ChangeText& change : update->diff->update.changes) {
+    IndexChange change_of_index{&index, *position, {}};
+    change_of_index.moves.reserve(changes.size());
+    for (const storage::ChangeText& change : changes) {
+      ViewIndex::KeyMove keys = index.KeysOf(*position, change);
+      if (keys.before) work.touched.insert(*keys.before);
+      if (keys.after) work.touched.insert(*keys.after);
+      change_of_index.moves.push_back(std::move(keys));
+    }
+    // This fetch makes the source the most recently fetched: where a `latest` field can now
+    // take its value, the key is merged again (keys whose outcome stays are not rewritten).
+    if (UsesLatest(v)) index.SharedKeys(*position, source, work.touched);
+    const auto view_sources = ViewSources(index);
+    work.old_records_at.reserve(work.touched.size() + 1);
+    for (const std::string& key : work.touched) {
+      work.old_records_at.push_back(work.old_records.size());
+      index.AppendRecords(work.old_records, key, view_sources);
+    }
+    work.old_records_at.push_back(work.old_records.size());
+    update->views.push_back(std::move(work));
+    index_changes.push_back(std::move(change_of_index));
+  }
+  source.Apply(*update->diff);
+  for (size_t w = 0; w < index_changes.size(); ++w) {
+    IndexChange& c = index_changes[w];
+    ViewWork& work = update->views[w];
+    const auto& keyless = c.index->Keyless(c.position);
+    for (size_t i = 0; i < changes.size(); ++i) {
+      const storage::ChangeText& change = changes[i];
       const bool was_keyless = keyless.count(change.key) > 0;
-      index.Set(*position, change, work.touched);
+      c.index->Set(c.position, change, std::move(c.moves[i]), nullptr);
       const bool is_keyless = keyless.count(change.key) > 0;
       if (was_keyless != is_keyless) {
         (is_keyless ? work.update.keyless_upserts : work.update.keyless_removed)
             .push_back(storage::KeylessRecord{update->source_id, change.key});
       }
     }
-    // This fetch makes the source the most recently fetched: where a `latest` field can now
-    // take its value, the key is merged again (keys whose outcome stays are not rewritten).
-    if (UsesLatest(v)) index.SharedKeys(*position, source, work.touched);
-    update->views.push_back(std::move(work));
   }
+  // The diff holds what the merges and the commit need: the snapshot (every record's text)
+  // need not wait for them.
+  update->task.snapshot.reset();
   Logger("merge")->debug("source={} {} records changed; {} view(s) to update", update->source_id,
                          update->diff->update.changes.size(), update->views.size());
   SubmitMerges(update);
@@ -260,19 +307,17 @@ void ViewPipeline::StartRecompute(Task& task) {
   const config::ViewConfig* view = update->task.config->FindView(id);
   if (view == nullptr) return Finish(update);
   auto index = ReloadView(*view, true);
-  if (auto old = views_.find(id); old != views_.end()) {
-    index->merged() = std::move(old->second->merged());
-  }
+  // What the store holds under the old definition: the merges compare with it. Held until
+  // the recompute's last merge is back (Commit).
+  LoadStoredMerged(*index);
   ViewWork work;
   work.view_id = id;
   work.recompute = true;
   index->merged().ForEach([&](const std::string& key, const std::string&) {
     if (index->Find(key) == nullptr) work.touched.insert(key);
   });
-  // Nothing stored (a new view): the walk's keys get merged records only as it goes.
+  // Nothing stored (a new view): the walk looks up no stored records.
   work.walk_finds_stored = !index->merged().empty();
-  // Every key may get a merged record: one table of that size, not a rehash at each doubling.
-  index->merged().reserve(index->size() + work.touched.size());
   work.update.definition = index->definition();
   for (size_t i = 0; i < view->sources.size(); ++i) {
     for (const auto& key : index->Keyless(i)) {
@@ -305,8 +350,7 @@ void ViewPipeline::SubmitMerges(const std::shared_ptr<Update>& update) {
     std::string body;
     if (work.keys > 1000) body.reserve(kMaxJobBody + kMaxJobBody / 8);
     // The view's sources by position, looked up once rather than per record.
-    std::vector<const SourceRecords*> view_sources;
-    for (const auto& ref : index.view().sources) view_sources.push_back(&sources_[ref.id]);
+    const std::vector<const SourceRecords*> view_sources = ViewSources(index);
     auto walking = [&] { return work.recompute && work.next_entry < index.entry_id_end(); };
     size_t keys_in_body = 0;
     if (walking()) {
@@ -319,7 +363,7 @@ void ViewPipeline::SubmitMerges(const std::shared_ptr<Update>& update) {
     }
     for (; !walking() && work.next_key != work.touched.end() && body.size() < kMaxJobBody &&
            keys_in_body < work.keys_per_job;
-         ++work.next_key, ++keys_in_body) {
+         ++work.next_key, ++work.next_key_index, ++keys_in_body) {
       const std::string& key = *work.next_key;
       const ViewIndex::Entry* entry = index.Find(key);
       if (entry == nullptr) {
@@ -327,7 +371,13 @@ void ViewPipeline::SubmitMerges(const std::shared_ptr<Update>& update) {
       } else {
         work.update.key_upserts.push_back(index.KeyInfo(key, entry));
       }
-      index.AppendMergeItem(body, key, entry, view_sources);
+      std::optional<std::string_view> old_records;
+      if (!work.old_records_at.empty()) {
+        const size_t at = work.old_records_at[work.next_key_index];
+        old_records = std::string_view(work.old_records)
+                          .substr(at, work.old_records_at[work.next_key_index + 1] - at);
+      }
+      index.AppendMergeItem(body, key, entry, view_sources, old_records);
     }
     if (!walking() && work.next_key == work.touched.end()) ++update->next_view;
     if (body.empty()) continue;
@@ -353,37 +403,27 @@ void ViewPipeline::OnMergeJob(const std::shared_ptr<Update>& update, size_t w,
   if (!error && out.reply) {
     if (auto parsed = merge::combine::ParseMergeResults(out.body, results_); !parsed) {
       error = parsed.error();
-    } else if (auto it = views_.find(work.view_id); it != views_.end()) {
-      auto& merged = it->second->merged();
-      const auto& rs = results_;
-      // Each key hashed once; a few results ahead, its table cell loaded (a full merge stores
-      // millions).
-      merged.ForEachHashedAhead(
-          rs.size(), [&](size_t i) { return std::string_view(rs[i].key); },
-          [&](size_t i, size_t hash) {
-            const merge::combine::MergeResult& r = rs[i];
-            if (r.op == "provenance") {
-              // Same values, now from another source: stored again, no change row.
-              merged.ValueOf(merged.Emplace(r.key, hash).first) = r.Compared();
-              work.update.upserts.push_back(r.Record());
-              return;
-            }
-            storage::ViewChange c;
-            c.key = r.key;
-            c.op = r.op;
-            c.before = r.before;
-            c.after = r.after();
-            c.fields = r.diff;
-            c.record = r.whole;
-            work.update.changes.push_back(std::move(c));
-            if (r.has_record) {
-              merged.ValueOf(merged.Emplace(r.key, hash).first) = r.Compared();
-              work.update.upserts.push_back(r.Record());
-            } else {
-              merged.Erase(r.key, hash);
-              work.update.removed.emplace_back(r.key);
-            }
-          });
+    } else {
+      for (const merge::combine::MergeResult& r : results_) {
+        if (r.op == "provenance") {
+          // Same values, now from another source: stored again, no change row.
+          work.update.upserts.push_back(r.Record());
+          continue;
+        }
+        storage::ViewChange c;
+        c.key = r.key;
+        c.op = r.op;
+        c.before = r.before;
+        c.after = r.after();
+        c.fields = r.diff;
+        c.record = r.whole;
+        work.update.changes.push_back(std::move(c));
+        if (r.has_record) {
+          work.update.upserts.push_back(r.Record());
+        } else {
+          work.update.removed.emplace_back(r.key);
+        }
+      }
     }
     results_.clear();  // views into out.body
   }
@@ -395,6 +435,13 @@ void ViewPipeline::OnMergeJob(const std::shared_ptr<Update>& update, size_t w,
 }
 
 void ViewPipeline::Commit(const std::shared_ptr<Update>& update) {
+  // Every merge is back: a recompute's stored records have been compared with.
+  for (const auto& work : update->views) {
+    if (!work.recompute) continue;
+    if (auto it = views_.find(work.view_id); it != views_.end()) {
+      it->second->merged() = FlatStringMap<std::string>();
+    }
+  }
   storage::IngestBatch batch;
   batch.time = std::chrono::system_clock::now();
   const bool ingest = !update->task.recompute_view;

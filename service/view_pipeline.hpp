@@ -6,6 +6,9 @@
 // ONE transaction. A crash therefore leaves the old state or the new one, never a mix.
 //
 // Updates run one at a time (a queue), so every merge sees the state the previous commit left.
+// Merged records are not kept in memory: each commit stores what the source records of the
+// time merge to, so an update sends each key it touches with its records before and after it,
+// and the worker compares the two merges (merge/combine/merge_job.hpp).
 // In-memory state (source records, view indexes) is updated as an update is computed; when its
 // commit fails (disk full, I/O error), the affected state is reloaded from the store, the error
 // is reported (StoreErrors, /readyz), and the source's next fetch retries against the stored
@@ -106,7 +109,12 @@ class ViewPipeline {
   static SystemTime FetchTimeOf(const std::map<std::string, SystemTime>& times,
                                 const std::string& source_id);
   static bool UsesLatest(const config::ViewConfig& view);
+  // A new index of the view, built from the sources' records when `build`.
   std::unique_ptr<ViewIndex> ReloadView(const config::ViewConfig& view, bool build);
+  // Reads the view's stored merged records into index.merged(), for a full recompute.
+  void LoadStoredMerged(ViewIndex& index);
+  // The view's sources by position (an empty one for a source not loaded).
+  std::vector<const SourceRecords*> ViewSources(const ViewIndex& index);
   void SetStoreError(const std::string& source_id, std::optional<std::string> error);
 
   PipelineContext ctx_;

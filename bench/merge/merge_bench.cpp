@@ -186,18 +186,27 @@ class JobThreads {
   std::vector<std::thread> threads_;
 };
 
+// The touched keys of an update and their records before it (ViewIndex::AppendRecords, taken
+// before the update changes anything), as ViewPipeline keeps them.
+struct Touched {
+  std::vector<std::string> keys;
+  std::string old_records;
+  std::vector<size_t> old_records_at;  // key i's: [at[i], at[i + 1])
+};
+
 // Merges keys of the view through the merge_keys job, as ViewPipeline does: every key (a full
 // merge, walking the index's entries) or the `touched` ones, in bodies of up to
 // ViewPipeline::kMaxJobBody and ViewPipeline::KeysPerJob keys, built by
-// ViewIndex::AppendMergeItem, at most four jobs out, replies applied to the stored merged records.
+// ViewIndex::AppendMergeItem, at most four jobs out, replies read as the pipeline reads them
+// (it keeps no merged records: what it stores goes to the store, which this leaves out).
 MergeCounts MergeKeys(service::ViewIndex& index,
                       const std::map<std::string, service::SourceRecords>& sources,
-                      const std::vector<std::string>* touched, size_t workers) {
+                      const Touched* touched, size_t workers) {
   using service::ViewPipeline;
   constexpr size_t kMaxJobBody = ViewPipeline::kMaxJobBody;
   constexpr size_t kMaxJobsInFlight = ViewPipeline::kMaxJobsInFlight;
   const size_t keys_per_job =
-      ViewPipeline::KeysPerJob(touched != nullptr ? touched->size() : index.size());
+      ViewPipeline::KeysPerJob(touched != nullptr ? touched->keys.size() : index.size());
   MergeCounts counts;
   JobThreads jobs(workers, index.view());
   size_t in_flight = 0;
@@ -213,20 +222,10 @@ MergeCounts MergeKeys(service::ViewIndex& index,
       std::cerr << "merge results: " << parsed.error().message << "\n";
       std::exit(1);
     }
-    auto& merged = index.merged();
-    const auto& rs = results;
-    merged.ForEachHashedAhead(
-        rs.size(), [&](size_t i) { return std::string_view(rs[i].key); },
-        [&](size_t i, size_t hash) {
-          const auto& r = rs[i];
-          ++counts.results;
-          if (r.has_record) {
-            counts.conflicts += r.has_conflicts ? 1 : 0;
-            merged.ValueOf(merged.Emplace(r.key, hash).first) = r.Compared();
-          } else {
-            merged.Erase(r.key, hash);
-          }
-        });
+    for (const auto& r : results) {
+      ++counts.results;
+      counts.conflicts += r.has_record && r.has_conflicts ? 1 : 0;
+    }
     counts.apply_s += Seconds(t);
   };
   std::string body;
@@ -245,18 +244,21 @@ MergeCounts MergeKeys(service::ViewIndex& index,
   std::vector<const service::SourceRecords*> view_sources;
   for (const auto& ref : index.view().sources) view_sources.push_back(&sources.at(ref.id));
   if (touched == nullptr) {
-    // As ViewPipeline::StartRecompute: with nothing stored, the walk looks nothing up.
-    const bool stored = !index.merged().empty();
+    // As ViewPipeline::StartRecompute of a new view: nothing stored to look up.
     service::ViewIndex::EntryId next = 0;
     while (next < index.entry_id_end()) {
       next = index.AppendEntries(
-          body, next, kMaxJobBody, keys_per_job, stored, view_sources,
+          body, next, kMaxJobBody, keys_per_job, false, view_sources,
           [&](std::string_view, const service::ViewIndex::Entry&) { ++counts.keys; });
       if (!body.empty()) submit();
     }
   } else {
-    for (const auto& key : *touched) {
-      index.AppendMergeItem(body, key, index.Find(key), view_sources);
+    const auto& at = touched->old_records_at;
+    for (size_t k = 0; k < touched->keys.size(); ++k) {
+      const std::string& key = touched->keys[k];
+      index.AppendMergeItem(
+          body, key, index.Find(key), view_sources,
+          std::string_view(touched->old_records).substr(at[k], at[k + 1] - at[k]));
       ++counts.keys;
       if (body.size() >= kMaxJobBody || ++keys_in_body >= keys_per_job) submit();
     }
@@ -323,8 +325,6 @@ int main(int argc, char** argv) {
     index_runs.push_back(Seconds(t));
     Progress("indexed");
     t = Clock::now();
-    // With a table for every merged record, as ViewPipeline::StartRecompute.
-    index_holder->merged().reserve(index_holder->size());
     full = MergeKeys(*index_holder, sources, nullptr, workers);
     merge_runs.push_back(Seconds(t));
     apply_runs.push_back(full.apply_s);
@@ -344,17 +344,38 @@ int main(int argc, char** argv) {
   json full_total_runs = json::array();
   for (size_t i = 0; i < kFullRuns; ++i) full_total_runs.push_back(index_runs[i] + merge_runs[i]);
 
-  // Incremental: source A's next snapshot with 1 % changed.
+  // Incremental: source A's next snapshot with 1 % changed, as ViewPipeline::StartIngest: the
+  // difference; the keys it touches and their records before it; the source's records and the
+  // index changed; the touched keys merged.
   t = Clock::now();
   auto diff = sources.at("a").Compare(changed);
   const double compare_s = Seconds(t);
-  sources.at("a").Apply(diff);
-  const double diff_s = Seconds(t);
+  // The difference applied to the source comes after the touched keys' records are taken:
+  // timed with the merge.
+  const double diff_s = compare_s;
   t = Clock::now();
-  std::set<std::string> touched;
-  for (const auto& change : diff.update.changes) index.Set(0, change, touched);
-  const std::vector<std::string> touched_keys(touched.begin(), touched.end());
-  const auto incremental = MergeKeys(index, sources, &touched_keys, workers);
+  const auto& changes = diff.update.changes;
+  std::set<std::string> touched_set;
+  std::vector<service::ViewIndex::KeyMove> moves;
+  moves.reserve(changes.size());
+  for (const auto& change : changes) {
+    moves.push_back(index.KeysOf(0, change));
+    if (moves.back().before) touched_set.insert(*moves.back().before);
+    if (moves.back().after) touched_set.insert(*moves.back().after);
+  }
+  Touched touched;
+  touched.keys.assign(touched_set.begin(), touched_set.end());
+  const std::vector<const service::SourceRecords*> view_sources = {
+      &sources.at("a"), &sources.at("b"), &sources.at("c")};
+  for (const auto& key : touched.keys) {
+    touched.old_records_at.push_back(touched.old_records.size());
+    index.AppendRecords(touched.old_records, key, view_sources);
+  }
+  touched.old_records_at.push_back(touched.old_records.size());
+  sources.at("a").Apply(diff);
+  for (size_t i = 0; i < changes.size(); ++i)
+    index.Set(0, changes[i], std::move(moves[i]), nullptr);
+  const auto incremental = MergeKeys(index, sources, &touched, workers);
   const double incremental_merge_s = Seconds(t);
 
   json out = {{"records_per_source", n},

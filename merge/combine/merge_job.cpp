@@ -201,17 +201,81 @@ bool MergeOne(const ViewMerger& merger, const std::string& key, std::string_view
   return CompareWithStoredText(key, before_text, merged ? &*merged : nullptr, out);
 }
 
+// The trees of records the text merge could not decide, as ViewMerger::Merge takes them:
+// `fields` holds the parsed texts (a record that does not parse is left out).
+std::vector<SourceRecordRef> TreeRefs(const std::vector<TextRecordRef>& texts,
+                                      std::vector<nlohmann::json>& fields) {
+  fields.clear();
+  for (const auto& r : texts) fields.push_back(ParseJsonOrDiscarded(r.fields));
+  // Pointers into `fields` only once it stops growing.
+  std::vector<SourceRecordRef> refs;
+  for (size_t i = 0; i < fields.size(); ++i) {
+    if (fields[i].is_discarded()) continue;
+    refs.push_back(SourceRecordRef{texts[i].source_index, texts[i].fetched_at, &fields[i]});
+  }
+  return refs;
+}
+
+// Reads `count` records of an item into `texts`; false when malformed.
+bool ReadRecords(PackedReader& in, int64_t count, std::vector<TextRecordRef>& texts) {
+  texts.clear();
+  for (int64_t i = 0; i < count; ++i) {
+    int64_t source = 0, at = 0;
+    std::string_view record;
+    if (!in.Int(source) || !in.Int(at) || !in.Text(record) || source < 0) return false;
+    texts.push_back(TextRecordRef{static_cast<size_t>(source), FromUnixMillis(at), record});
+  }
+  return true;
+}
+
+// The compared record that a key's records before an update merge to (what that update's
+// commit stored), into `out`; "" when they merge to nothing. False when the merged provenance
+// is not a JSON object.
+bool MergeBefore(const ViewMerger& merger, TextMerger& text_merger, std::string_view key,
+                 std::vector<TextRecordRef>& records, MergedRecordText& scratch, std::string& out) {
+  out.clear();
+  const auto outcome = text_merger.Merge(key, records, scratch, nullptr);
+  if (outcome == TextMerger::Outcome::kNothing) return true;
+  std::optional<MergedRecordText> rendered;
+  const MergedRecordText* text = &scratch;
+  if (outcome == TextMerger::Outcome::kUnsure) {
+    std::vector<nlohmann::json> fields;
+    const auto record = merger.Merge(std::string(key), TreeRefs(records, fields));
+    if (!record) return true;
+    rendered = RenderText(*record);
+    text = &*rendered;
+  }
+  const auto hash = ProvenanceSourcesHash(text->provenance);
+  if (!hash) return false;
+  AppendComparedRecordText(out, *text, *hash);
+  return true;
+}
+
+void AppendRecords(PackedWriter& out, const MergeItemRecords& records) {
+  out.Int(static_cast<int64_t>(records.size()));
+  for (const auto& r : records) {
+    out.Int(static_cast<int64_t>(r.source_index));
+    out.Int(r.fetched_ms);
+    out.Text(r.fields);
+  }
+}
+
 }  // namespace
+
+void AppendMergeRecords(std::string& out, const MergeItemRecords& records) {
+  PackedWriter writer(out);
+  AppendRecords(writer, records);
+}
 
 void AppendMergeItem(std::string& body, const MergeItem& item) {
   PackedWriter out(body);
   out.Text(item.key);
   out.Text(item.before != nullptr ? std::string_view(*item.before) : std::string_view());
-  out.Int(static_cast<int64_t>(item.records.size()));
-  for (const auto& r : item.records) {
-    out.Int(static_cast<int64_t>(r.source_index));
-    out.Int(r.fetched_ms);
-    out.Text(r.fields);
+  AppendRecords(out, item.records);
+  if (item.old_records) {
+    body.append(*item.old_records);
+  } else {
+    out.Int(-1);
   }
 }
 
@@ -230,20 +294,25 @@ Result<MergeJobReply> RunMergeJob(const config::ViewConfig& view, std::string_vi
   MergedRecordText text;  // reused: its strings keep their capacity from key to key
   std::string added_diff;
   std::vector<nlohmann::json> fields;
+  std::vector<TextRecordRef> old_texts;  // the records before the update, when given
+  MergedRecordText old_text;             // what they merge to
+  std::string merged_before;             // and its compared record
   while (!in.done()) {
     std::string_view key, before;
-    int64_t count = 0;
+    int64_t count = 0, old_count = 0;
     if (!in.Text(key) || !in.Text(before) || !in.Int(count) || count < 0) {
       return Error::Permanent("merge job: malformed item");
     }
-    texts.clear();
-    for (int64_t i = 0; i < count; ++i) {
-      int64_t source = 0, at = 0;
-      std::string_view record;
-      if (!in.Int(source) || !in.Int(at) || !in.Text(record) || source < 0) {
-        return Error::Permanent("merge job: malformed record of key " + std::string(key));
+    if (!ReadRecords(in, count, texts) || !in.Int(old_count) || old_count < -1 ||
+        (old_count >= 0 && (!before.empty() || !ReadRecords(in, old_count, old_texts)))) {
+      return Error::Permanent("merge job: malformed records of key " + std::string(key));
+    }
+    if (old_count >= 0) {
+      if (!MergeBefore(merger, text_merger, key, old_texts, old_text, merged_before)) {
+        return Error::Permanent("merge job: the merged provenance of key " + std::string(key) +
+                                " is not a JSON object");
       }
-      texts.push_back(TextRecordRef{static_cast<size_t>(source), FromUnixMillis(at), record});
+      before = merged_before;
     }
     // First on the texts; only a key the text merge cannot decide (kUnsure) goes to the trees.
     const auto outcome =
@@ -272,15 +341,7 @@ Result<MergeJobReply> RunMergeJob(const config::ViewConfig& view, std::string_vi
     // as the tree merge does; unlike it, before knowing whether that record parses (a record
     // that does not is then dropped with its source, where a later one of the same source used
     // to be taken). The daemon sends one record per source and key, all valid canonical JSON.
-    fields.clear();
-    for (const auto& r : texts) fields.push_back(ParseJsonOrDiscarded(r.fields));
-    // Pointers into `fields` only once it stops growing.
-    std::vector<SourceRecordRef> refs;
-    for (size_t i = 0; i < fields.size(); ++i) {
-      if (fields[i].is_discarded()) continue;
-      refs.push_back(SourceRecordRef{texts[i].source_index, texts[i].fetched_at, &fields[i]});
-    }
-    if (!MergeOne(merger, std::string(key), before, std::move(refs), out)) {
+    if (!MergeOne(merger, std::string(key), before, TreeRefs(texts, fields), out)) {
       return Error::Permanent("merge job: the stored or merged record of key " + std::string(key) +
                               " is not a JSON object");
     }

@@ -6,10 +6,17 @@
 // will store as it is, so neither side builds a JSON tree only to re-encode it. The daemon
 // splits large merges into several jobs so that a frame stays far below the frame cap.
 //
-//   body, per item:    key, before (the stored merged record as the daemon keeps it: its
-//                      compared record (compared_record.hpp), or any JSON object with the
-//                      whole record's members; "" for none),
-//                      the record count n, then n times: source index, fetched ms, fields
+//   body, per item:    key, before (the stored merged record: its compared record
+//                      (compared_record.hpp), or any JSON object with the whole record's
+//                      members; "" for none),
+//                      the record count n, then n times: source index, fetched ms, fields,
+//                      then the key's records before the update that made it merged again:
+//                      their count m (-1: not given), then m times as above. Given (m >= 0),
+//                      they stand for the stored record: the key merged from them is what
+//                      was stored (every commit stores what its records merge to), and
+//                      "before" is then "". The daemon keeps no merged records: an update
+//                      sends the touched keys' records before and after it, a full recompute
+//                      the stored records it reads from the store.
 //   reply body, per result (meta {"ok": true, "results": count}):
 //                      op ("added"|"removed"|"changed"|"provenance"), key, the merged
 //                      record's whole text (MergedRecordText::Whole; "" when removed), its
@@ -47,15 +54,22 @@ struct MergeItemRecord {
   int64_t fetched_ms = 0;  // the source's latest fetch (SourceRecords::fetched_at)
   std::string_view fields;  // valid until the body is built
 };
+using MergeItemRecords = boost::container::small_vector<MergeItemRecord, 4>;
 struct MergeItem {
   std::string_view key;                 // valid until the body is built
   const std::string* before = nullptr;  // the stored merged record (compared record), if any
   // Inline for the usual few sources: an item is built per key, millions in a full merge.
-  boost::container::small_vector<MergeItemRecord, 4> records;
+  MergeItemRecords records;
+  // The records before the update, as AppendMergeRecords wrote them (nullopt: not given; then
+  // `before` says what is stored). Valid until the body is built.
+  std::optional<std::string_view> old_records;
 };
 
 // Appends `item` to a body under construction.
 void AppendMergeItem(std::string& body, const MergeItem& item);
+// Appends a key's records as an item carries them (count, then each), for MergeItem::old_records:
+// the daemon takes them before an update changes its state, and sends them once it has.
+void AppendMergeRecords(std::string& out, const MergeItemRecords& records);
 
 // Worker side: runs the job and returns the reply body. Errors (malformed body) are
 // kPermanent.

@@ -41,15 +41,25 @@ struct Item {
   std::string key;
   std::string before;
   std::vector<Rec> records;
+  // The key's records before the update (MergeItem::old_records), when given.
+  std::optional<std::vector<Rec>> old = std::nullopt;
 };
 
 std::string Body(const std::vector<Item>& items) {
   std::string body;
-  for (const auto& it : items) {
+  std::vector<std::string> olds(items.size());  // outlive the body's construction
+  for (size_t i = 0; i < items.size(); ++i) {
+    const Item& it = items[i];
     MergeItem item;
     item.key = it.key;
     if (!it.before.empty()) item.before = &it.before;
     for (const auto& r : it.records) item.records.push_back({r.source, r.at, r.fields});
+    if (it.old) {
+      MergeItemRecords old;
+      for (const auto& r : *it.old) old.push_back({r.source, r.at, r.fields});
+      AppendMergeRecords(olds[i], old);
+      item.old_records = olds[i];
+    }
     AppendMergeItem(body, item);
   }
   return body;
@@ -118,6 +128,45 @@ TEST(MergeJob, AddsChangesAndRemovesWithFieldLevelDiffs) {
 
   // Nothing stored and nothing merged: no result.
   EXPECT_TRUE(RunJob({{"gone", "", {}}}).empty());
+}
+
+TEST(MergeJob, TheRecordsBeforeAnUpdateStandForTheStoredRecord) {
+  // As the daemon sends an update's keys: no stored record, but the records before the update,
+  // whose merge is what the last commit stored.
+  const std::vector<Rec> dune10 = {{0, kEarly, R"({"id":"k","name":"Dune","price":10})"}};
+  const std::vector<Rec> dune12 = {{0, kLate, R"({"id":"k","name":"Dune","price":12})"}};
+  auto changed = RunJob({{"k", "", dune12, dune10}});
+  ASSERT_EQ(changed.size(), 1u);
+  EXPECT_EQ(changed[0].op, "changed");
+  EXPECT_EQ(changed[0].before, json({{"id", "k"}, {"name", "Dune"}, {"price", 10}}));
+  EXPECT_EQ(changed[0].fields, json({{"price", {{"before", 10}, {"after", 12}}}}));
+
+  // Fetched again, the same: no change (provenance times alone are none).
+  const std::vector<Rec> dune10_late = {{0, kLate, R"({"id":"k","name":"Dune","price":10})"}};
+  EXPECT_TRUE(RunJob({{"k", "", dune10_late, dune10}}).empty());
+
+  // No records before: added; none after: removed; neither: nothing.
+  auto added = RunJob({{"k", "", dune10, std::vector<Rec>{}}});
+  ASSERT_EQ(added.size(), 1u);
+  EXPECT_EQ(added[0].op, "added");
+  EXPECT_TRUE(added[0].before.is_null());
+  auto removed = RunJob({{"k", "", {}, dune10}});
+  ASSERT_EQ(removed.size(), 1u);
+  EXPECT_EQ(removed[0].op, "removed");
+  EXPECT_EQ(removed[0].fields["price"], json({{"before", 10}, {"after", nullptr}}));
+  EXPECT_TRUE(RunJob({{"k", "", {}, std::vector<Rec>{}}}).empty());
+
+  // a's record goes, b's says the same: the fields stay, the sources change.
+  const Rec b_dune = {1, kEarly, R"({"code":"k","name":"Dune"})"};
+  const Rec a_dune = {0, kEarly, R"({"id":"k","name":"Dune"})"};
+  auto moved = RunJob({{"k", "", {b_dune}, std::vector<Rec>{a_dune, b_dune}}});
+  ASSERT_EQ(moved.size(), 1u);
+  EXPECT_EQ(moved[0].op, "changed");  // the sources list changed
+  EXPECT_EQ(moved[0].fields, json::object());
+
+  // Records before the update and a stored record both: the body is malformed.
+  auto both = RunMergeJob(TwoSources(), Body({{"k", added[0].stored, dune12, dune10}}));
+  EXPECT_FALSE(both.ok());
 }
 
 TEST(MergeJob, ProvenanceTimeIsTheSourcesFetchAndAloneIsNoChange) {
@@ -326,11 +375,16 @@ TEST(MergeJob, ComparesWithTheStoredRecordAsTheTreesWould) {
     const auto results = RunJob({{key, stored, update}}, view);
     // The whole record as the stored one gives the same results (what the daemon kept before).
     const auto from_whole = RunJob({{key, stored_whole, update}}, view);
-    ASSERT_EQ(from_whole.size(), results.size());
-    for (size_t r = 0; r < results.size(); ++r) {
-      EXPECT_EQ(from_whole[r].op, results[r].op);
-      EXPECT_EQ(from_whole[r].whole, results[r].whole);
-      EXPECT_EQ(from_whole[r].fields, results[r].fields);
+    // And the records before the update instead of a stored record (what the daemon sends).
+    const auto from_old = RunJob({{key, "", update, original}}, view);
+    for (const auto* other : {&from_whole, &from_old}) {
+      ASSERT_EQ(other->size(), results.size());
+      for (size_t r = 0; r < results.size(); ++r) {
+        EXPECT_EQ((*other)[r].op, results[r].op);
+        EXPECT_EQ((*other)[r].whole, results[r].whole);
+        EXPECT_EQ((*other)[r].before, results[r].before);
+        EXPECT_EQ((*other)[r].fields, results[r].fields);
+      }
     }
     // The model, from the trees.
     std::vector<json> trees;
@@ -401,8 +455,8 @@ TEST(MergeJob, AKeyThatJsonEscapesComesBackAsItWas) {
 TEST(MergeJob, MalformedInputIsAPermanentError) {
   // Truncated texts, a count that promises records that are not there, a negative count, and
   // a stored record that is not a JSON object.
-  for (const char* body :
-       {"{}", "[1]", "1:k", "1:k0:", "1:k0:1:1", "1:k0:2:-1", "1:k0:1:11:01:0", "1:k2:[]1:0"}) {
+  for (const char* body : {"{}", "[1]", "1:k", "1:k0:", "1:k0:1:1", "1:k0:2:-1", "1:k0:1:11:01:0",
+                           "1:k2:[]1:02:-1", "1:k0:1:0", "1:k0:1:02:-2", "1:k0:1:01:1"}) {
     auto reply = RunMergeJob(TwoSources(), body);
     ASSERT_FALSE(reply.ok()) << body;
     EXPECT_EQ(reply.error().error_class, ErrorClass::kPermanent) << body;
