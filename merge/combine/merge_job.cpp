@@ -51,18 +51,8 @@ struct ResultWriter {
   std::string compared;  // scratch: a record's compared record
 };
 
-// What a key merges to now: its texts, and its provenance hash worked out once.
-struct Merged {
-  const MergedRecordText* text = nullptr;
-  uint64_t provenance_hash = 0;
-};
-// nullopt when the provenance is not a JSON object (never, as RenderText and the text merge
-// write it).
-std::optional<Merged> MergedOf(const MergedRecordText& text) {
-  const auto hash = ProvenanceSourcesHash(text.provenance);
-  if (!hash) return std::nullopt;
-  return Merged{&text, *hash};
-}
+// An added record's field diff as a result carries it: none (see the header).
+constexpr std::string_view kAddedDiff = "";
 
 // `record`'s whole text, in the writer's scratch (valid until the next call).
 std::string_view WholeOf(ResultWriter& results, const MergedRecordText& record) {
@@ -72,15 +62,14 @@ std::string_view WholeOf(ResultWriter& results, const MergedRecordText& record) 
   return results.whole;
 }
 
+// `record`: what the key merges to now (null when removed).
 void WriteResult(ResultWriter& results, std::string_view op, std::string_view key,
-                 const Merged* merged, std::string_view before, std::string_view diff) {
+                 const MergedRecordText* record, std::string_view before, std::string_view diff) {
   ++results.count;
   PackedWriter& out = results.out;
-  const MergedRecordText* record = merged != nullptr ? merged->text : nullptr;
   out.Text(op);
   out.Text(key);
   out.Text(record != nullptr ? WholeOf(results, *record) : std::string_view());
-  out.Int(merged != nullptr ? static_cast<int64_t>(merged->provenance_hash) : 0);
   out.Int(record != nullptr ? static_cast<int64_t>(record->conflicts.size()) : 0);
   out.Int(record != nullptr ? static_cast<int64_t>(record->fields.size()) : 0);
   out.Int(record != nullptr ? static_cast<int64_t>(record->provenance.size()) : 0);
@@ -121,13 +110,13 @@ std::optional<StoredParts> StoredPartsOf(std::string_view whole, std::string& ca
 }
 
 // A key with a stored record, compared with what it merges to now (`text`, null when nothing
-// is left) by the texts: only a key whose fields changed (or that is removed) has its stored
-// fields and its merged fields parsed, for the field diff. The merged texts are canonical JSON
-// (RenderText, or the text merge that writes the same bytes), so a part read back is the tree
-// it was written from. False when a part that had to be parsed is not JSON.
-bool CompareWithStored(std::string_view key, const StoredParts& before, const Merged* merged,
-                       ResultWriter& out) {
-  const MergedRecordText* text = merged != nullptr ? merged->text : nullptr;
+// is left; `provenance_hash`: its provenance's) by the texts: only a key whose fields changed
+// (or that is removed) has its stored fields and its merged fields parsed, for the field diff.
+// The merged texts are canonical JSON (RenderText, or the text merge that writes the same
+// bytes), so a part read back is the tree it was written from. False when a part that had to be
+// parsed is not JSON.
+bool CompareWithStored(std::string_view key, const StoredParts& before,
+                       const MergedRecordText* text, uint64_t provenance_hash, ResultWriter& out) {
   nlohmann::json before_fields, merged_fields;  // parsed when needed
   bool parsed = false;
   auto parse_fields = [&] {
@@ -153,31 +142,36 @@ bool CompareWithStored(std::string_view key, const StoredParts& before, const Me
     // Provenance times alone are no change (see the header). A stored provenance that cannot
     // be read counts as different: the record is stored again, readable.
     const auto stored = StoredProvenanceHash(before.provenance);
-    if (stored && *stored == merged->provenance_hash) return true;
-    WriteResult(out, "provenance", key, merged, before.fields, "{}");
+    if (stored && *stored == provenance_hash) return true;
+    WriteResult(out, "provenance", key, text, before.fields, "{}");
     return true;
   }
   if (!parse_fields()) return false;
-  WriteResult(out, "changed", key, merged, before.fields,
+  WriteResult(out, "changed", key, text, before.fields,
               FieldDiffText(before_fields, merged_fields));
   return true;
 }
 
 // A key with a stored record (`before_text`) and what it merges to now (null when nothing is
-// left): its result, unless unchanged. False when the stored record is not a JSON object.
-bool CompareWithStoredText(std::string_view key, std::string_view before_text, const Merged* merged,
-                           ResultWriter& out) {
-  if (merged != nullptr) {
+// left): its result, unless unchanged. False when the stored record, or the merged provenance,
+// is not a JSON object (the latter never is, as RenderText and the text merge write it).
+bool CompareWithStoredText(std::string_view key, std::string_view before_text,
+                           const MergedRecordText* text, ResultWriter& out) {
+  uint64_t provenance_hash = 0;
+  if (text != nullptr) {
+    const auto hash = ProvenanceSourcesHash(text->provenance);
+    if (!hash) return false;
+    provenance_hash = *hash;
     // The same compared record: nothing to tell (the common case when a fetch confirms what a
     // full recompute merges again).
     out.compared.clear();
-    AppendComparedRecordText(out.compared, *merged->text, merged->provenance_hash);
+    AppendComparedRecordText(out.compared, *text, provenance_hash);
     if (before_text == out.compared) return true;
   }
   std::string canonical;
   const auto parts = StoredPartsOf(before_text, canonical);
   if (!parts) return false;
-  return CompareWithStored(key, *parts, merged, out);
+  return CompareWithStored(key, *parts, text, provenance_hash, out);
 }
 
 // One item merged on trees: writes its result, unless the key is unchanged. False when the
@@ -186,19 +180,12 @@ bool MergeOne(const ViewMerger& merger, const std::string& key, std::string_view
               std::vector<SourceRecordRef> refs, ResultWriter& out) {
   const auto record = merger.Merge(key, std::move(refs));
   std::optional<MergedRecordText> text;
-  std::optional<Merged> merged;
-  if (record) {
-    text = RenderText(*record);
-    merged = MergedOf(*text);
-    if (!merged) return false;
-  }
+  if (record) text = RenderText(*record);
   if (before_text.empty()) {
-    if (!merged) return true;
-    WriteResult(out, "added", key, &*merged, kNullText,
-                FieldDiffText(nlohmann::json(), record->fields));
+    if (text) WriteResult(out, "added", key, &*text, kNullText, kAddedDiff);
     return true;
   }
-  return CompareWithStoredText(key, before_text, merged ? &*merged : nullptr, out);
+  return CompareWithStoredText(key, before_text, text ? &*text : nullptr, out);
 }
 
 // The trees of records the text merge could not decide, as ViewMerger::Merge takes them:
@@ -234,7 +221,7 @@ bool ReadRecords(PackedReader& in, int64_t count, std::vector<TextRecordRef>& te
 bool MergeBefore(const ViewMerger& merger, TextMerger& text_merger, std::string_view key,
                  std::vector<TextRecordRef>& records, MergedRecordText& scratch, std::string& out) {
   out.clear();
-  const auto outcome = text_merger.Merge(key, records, scratch, nullptr);
+  const auto outcome = text_merger.Merge(key, records, scratch);
   if (outcome == TextMerger::Outcome::kNothing) return true;
   std::optional<MergedRecordText> rendered;
   const MergedRecordText* text = &scratch;
@@ -292,7 +279,6 @@ Result<MergeJobReply> RunMergeJob(const config::ViewConfig& view, std::string_vi
   TextMerger text_merger(merger);
   std::vector<TextRecordRef> texts;
   MergedRecordText text;  // reused: its strings keep their capacity from key to key
-  std::string added_diff;
   std::vector<nlohmann::json> fields;
   std::vector<TextRecordRef> old_texts;  // the records before the update, when given
   MergedRecordText old_text;             // what they merge to
@@ -315,23 +301,15 @@ Result<MergeJobReply> RunMergeJob(const config::ViewConfig& view, std::string_vi
       before = merged_before;
     }
     // First on the texts; only a key the text merge cannot decide (kUnsure) goes to the trees.
-    const auto outcome =
-        text_merger.Merge(key, texts, text, before.empty() ? &added_diff : nullptr);
+    const auto outcome = text_merger.Merge(key, texts, text);
     if (outcome != TextMerger::Outcome::kUnsure) {
-      std::optional<Merged> merged;
-      if (outcome == TextMerger::Outcome::kMerged) {
-        merged = MergedOf(text);
-        if (!merged) {
-          return Error::Permanent("merge job: the merged provenance of key " + std::string(key) +
-                                  " is not a JSON object");
-        }
-      }
+      const bool merged = outcome == TextMerger::Outcome::kMerged;
       if (before.empty()) {
-        if (merged) WriteResult(out, "added", text.key, &*merged, kNullText, added_diff);
+        if (merged) WriteResult(out, "added", text.key, &text, kNullText, kAddedDiff);
         continue;
       }
       // A key with a stored record, merged on texts (or to nothing): compared on texts.
-      if (!CompareWithStoredText(key, before, merged ? &*merged : nullptr, out)) {
+      if (!CompareWithStoredText(key, before, merged ? &text : nullptr, out)) {
         return Error::Permanent("merge job: the stored or merged record of key " +
                                 std::string(key) + " is not a JSON object");
       }
@@ -350,10 +328,6 @@ Result<MergeJobReply> RunMergeJob(const config::ViewConfig& view, std::string_vi
   return reply;
 }
 
-std::string MergeResult::Compared() const {
-  return ComparedRecordText(fields, sources, conflicts, provenance_hash);
-}
-
 MergedRecordText MergeResult::Record() const {
   return MergedRecordText{std::string(key),        std::string(fields),    std::string(sources),
                           std::string(provenance), std::string(conflicts), has_conflicts};
@@ -370,10 +344,10 @@ Status ParseMergeResults(std::string_view reply_body, std::vector<MergeResult>& 
   PackedReader in(reply_body);
   while (!in.done()) {
     MergeResult m;
-    int64_t hash = 0, conflicts = 0, fields = 0, provenance = 0, sources = 0, has_conflicts = 0;
-    if (!in.Text(m.op) || !in.Text(m.key) || !in.Text(m.whole) || !in.Int(hash) ||
-        !in.Int(conflicts) || !in.Int(fields) || !in.Int(provenance) || !in.Int(sources) ||
-        !in.Int(has_conflicts) || !in.Text(m.before) || !in.Text(m.diff)) {
+    int64_t conflicts = 0, fields = 0, provenance = 0, sources = 0, has_conflicts = 0;
+    if (!in.Text(m.op) || !in.Text(m.key) || !in.Text(m.whole) || !in.Int(conflicts) ||
+        !in.Int(fields) || !in.Int(provenance) || !in.Int(sources) || !in.Int(has_conflicts) ||
+        !in.Text(m.before) || !in.Text(m.diff)) {
       return Error::Permanent("merge job: malformed result");
     }
     if (m.key.empty() ||
@@ -382,14 +356,13 @@ Status ParseMergeResults(std::string_view reply_body, std::vector<MergeResult>& 
     }
     m.has_record = m.op != "removed";
     m.has_conflicts = has_conflicts != 0;
-    m.provenance_hash = static_cast<uint64_t>(hash);
     if (m.has_record && m.whole.empty()) {
       return Error::Permanent("merge job: result for " + std::string(m.key) + " has no record");
     }
     WholeRecordParts parts;
     if (m.has_record
             ? !SplitWholeRecordText(m.whole, m.key, conflicts, fields, provenance, sources, parts)
-            : !m.whole.empty() || hash != 0 || conflicts != 0 || fields != 0 || provenance != 0 ||
+            : !m.whole.empty() || conflicts != 0 || fields != 0 || provenance != 0 ||
                   sources != 0) {
       return Error::Permanent("merge job: the record of result " + std::string(m.key) +
                               " is malformed");

@@ -19,15 +19,15 @@
 //                      the stored records it reads from the store.
 //   reply body, per result (meta {"ok": true, "results": count}):
 //                      op ("added"|"removed"|"changed"|"provenance"), key, the merged
-//                      record's whole text (MergedRecordText::Whole; "" when removed), its
-//                      provenance hash (ProvenanceSourcesHash as a signed 64-bit integer; 0 when
-//                      removed), the lengths of its conflicts, fields, provenance and sources
-//                      texts (0 when removed), has_conflicts (0/1), before fields ("null" when
-//                      added), the field-level diff {name: {"after", "before"}}; the fields
-//                      after are the record's fields (not sent twice). The whole text is what
-//                      the daemon stores: it is written by the worker, and the parts are read
-//                      back as pieces of it. The daemon keeps the compared record made of the
-//                      parts and the hash (MergeResult::Compared) to send as the next "before".
+//                      record's whole text (MergedRecordText::Whole; "" when removed), the
+//                      lengths of its conflicts, fields, provenance and sources texts (0 when
+//                      removed), has_conflicts (0/1), before fields ("null" when added), the
+//                      field-level diff {name: {"after", "before"}} ("" when added: every field
+//                      with a value, after it and null before, which the store leaves the
+//                      reader to spell out: a full merge adds every key, and the diff repeated
+//                      each record's fields); the fields after are the record's fields (not
+//                      sent twice). The whole text is what the daemon stores: it is written by
+//                      the worker, and the parts are read back as pieces of it.
 //   "fetched ms" is the time of the source's latest fetch (its provenance time, and what the
 //   `latest` strategy compares). Unchanged keys are left out of the results. Provenance times
 //   alone are no change: they move with every fetch, and the store reports each source's latest
@@ -88,15 +88,12 @@ struct MergeResult {
   // The merged record's whole text and its parts, pieces of it (empty when removed).
   std::string_view whole;
   std::string_view fields, sources, provenance, conflicts;
-  uint64_t provenance_hash = 0;  // ProvenanceSourcesHash of the provenance (0 when removed)
   bool has_conflicts = false;
   std::string_view before = "null";  // fields before (JSON text; null when added)
-  std::string_view diff = "{}";      // field-level diff (JSON text)
+  std::string_view diff = "{}";      // field-level diff (JSON text; "" when added)
 
   std::string_view after() const { return has_record ? fields : std::string_view("null"); }
   MergedRecordText Record() const;
-  // The compared record (compared_record.hpp): what the daemon keeps for the key's next merge.
-  std::string Compared() const;
 };
 // Daemon side: reads a reply body's results.
 Result<std::vector<MergeResult>> ParseMergeResults(std::string_view reply_body);

@@ -148,7 +148,7 @@ const std::string& TextMerger::PlainProvenance(const TextRecordRef& record) {
 }
 
 TextMerger::Outcome TextMerger::Merge(std::string_view key, std::vector<TextRecordRef>& records,
-                                      MergedRecordText& out, std::string* added_diff) {
+                                      MergedRecordText& out) {
   const config::ViewConfig& view = merger_.view();
   // As ViewMerger::Merge. (A text that is not an object is found below.)
   if (!OrderForMerge(view, records, [](const TextRecordRef&) { return false; })) {
@@ -180,7 +180,6 @@ TextMerger::Outcome TextMerger::Merge(std::string_view key, std::vector<TextReco
   out.provenance.assign(1, '{');
   out.conflicts.assign(1, '[');
   out.sources.assign(1, '[');
-  if (added_diff != nullptr) added_diff->assign(1, '{');
   for (size_t i = 0; i < records.size(); ++i) {
     if (i > 0) out.sources.push_back(',');
     out.sources.append(quoted_source_ids_[records[i].source_index]);
@@ -195,7 +194,7 @@ TextMerger::Outcome TextMerger::Merge(std::string_view key, std::vector<TextReco
     const Named* taken = nullptr;
     const std::vector<const Named*>* vouching = nullptr;
     if (!Pick(rule, taken, vouching)) return Outcome::kUnsure;
-    if (taken != nullptr) AppendField(field, *taken, vouching, out, added_diff);
+    if (taken != nullptr) AppendField(field, *taken, vouching, out);
     // Key fields matched after normalisation ("004" and "4") never conflict.
     if (!field.is_key && !AppendConflict(field, rule.compare, out.conflicts)) {
       return Outcome::kUnsure;
@@ -205,7 +204,6 @@ TextMerger::Outcome TextMerger::Merge(std::string_view key, std::vector<TextReco
   out.provenance.push_back('}');
   out.has_conflicts = out.conflicts.size() > 1;
   out.conflicts.push_back(']');
-  if (added_diff != nullptr) added_diff->push_back('}');
   return Outcome::kMerged;
 }
 
@@ -279,8 +277,7 @@ bool TextMerger::Pick(const config::FieldRule& rule, const Named*& taken,
 }
 
 void TextMerger::AppendField(const ViewField& field, const Named& taken,
-                             const std::vector<const Named*>* vouching, MergedRecordText& out,
-                             std::string* added_diff) {
+                             const std::vector<const Named*>* vouching, MergedRecordText& out) {
   // Names as AppendName writes them: the quoted name, then a colon.
   auto append_name = [&](std::string& to) {
     to.append(field.quoted);
@@ -289,13 +286,6 @@ void TextMerger::AppendField(const ViewField& field, const Named& taken,
   if (out.fields.size() > 1) out.fields.push_back(',');
   append_name(out.fields);
   out.fields.append(taken.value);
-  if (added_diff != nullptr && !IsNull(taken.value)) {
-    if (added_diff->size() > 1) added_diff->push_back(',');
-    append_name(*added_diff);
-    added_diff->append("{\"after\":");
-    added_diff->append(taken.value);
-    added_diff->append(",\"before\":null}");
-  }
   if (out.provenance.size() > 1) out.provenance.push_back(',');
   append_name(out.provenance);
   if (vouching == nullptr) {

@@ -46,11 +46,8 @@ class TextMerger {
   explicit TextMerger(const ViewMerger& merger);
 
   // Merges `records` (in any order; reordered here) for `key` into `out`, whose texts are
-  // replaced (their capacity reused). When `added_diff` is given, it receives the field diff of
-  // the record as newly added: {name: {"after": value, "before": null}, …} for each field with
-  // a value (what FieldDiffText writes for an added record).
-  Outcome Merge(std::string_view key, std::vector<TextRecordRef>& records, MergedRecordText& out,
-                std::string* added_diff);
+  // replaced (their capacity reused).
+  Outcome Merge(std::string_view key, std::vector<TextRecordRef>& records, MergedRecordText& out);
 
  private:
   // What a merge needs of one view field, worked out when a job first meets it: a full merge
@@ -101,10 +98,9 @@ class TextMerger {
   // agreed by several sources, those sources (`vouching`, pointing into classes_).
   bool Pick(const config::FieldRule& rule, const Named*& taken,
             const std::vector<const Named*>*& vouching);
-  // Writes the field's value and provenance (and its added-diff member) into `out`.
+  // Writes the field's value and provenance into `out`.
   void AppendField(const ViewField& field, const Named& taken,
-                   const std::vector<const Named*>* vouching, MergedRecordText& out,
-                   std::string* added_diff);
+                   const std::vector<const Named*>* vouching, MergedRecordText& out);
   // Writes the field's conflict into `conflicts` when the sources disagree, as FindConflict.
   bool AppendConflict(const ViewField& field, const config::CompareOptions& compare,
                       std::string& conflicts);

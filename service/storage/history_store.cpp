@@ -29,6 +29,16 @@ std::vector<std::string> StringsOf(const nlohmann::json& j) {
   return out;
 }
 
+// The field diff of an added record (ChangeText::fields ""): each field with a value.
+nlohmann::json AddedFieldDiff(const nlohmann::json& after) {
+  nlohmann::json diff = nlohmann::json::object();
+  if (!after.is_object()) return diff;
+  for (const auto& [name, value] : after.items()) {
+    if (!value.is_null()) diff[name] = {{"after", value}, {"before", nullptr}};
+  }
+  return diff;
+}
+
 // Columns: seq, time_ms, view_id, source_id, key, op, before_json, after_json, fields_json.
 Change ChangeFromRow(const SqliteStatement& row) {
   Change c;
@@ -40,7 +50,9 @@ Change ChangeFromRow(const SqliteStatement& row) {
   c.op = row.Text(5);
   c.before = ParseJsonOr(row.Text(6), nullptr);
   c.after = ParseJsonOr(row.Text(7), nullptr);
-  c.fields = ParseJsonOr(row.Text(8), nlohmann::json::object());
+  const std::string fields = row.Text(8);
+  c.fields = fields.empty() && c.op == "added" ? AddedFieldDiff(c.after)
+                                               : ParseJsonOr(fields, nlohmann::json::object());
   return c;
 }
 

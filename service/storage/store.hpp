@@ -75,7 +75,10 @@ struct ChangeText {
   std::string op;               // "added", "removed" or "changed"
   std::string before = "null";  // the fields before
   std::string after = "null";   // the fields after
-  std::string fields = "{}";    // field-level diff, as Change::fields
+  // Field-level diff, as Change::fields; "" for an added record: every field with a value,
+  // after it and null before, which reading the change spells out (the merge job leaves it
+  // out: a full merge adds every key, and the diff repeated each record's fields).
+  std::string fields = "{}";
 };
 
 // A change of a view's record as the merge job renders it: its JSON already text, written as is.

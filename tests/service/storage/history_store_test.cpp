@@ -47,6 +47,7 @@ ViewChange MakeViewChange(const std::string& key, const std::string& op, const j
   c.op = op;
   c.before = before.dump();
   c.after = after.dump();
+  if (op == "added") c.fields = "";  // as the merge job leaves it (ChangeText::fields)
   if (record != nullptr) c.record = merge::RenderText(*record).Whole();
   return c;
 }
@@ -102,6 +103,9 @@ TEST_F(StorageHistory, IngestStoresEverythingWithGapFreeSequence) {
     EXPECT_EQ(page->changes[i].seq, static_cast<int64_t>(i + 1));
   }
   EXPECT_EQ(page->scanned_to, 4);
+  // The view's added record, stored without its field diff, reads back with it spelled out.
+  EXPECT_EQ(page->changes[1].view_id, "v");
+  EXPECT_EQ(page->changes[1].fields, json({{"name", {{"after", "Turkey"}, {"before", nullptr}}}}));
   EXPECT_EQ(page->changes[3].view_id, "v");
   EXPECT_EQ(page->changes[3].before, json({{"name", "Turkey"}}));
   EXPECT_EQ(page->changes[3].after, json({{"name", "Türkiye"}}));
