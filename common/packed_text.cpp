@@ -4,18 +4,32 @@
 
 namespace tributary {
 
+// Each piece is appended at once (a full merge writes tens of millions of them, and each
+// append to a string checks its capacity and calls memcpy).
 void PackedWriter::Text(std::string_view text) {
-  char digits[24];
-  auto end = std::to_chars(digits, digits + sizeof digits, text.size()).ptr;
-  out_.append(digits, end);
-  out_.push_back(':');
+  char header[24];
+  char* end = std::to_chars(header, header + sizeof header - 1, text.size()).ptr;
+  *end++ = ':';
+  out_.append(header, end);
   out_.append(text);
 }
 
 void PackedWriter::Int(int64_t value) {
-  char digits[24];
-  auto end = std::to_chars(digits, digits + sizeof digits, value).ptr;
-  Text(std::string_view(digits, static_cast<size_t>(end - digits)));
+  // "<length>:<digits>": the digits go 3 places in (an int64 has at most 20 characters, so
+  // its length at most 2), the length in front of them.
+  char buffer[32];
+  char* digits = buffer + 3;
+  char* end = std::to_chars(digits, buffer + sizeof buffer, value).ptr;
+  const auto length = static_cast<size_t>(end - digits);
+  char* begin = digits - 1;
+  *begin = ':';
+  if (length < 10) {
+    *--begin = static_cast<char>('0' + length);
+  } else {
+    *--begin = static_cast<char>('0' + length % 10);
+    *--begin = static_cast<char>('0' + length / 10);
+  }
+  out_.append(begin, end);
 }
 
 bool PackedReader::Text(std::string_view& text) {

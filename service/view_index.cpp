@@ -159,8 +159,7 @@ ViewIndex::EntryId ViewIndex::AppendEntries(
   size_t keys = 0;
   while (next < end && keys < max_keys && body.size() < max_bytes) {
     size_t n = 0;
-    record_hashes.clear();
-    size_t first_hash[kBatch];  // where each entry's record hashes begin
+    const Entry* batch_entries[kBatch];
     for (; next < end && n < kBatch && keys + n < max_keys; ++next) {
       if (!entries_.Live(next)) continue;
       item_hashes[n].stored = stored && !merged_.empty();
@@ -168,25 +167,11 @@ ViewIndex::EntryId ViewIndex::AppendEntries(
         item_hashes[n].merged = entries_.HashBitsOf(next);
         merged_.Prefetch(item_hashes[n].merged);
       }
-      first_hash[n] = record_hashes.size();
-      ForEachMerged(entries_.ValueOf(next), sources,
-                    [&](size_t, const SourceRecords& source, const Member& member) {
-                      record_hashes.push_back(member.key_hash);
-                      source.Prefetch(record_hashes.back());
-                    });
+      batch_entries[n] = &entries_.ValueOf(next);
       batch[n++] = next;
     }
-    auto each_record = [&](auto&& fn) {
-      size_t h = 0;
-      for (size_t b = 0; b < n; ++b) {
-        ForEachMerged(entries_.ValueOf(batch[b]), sources,
-                      [&](size_t, const SourceRecords& source, const Member&) {
-                        fn(source, record_hashes[h++]);
-                      });
-      }
-    };
-    each_record([](const SourceRecords& s, size_t hash) { s.PrefetchSlot(hash); });
-    each_record([](const SourceRecords& s, size_t hash) { s.PrefetchText(hash); });
+    size_t first_hash[kBatch];  // where each entry's record hashes begin
+    PrefetchRecords(batch_entries, n, sources, record_hashes, first_hash);
     for (size_t b = 0; b < n; ++b) {
       if (body.size() >= max_bytes) return batch[b];  // full: the rest for the next body
       const Entry& entry = entries_.ValueOf(batch[b]);
@@ -197,6 +182,71 @@ ViewIndex::EntryId ViewIndex::AppendEntries(
     keys += n;
   }
   return next;
+}
+
+void ViewIndex::PrefetchRecords(const Entry* const* entries, size_t n,
+                                const std::vector<const SourceRecords*>& sources,
+                                std::vector<size_t>& record_hashes, size_t* first) const {
+  record_hashes.clear();
+  for (size_t b = 0; b < n; ++b) {
+    first[b] = record_hashes.size();
+    if (entries[b] == nullptr) continue;
+    ForEachMerged(*entries[b], sources,
+                  [&](size_t, const SourceRecords& source, const Member& member) {
+                    record_hashes.push_back(member.key_hash);
+                    source.Prefetch(record_hashes.back());
+                  });
+  }
+  auto each_record = [&](auto&& fn) {
+    size_t h = 0;
+    for (size_t b = 0; b < n; ++b) {
+      if (entries[b] == nullptr) continue;
+      ForEachMerged(*entries[b], sources, [&](size_t, const SourceRecords& source, const Member&) {
+        fn(source, record_hashes[h++]);
+      });
+    }
+  };
+  each_record([](const SourceRecords& s, size_t hash) { s.PrefetchSlot(hash); });
+  each_record([](const SourceRecords& s, size_t hash) { s.PrefetchText(hash); });
+}
+
+void ViewIndex::AppendRecordsOf(const std::set<std::string>& keys,
+                                const std::vector<const SourceRecords*>& sources, std::string& out,
+                                std::vector<size_t>& at) const {
+  // In batches, as AppendEntries: the keys' table cells, then their entries, then the records'
+  // cells, slots and texts are prefetched a batch at a time (an update's keys are anywhere in
+  // tables of millions).
+  constexpr size_t kBatch = 16;
+  const std::string* batch_keys[kBatch];
+  size_t hashes[kBatch];
+  const Entry* batch_entries[kBatch];
+  size_t first_hash[kBatch];
+  std::vector<size_t> record_hashes;
+  merge::combine::MergeItemRecords records;
+  for (auto it = keys.begin(); it != keys.end();) {
+    size_t n = 0;
+    for (; it != keys.end() && n < kBatch; ++it, ++n) {
+      batch_keys[n] = &*it;
+      hashes[n] = FlatStringMap<Entry>::HashOf(*it);
+      entries_.Prefetch(hashes[n]);
+    }
+    for (size_t b = 0; b < n; ++b) {
+      const EntryId id = entries_.FindId(*batch_keys[b], hashes[b]);
+      batch_entries[b] = id == FlatStringMap<Entry>::kNone ? nullptr : &entries_.ValueOf(id);
+    }
+    PrefetchRecords(batch_entries, n, sources, record_hashes, first_hash);
+    for (size_t b = 0; b < n; ++b) {
+      at.push_back(out.size());
+      records.clear();
+      if (batch_entries[b] != nullptr) {
+        ItemHashes item_hashes;
+        item_hashes.records = record_hashes.data() + first_hash[b];
+        CollectRecords(*batch_entries[b], sources, &item_hashes, records);
+      }
+      merge::combine::AppendMergeRecords(out, records);
+    }
+  }
+  at.push_back(out.size());
 }
 
 size_t ViewIndex::records_without_key() const {

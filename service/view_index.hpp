@@ -103,6 +103,11 @@ class ViewIndex {
   // them: called before an update changes the sources or the index.
   void AppendRecords(std::string& out, std::string_view view_key,
                      const std::vector<const SourceRecords*>& sources) const;
+  // The same for each of `keys`, one after the other: key i's are out[at[i], at[i + 1]) (`at`
+  // gets keys.size() + 1 elements appended).
+  void AppendRecordsOf(const std::set<std::string>& keys,
+                       const std::vector<const SourceRecords*>& sources, std::string& out,
+                       std::vector<size_t>& at) const;
   // A full merge's walk: appends the items of the entries from id `next` on, calling
   // each(key, entry) for every entry taken, until `max_keys` entries are taken in this call or
   // the body holds `max_bytes` (an item is started only below it). Returns the id to go on
@@ -156,6 +161,13 @@ class ViewIndex {
   bool AppendItem(std::string& body, std::string_view view_key, const Entry* entry,
                   const std::vector<const SourceRecords*>& sources, const ItemHashes* hashes,
                   std::optional<std::string_view> old_records) const;
+  // Prefetches the records a merge of each of `entries` (n of them; nullptr: none) takes, in
+  // three passes (their cells, slots, then texts) so that the cache misses of a batch overlap.
+  // `record_hashes` receives their key hashes, entry after entry; first[b] is where entry b's
+  // begin (ItemHashes::records).
+  void PrefetchRecords(const Entry* const* entries, size_t n,
+                       const std::vector<const SourceRecords*>& sources,
+                       std::vector<size_t>& record_hashes, size_t* first) const;
   // The records a merge of `entry` takes, into `out` (`hashes` as AppendItem's).
   static void CollectRecords(const Entry& entry, const std::vector<const SourceRecords*>& sources,
                              const ItemHashes* hashes, merge::combine::MergeItemRecords& out);

@@ -262,13 +262,8 @@ void ViewPipeline::StartIngest(Task& task) {
     // This fetch makes the source the most recently fetched: where a `latest` field can now
     // take its value, the key is merged again (keys whose outcome stays are not rewritten).
     if (UsesLatest(v)) index.SharedKeys(*position, source, work.touched);
-    const auto view_sources = ViewSources(index);
     work.old_records_at.reserve(work.touched.size() + 1);
-    for (const std::string& key : work.touched) {
-      work.old_records_at.push_back(work.old_records.size());
-      index.AppendRecords(work.old_records, key, view_sources);
-    }
-    work.old_records_at.push_back(work.old_records.size());
+    index.AppendRecordsOf(work.touched, ViewSources(index), work.old_records, work.old_records_at);
     update->views.push_back(std::move(work));
     index_changes.push_back(std::move(change_of_index));
   }

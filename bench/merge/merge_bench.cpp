@@ -367,11 +367,7 @@ int main(int argc, char** argv) {
   touched.keys.assign(touched_set.begin(), touched_set.end());
   const std::vector<const service::SourceRecords*> view_sources = {
       &sources.at("a"), &sources.at("b"), &sources.at("c")};
-  for (const auto& key : touched.keys) {
-    touched.old_records_at.push_back(touched.old_records.size());
-    index.AppendRecords(touched.old_records, key, view_sources);
-  }
-  touched.old_records_at.push_back(touched.old_records.size());
+  index.AppendRecordsOf(touched_set, view_sources, touched.old_records, touched.old_records_at);
   sources.at("a").Apply(diff);
   for (size_t i = 0; i < changes.size(); ++i)
     index.Set(0, changes[i], std::move(moves[i]), nullptr);

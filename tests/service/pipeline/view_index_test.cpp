@@ -321,6 +321,26 @@ TEST(ViewIndex, AppendEntriesWalksEveryKeyOnceInBoundedBodies) {
     EXPECT_EQ(body == nothing_stored, !told_stored);
     EXPECT_EQ(body.find(R"({"fields":{}})") != std::string::npos, told_stored);
   }
+  // The records of many keys at once (an update's, taken before it), batch after batch, are
+  // those of each key alone; a key without records (removed above, or never there) has none.
+  std::set<std::string> keys{"b0", "b3", "nowhere"};
+  for (const std::string& key : index.Keys()) keys.insert(key);
+  std::string records;
+  std::vector<size_t> at{7};  // appended to, as any other vector
+  index.AppendRecordsOf(keys, sources, records, at);
+  ASSERT_EQ(at.size(), keys.size() + 2);
+  EXPECT_EQ(at[1], 0u);
+  EXPECT_EQ(at.back(), records.size());
+  size_t i = 1;
+  for (const std::string& key : keys) {
+    std::string alone;
+    index.AppendRecords(alone, key, sources);
+    EXPECT_EQ(records.substr(at[i], at[i + 1] - at[i]), alone) << key;
+    if (key == "nowhere" || key == "b0") {
+      EXPECT_EQ(alone, "1:0") << key;
+    }
+    ++i;
+  }
 }
 
 TEST(ViewIndex, CompositeKeysSeparateRecordsThatShareOnePart) {
