@@ -1,11 +1,13 @@
-// The compared record: what the view pipeline keeps of each merged record, to compare the key's
-// next merge with. It is the whole record (merge::MergedRecordText) without its key and with its
-// provenance reduced to a hash of what the provenance says without its times:
+// The compared record: what a merge job compares a key's new merge with. The merge of the key's
+// records before an update is made one, and a full recompute holds each stored record as one
+// while it runs (ViewPipeline::LoadStoredMerged). It is the whole record
+// (merge::MergedRecordText) without its key and with its provenance reduced to a hash of what
+// the provenance says without its times:
 //   {"conflicts":[…],"fields":{…},"provenance":"0123456789abcdef","sources":[…]}
 // A fetch that confirms a value changes only its provenance time, which is no change (see
 // merge_job.hpp), so the times are what the comparison leaves out; and the hash stands for the
 // rest of the provenance, which a comparison needs only to tell equal from different. About a
-// quarter of the whole record's bytes (2.4 M keys: ~0.25 GB instead of ~0.9 GB).
+// quarter of the whole record's bytes.
 #pragma once
 
 #include <cstdint>

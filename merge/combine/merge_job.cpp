@@ -110,11 +110,11 @@ std::optional<StoredParts> StoredPartsOf(std::string_view whole, std::string& ca
 }
 
 // A key with a stored record, compared with what it merges to now (`text`, null when nothing
-// is left; `provenance_hash`: its provenance's) by the texts: only a key whose fields changed
-// (or that is removed) has its stored fields and its merged fields parsed, for the field diff.
-// The merged texts are canonical JSON (RenderText, or the text merge that writes the same
-// bytes), so a part read back is the tree it was written from. False when a part that had to be
-// parsed is not JSON.
+// is left; `provenance_hash`: its provenance's) by the texts: the field diff is written from
+// the two fields texts (DiffFieldsTextExact), and only where the texts cannot tell (two numbers
+// or two lists written apart) are they parsed. The merged texts are canonical JSON (RenderText,
+// or the text merge that writes the same bytes), so a part read back is the tree it was written
+// from. False when a part that had to be parsed is not JSON.
 bool CompareWithStored(std::string_view key, const StoredParts& before,
                        const MergedRecordText* text, uint64_t provenance_hash, ResultWriter& out) {
   nlohmann::json before_fields, merged_fields;  // parsed when needed
@@ -127,14 +127,23 @@ bool CompareWithStored(std::string_view key, const StoredParts& before,
     parsed = true;
     return !before_fields.is_discarded() && !merged_fields.is_discarded();
   };
+  std::string diff;  // the field diff, once known
   if (text == nullptr) {
-    if (!parse_fields()) return false;
-    WriteResult(out, "removed", key, nullptr, before.fields,
-                FieldDiffText(before_fields, nlohmann::json()));
+    if (!DiffFieldsTextExact(before.fields, "null", diff)) {
+      if (!parse_fields()) return false;
+      diff = FieldDiffText(before_fields, nlohmann::json());
+    }
+    WriteResult(out, "removed", key, nullptr, before.fields, diff);
     return true;
   }
   bool same_fields = before.fields == text->fields;
-  if (!same_fields) {
+  bool diff_known = same_fields;
+  if (same_fields) {
+    diff = "{}";
+  } else if (DiffFieldsTextExact(before.fields, text->fields, diff)) {
+    diff_known = true;
+    same_fields = diff == "{}";  // (a field null on one side and missing on the other)
+  } else {
     if (!parse_fields()) return false;
     same_fields = before_fields == merged_fields;  // equal values written apart (1 and 1.0)
   }
@@ -146,9 +155,11 @@ bool CompareWithStored(std::string_view key, const StoredParts& before,
     WriteResult(out, "provenance", key, text, before.fields, "{}");
     return true;
   }
-  if (!parse_fields()) return false;
-  WriteResult(out, "changed", key, text, before.fields,
-              FieldDiffText(before_fields, merged_fields));
+  if (!diff_known) {
+    if (!parse_fields()) return false;
+    diff = FieldDiffText(before_fields, merged_fields);
+  }
+  WriteResult(out, "changed", key, text, before.fields, diff);
   return true;
 }
 

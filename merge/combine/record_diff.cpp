@@ -72,9 +72,29 @@ class MemberCursor {
   std::string_view name_, value_;
 };
 
-}  // namespace
+// Whether two different canonical texts may still be equal values, as the trees compare them:
+// an integer and a float (1 and 1.0), the float zeros (-0.0 and 0.0), or two lists or objects
+// (which may hold such numbers). Two integers, or two other floats, written apart differ: a
+// canonical text is the shortest that reads back as the value.
+bool MayBeEqual(std::string_view a, std::string_view b) {
+  const auto kind = [](std::string_view v) {
+    const char c = v.empty() ? '\0' : v[0];
+    if (c == '-' || (c >= '0' && c <= '9')) return 1;
+    return c == '[' || c == '{' ? 2 : 0;
+  };
+  const int k = kind(a);
+  if (k == 0 || k != kind(b)) return false;
+  if (k == 2) return true;
+  const auto is_float = [](std::string_view v) {
+    return v.find_first_of(".eE") != std::string_view::npos;
+  };
+  const auto is_zero = [](std::string_view v) { return v == "0.0" || v == "-0.0"; };
+  if (is_float(a) != is_float(b)) return true;
+  return is_zero(a) && is_zero(b);
+}
 
-bool DiffFieldsText(std::string_view before, std::string_view after, std::string& out) {
+// DiffFieldsText, and with `exact`, DiffFieldsTextExact.
+bool DiffTexts(std::string_view before, std::string_view after, std::string& out, bool exact) {
   MemberCursor was(before), is(after);
   if (!was.Advance() || !is.Advance()) return false;
   out.clear();
@@ -104,13 +124,26 @@ bool DiffFieldsText(std::string_view before, std::string_view after, std::string
       if (is.value() != "null") write(is.name(), "null", is.value());
       ok = is.Advance();
     } else {
-      if (was.value() != is.value()) write(was.name(), was.value(), is.value());
+      if (was.value() != is.value()) {
+        if (exact && MayBeEqual(was.value(), is.value())) return false;
+        write(was.name(), was.value(), is.value());
+      }
       ok = was.Advance() && is.Advance();
     }
     if (!ok) return false;
   }
   out.push_back('}');
   return true;
+}
+
+}  // namespace
+
+bool DiffFieldsText(std::string_view before, std::string_view after, std::string& out) {
+  return DiffTexts(before, after, out, false);
+}
+
+bool DiffFieldsTextExact(std::string_view before, std::string_view after, std::string& out) {
+  return DiffTexts(before, after, out, true);
 }
 
 std::string FieldDiffText(std::string_view before, std::string_view after) {

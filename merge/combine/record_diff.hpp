@@ -39,6 +39,10 @@ std::vector<FieldChange> DiffFields(const nlohmann::json& before, const nlohmann
 // changed. False (and `out` unspecified) when a text is not one this scan reads with certainty
 // (a name with escapes, not an object): the caller diffs the trees instead.
 bool DiffFieldsText(std::string_view before, std::string_view after, std::string& out);
+// The same, exactly as DiffFields of the trees: false also where two values' texts differ but
+// their trees may not (an integer and a float, 0.0 and -0.0, two lists or two objects): the
+// caller parses them then.
+bool DiffFieldsTextExact(std::string_view before, std::string_view after, std::string& out);
 // The same, always: from the texts when DiffFieldsText can read them, else from their trees.
 std::string FieldDiffText(std::string_view before, std::string_view after);
 // The JSON form of a field diff: {"name":{"before":…,"after":…},…}.

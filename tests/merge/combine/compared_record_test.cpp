@@ -1,5 +1,5 @@
-// The compared record (merge/combine/compared_record.hpp): what the view pipeline keeps of each
-// merged record. Its provenance hash must ignore exactly the provenance times, read the same
+// The compared record (merge/combine/compared_record.hpp): what a merge job compares a key's new
+// merge with. Its provenance hash must ignore exactly the provenance times, read the same
 // whether the provenance text is scanned or parsed, and come back from the compared record.
 #include "merge/combine/compared_record.hpp"
 
