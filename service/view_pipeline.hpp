@@ -60,7 +60,7 @@ class ViewPipeline {
 
   explicit ViewPipeline(PipelineContext context);
 
-  // Before the pipeline starts: loads the stored source records, merged records and view keys.
+  // Before the pipeline starts: loads the stored source records and indexes each view's keys.
   // Views stored with another definition (or never merged) are recomputed by MergeAll.
   void LoadStored(const config::Config& config);
   // Commits one fetch outcome (see the class comment); `done` runs on the pipeline thread once

@@ -141,8 +141,9 @@ bool CompareWithStored(std::string_view key, const StoredParts& before,
   if (same_fields) {
     diff = "{}";
   } else if (DiffFieldsTextExact(before.fields, text->fields, diff)) {
+    // The texts differ where the trees do too (a diff of "{}": a field null on one side and
+    // missing on the other, which the trees tell apart as objects).
     diff_known = true;
-    same_fields = diff == "{}";  // (a field null on one side and missing on the other)
   } else {
     if (!parse_fields()) return false;
     same_fields = before_fields == merged_fields;  // equal values written apart (1 and 1.0)

@@ -47,7 +47,9 @@ inline constexpr uint32_t kFrameMagic = 0x57425254;  // "TRBW" read little-endia
 // 4: extract replies carry their records in the body (merge/worker/jobs.hpp).
 // 5: merge_keys results no longer carry the fields after apart from the record.
 // 6: merge_keys results carry the record's whole text and its parts' lengths.
-inline constexpr uint16_t kFrameVersion = 6;
+// 7: merge_keys items carry the key's records before the update; results carry no provenance
+//    hash, and no field diff for an added record.
+inline constexpr uint16_t kFrameVersion = 7;
 inline constexpr size_t kFrameHeaderSize = 32;
 inline constexpr uint64_t kDefaultMaxFrame = 256ull << 20;
 inline constexpr uint32_t kFrameBodyInFd = 1u << 0;
