@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "common/json_text.hpp"
+#include "common/small_sort.hpp"
 #include "merge/combine/value_compare.hpp"
 
 namespace tributary::merge::combine {
@@ -172,8 +173,8 @@ TextMerger::Outcome TextMerger::Merge(std::string_view key, std::vector<TextReco
     }
   }
   if (ranks_stale_) Rerank();
-  std::stable_sort(named_.begin(), named_.end(),
-                   [](const Named& a, const Named& b) { return a.field->rank < b.field->rank; });
+  StableSortSmall(named_.begin(), named_.end(),
+                  [](const Named& a, const Named& b) { return a.field->rank < b.field->rank; });
 
   out.key.assign(key);
   out.fields.assign(1, '{');
@@ -326,8 +327,8 @@ bool TextMerger::AppendConflict(const ViewField& field, const config::CompareOpt
   auto id_of = [&](const Named* c) -> const std::string& {
     return view.sources[c->record->source_index].id;
   };
-  std::stable_sort(conflicting_.begin(), conflicting_.end(),
-                   [&](const Named* a, const Named* b) { return id_of(a) < id_of(b); });
+  StableSortSmall(conflicting_.begin(), conflicting_.end(),
+                  [&](const Named* a, const Named* b) { return id_of(a) < id_of(b); });
   if (conflicts.size() > 1) conflicts.push_back(',');
   JsonTextWriter w(conflicts);
   w.Raw("{\"field\":");

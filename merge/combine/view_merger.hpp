@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/small_sort.hpp"
 #include "config/config.hpp"
 #include "merge/combine/key_builder.hpp"
 #include "merge/record.hpp"
@@ -33,8 +34,8 @@ struct SourceRecordRef {
 // is chosen). False when none is left or the view's join excludes the key.
 template <class Ref, class Drop>
 bool OrderForMerge(const config::ViewConfig& view, std::vector<Ref>& records, Drop drop) {
-  std::stable_sort(records.begin(), records.end(),
-                   [](const auto& a, const auto& b) { return a.source_index < b.source_index; });
+  StableSortSmall(records.begin(), records.end(),
+                  [](const auto& a, const auto& b) { return a.source_index < b.source_index; });
   records.erase(
       std::unique(records.begin(), records.end(),
                   [](const auto& a, const auto& b) { return a.source_index == b.source_index; }),
