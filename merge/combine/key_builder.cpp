@@ -169,6 +169,21 @@ std::optional<std::string> KeyBuilder::KeyOf(size_t source_index,
 
 std::optional<std::string> KeyBuilder::KeyOfText(size_t source_index,
                                                  std::string_view fields_text) const {
+  // The usual key: one field without normalisers, a string without escapes: the text between
+  // its quotes, as the general path below gives it, without a JSON value or a list of parts
+  // on the way (an index build computes millions of keys).
+  if (key_.size() == 1 && steps_[0].empty() && source_index < mappings_.size()) {
+    const std::string* source_field = mappings_[source_index].SourceFieldFor(key_[0]);
+    if (source_field == nullptr) return std::nullopt;
+    std::string_view raw;
+    const MemberScan scan = FindMember(fields_text, *source_field, raw);
+    if (scan == MemberScan::kMissing) return std::nullopt;
+    if (scan == MemberScan::kFound && raw.size() >= 2 && raw.front() == '"' &&
+        raw.find('\\') == std::string_view::npos) {
+      if (raw.size() == 2) return std::nullopt;  // empty: no key
+      return std::string(raw.substr(1, raw.size() - 2));
+    }
+  }
   bool unsure = false;
   auto key = Assemble(
       source_index,

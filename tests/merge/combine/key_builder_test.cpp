@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include "common/json_text.hpp"
+
 #include "tests/merge/combine/combine_test_util.hpp"
 
 namespace tributary::merge::combine {
@@ -92,6 +94,41 @@ TEST(KeyBuilder, InvalidConfigurationIsRejectedWithPaths) {
   EXPECT_NE(all.find("views[0].fields.p.compare.tolerance: must be a number of at least 0"),
             std::string::npos)
       << all;
+}
+
+TEST(KeyBuilder, KeysFromTextsAreTheKeysFromTrees) {
+  // The text path (a stored record's text, read for its key fields only; a plain one-field key
+  // taken straight from its quotes) against the tree path, on values of every kind.
+  const std::vector<json> values = {nullptr,
+                                    "",
+                                    "AF",
+                                    "A\"F",
+                                    "caf\u00e9",
+                                    " x ",
+                                    4,
+                                    -0.5,
+                                    true,
+                                    json::array({1}),
+                                    json::object({{"k", 1}}),
+                                    "004"};
+  const std::vector<std::string> views = {
+      R"({"id": "v", "key": "code", "sources": ["a", {"id": "b", "fields": {"code": "alpha"}}]})",
+      R"({"id": "v", "key": "code", "sources": ["a", "b"], "normalize": ["trim", "strip_zeros"]})",
+      R"({"id": "v", "key": ["code", "n"], "sources": ["a", "b"]})"};
+  for (const auto& definition : views) {
+    KeyBuilder keys(View(definition));
+    for (size_t source = 0; source < 2; ++source) {
+      for (const auto& code : values) {
+        for (const char* name : {"code", "alpha"}) {
+          json fields = {{name, code}, {"n", 7}, {"other", "x"}};
+          const std::string text = CanonicalJson(fields);
+          EXPECT_EQ(keys.KeyOfText(source, text), keys.KeyOf(source, fields))
+              << definition << " " << source << " " << text;
+        }
+        EXPECT_EQ(keys.KeyOfText(source, "{}"), keys.KeyOf(source, json::object()));
+      }
+    }
+  }
 }
 
 }  // namespace
