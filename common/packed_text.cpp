@@ -1,17 +1,31 @@
 #include "common/packed_text.hpp"
 
 #include <charconv>
+#include <cstring>
 
 namespace tributary {
 
-// Each piece is appended at once (a full merge writes tens of millions of them, and each
-// append to a string checks its capacity and calls memcpy).
+void PackedWriter::Gather(const char* bytes, size_t size) {
+  if (pending_size_ + size > sizeof pending_) Flush();
+  std::memcpy(pending_ + pending_size_, bytes, size);
+  pending_size_ += size;
+}
+
 void PackedWriter::Text(std::string_view text) {
   char header[24];
   char* end = std::to_chars(header, header + sizeof header - 1, text.size()).ptr;
   *end++ = ':';
-  out_.append(header, end);
-  out_.append(text);
+  Gather(header, static_cast<size_t>(end - header));
+  Raw(text);
+}
+
+void PackedWriter::Raw(std::string_view bytes) {
+  if (bytes.size() <= kShortText) {
+    Gather(bytes.data(), bytes.size());
+    return;
+  }
+  Flush();
+  out_.append(bytes);
 }
 
 void PackedWriter::Int(int64_t value) {
@@ -29,7 +43,7 @@ void PackedWriter::Int(int64_t value) {
     *--begin = static_cast<char>('0' + length % 10);
     *--begin = static_cast<char>('0' + length / 10);
   }
-  out_.append(begin, end);
+  Gather(begin, static_cast<size_t>(end - begin));
 }
 
 bool PackedReader::Text(std::string_view& text) {

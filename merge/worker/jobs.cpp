@@ -150,6 +150,7 @@ std::string PackRecords(const std::vector<Record>& records) {
     JsonTextWriter(text).Value(r.fields);
     out.Text(text);
   }
+  out.Flush();
   return packed;
 }
 

@@ -18,6 +18,10 @@ TEST(PackedText, RoundTripsTextsAndIntegers) {
   out.Int(INT64_MIN);
   out.Int(0);
   out.Text("{\"k\":1}");
+  const std::string long_text(1000, 'x');  // past what the writer gathers before appending
+  out.Text(long_text);
+  out.Int(7);
+  out.Flush();
 
   PackedReader in(packed);
   std::string_view text;
@@ -36,8 +40,34 @@ TEST(PackedText, RoundTripsTextsAndIntegers) {
   EXPECT_EQ(n, 0);
   ASSERT_TRUE(in.Text(text));
   EXPECT_EQ(text, "{\"k\":1}");
+  ASSERT_TRUE(in.Text(text));
+  EXPECT_EQ(text, long_text);
+  ASSERT_TRUE(in.Int(n));
+  EXPECT_EQ(n, 7);
   EXPECT_TRUE(in.done());
   EXPECT_FALSE(in.Text(text));  // exhausted
+}
+
+TEST(PackedText, AWriterLeavesEverythingWrittenInTheStringWhenItGoes) {
+  // Pieces short and long, many more than the writer gathers before appending them.
+  std::string packed;
+  {
+    PackedWriter out(packed);
+    for (int i = 0; i < 1000; ++i) {
+      out.Int(i);
+      out.Text(std::string(static_cast<size_t>(i % 50), 'a'));
+    }
+  }
+  PackedReader in(packed);
+  for (int i = 0; i < 1000; ++i) {
+    int64_t n = -1;
+    std::string_view text;
+    ASSERT_TRUE(in.Int(n));
+    EXPECT_EQ(n, i);
+    ASSERT_TRUE(in.Text(text));
+    EXPECT_EQ(text, std::string(static_cast<size_t>(i % 50), 'a'));
+  }
+  EXPECT_TRUE(in.done());
 }
 
 TEST(PackedText, RefusesCorruptInputAndStaysFailed) {

@@ -498,6 +498,7 @@ TEST(MergeJob, MalformedInputIsAPermanentError) {
     out.Int(static_cast<int64_t>(p.sources.size()));
     out.Int(0);
     for (int i = 0; i < 2; ++i) out.Text("null");
+    out.Flush();
     return body;
   };
   const Parts record{"[]", R"({"a":1})", R"({"a":{"source":"x"}})", R"(["x"])"};
