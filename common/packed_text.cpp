@@ -6,6 +6,7 @@
 namespace tributary {
 
 void PackedWriter::Gather(const char* bytes, size_t size) {
+  if (size == 0) return;  // (an empty string_view may hold no pointer at all: not for memcpy)
   if (pending_size_ + size > sizeof pending_) Flush();
   std::memcpy(pending_ + pending_size_, bytes, size);
   pending_size_ += size;
