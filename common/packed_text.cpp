@@ -1,6 +1,5 @@
 #include "common/packed_text.hpp"
 
-#include <charconv>
 #include <cstring>
 
 namespace tributary {
@@ -12,11 +11,14 @@ void PackedWriter::Gather(const char* bytes, size_t size) {
   pending_size_ += size;
 }
 
+// Lengths and integers byte by byte, little-endian whatever the machine: the reader takes them
+// the same way (compilers make each loop one load or store on a little-endian machine).
 void PackedWriter::Text(std::string_view text) {
-  char header[24];
-  char* end = std::to_chars(header, header + sizeof header - 1, text.size()).ptr;
-  *end++ = ':';
-  Gather(header, static_cast<size_t>(end - header));
+  // (A frame is at most a few hundred MiB: a text's length fits 32 bits.)
+  const auto length = static_cast<uint32_t>(text.size());
+  char header[4];
+  for (int i = 0; i < 4; ++i) header[i] = static_cast<char>((length >> (8 * i)) & 0xff);
+  Gather(header, sizeof header);
   Raw(text);
 }
 
@@ -30,47 +32,39 @@ void PackedWriter::Raw(std::string_view bytes) {
 }
 
 void PackedWriter::Int(int64_t value) {
-  // "<length>:<digits>": the digits go 3 places in (an int64 has at most 20 characters, so
-  // its length at most 2), the length in front of them.
-  char buffer[32];
-  char* digits = buffer + 3;
-  char* end = std::to_chars(digits, buffer + sizeof buffer, value).ptr;
-  const auto length = static_cast<size_t>(end - digits);
-  char* begin = digits - 1;
-  *begin = ':';
-  if (length < 10) {
-    *--begin = static_cast<char>('0' + length);
-  } else {
-    *--begin = static_cast<char>('0' + length % 10);
-    *--begin = static_cast<char>('0' + length / 10);
-  }
-  Gather(begin, static_cast<size_t>(end - begin));
+  const auto v = static_cast<uint64_t>(value);
+  char bytes[8];
+  for (int i = 0; i < 8; ++i) bytes[i] = static_cast<char>((v >> (8 * i)) & 0xff);
+  Gather(bytes, sizeof bytes);
 }
 
 bool PackedReader::Text(std::string_view& text) {
   if (failed_) return false;
-  size_t length = 0;
-  const char* begin = in_.data();
-  const char* end = begin + in_.size();
-  auto [colon, ec] = std::from_chars(begin, end, length);
-  if (ec != std::errc() || colon == end || *colon != ':' ||
-      length > static_cast<size_t>(end - colon - 1)) {
+  if (in_.size() < 4) {
     failed_ = true;
     return false;
   }
-  text = std::string_view(colon + 1, length);
-  in_.remove_prefix(static_cast<size_t>(colon + 1 - begin) + length);
+  uint32_t length = 0;
+  for (int i = 3; i >= 0; --i) length = (length << 8) | static_cast<unsigned char>(in_[i]);
+  if (length > in_.size() - 4) {
+    failed_ = true;
+    return false;
+  }
+  text = in_.substr(4, length);
+  in_.remove_prefix(4 + static_cast<size_t>(length));
   return true;
 }
 
 bool PackedReader::Int(int64_t& value) {
-  std::string_view text;
-  if (!Text(text)) return false;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size()) {
+  if (failed_) return false;
+  if (in_.size() < 8) {
     failed_ = true;
     return false;
   }
+  uint64_t v = 0;
+  for (int i = 7; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(in_[i]);
+  value = static_cast<int64_t>(v);
+  in_.remove_prefix(8);
   return true;
 }
 

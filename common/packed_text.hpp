@@ -1,8 +1,10 @@
 #pragma once
-// A flat sequence of texts and integers, each written as <decimal length>:<bytes> (a netstring
-// without the trailing comma). The merge_keys job sends its items and results this way: the
-// texts inside are JSON the two sides already hold, carried as they are, never parsed into a
-// tree only to find where one ends.
+// A flat sequence of texts and integers: a text is its length (4 bytes, little-endian) then its
+// bytes, an integer 8 bytes (little-endian, two's complement). The merge_keys job sends its
+// items and results this way, and an extract reply its records: the texts inside are JSON the
+// two sides already hold, carried as they are, never parsed into a tree only to find where one
+// ends. (Lengths and integers were decimal text, "<length>:<bytes>", until writing and reading
+// the digits measured an eighth of a full merge: merge_bench, bench/README.md.)
 // Thread safety: none (a writer or reader per thread).
 
 #include <cstdint>

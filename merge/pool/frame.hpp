@@ -49,7 +49,8 @@ inline constexpr uint32_t kFrameMagic = 0x57425254;  // "TRBW" read little-endia
 // 6: merge_keys results carry the record's whole text and its parts' lengths.
 // 7: merge_keys items carry the key's records before the update; results carry no provenance
 //    hash, and no field diff for an added record.
-inline constexpr uint16_t kFrameVersion = 7;
+// 8: packed texts' lengths and integers are binary (common/packed_text.hpp).
+inline constexpr uint16_t kFrameVersion = 8;
 inline constexpr size_t kFrameHeaderSize = 32;
 inline constexpr uint64_t kDefaultMaxFrame = 256ull << 20;
 inline constexpr uint32_t kFrameBodyInFd = 1u << 0;

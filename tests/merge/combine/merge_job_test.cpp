@@ -13,6 +13,7 @@
 #include "merge/combine/view_merger.hpp"
 
 #include "tests/merge/combine/combine_test_util.hpp"
+#include "tests/support/packed.hpp"
 
 namespace tributary::merge::combine {
 namespace {
@@ -464,14 +465,29 @@ TEST(MergeJob, AKeyThatJsonEscapesComesBackAsItWas) {
 }
 
 TEST(MergeJob, MalformedInputIsAPermanentError) {
-  // Truncated texts, a count that promises records that are not there, a negative count, and
-  // a stored record that is not a JSON object.
-  for (const char* body : {"{}", "[1]", "1:k", "1:k0:", "1:k0:1:1", "1:k0:2:-1", "1:k0:1:11:01:0",
-                           "1:k2:[]1:02:-1", "1:k0:1:0", "1:k0:1:02:-2", "1:k0:1:01:1"}) {
-    auto reply = RunMergeJob(TwoSources(), body);
-    ASSERT_FALSE(reply.ok()) << body;
-    EXPECT_EQ(reply.error().error_class, ErrorClass::kPermanent) << body;
+  // Bytes that are no packed item; an item cut short after its key, its stored record, its
+  // count, or a record's time; a negative count; a stored record that is not a JSON object; no
+  // count of records before, one below -1, one that promises records that are not there.
+  using tributary::test_util::Packed;
+  const int64_t zero = 0, one = 1;
+  const std::vector<std::string> bodies = {"{}",
+                                           "[1]",
+                                           Packed({"k"}),
+                                           Packed({"k", ""}),
+                                           Packed({"k", "", one}),
+                                           Packed({"k", "", int64_t{-1}}),
+                                           Packed({"k", "", one, one, zero}),
+                                           Packed({"k", "[]", zero, int64_t{-1}}),
+                                           Packed({"k", "", zero}),
+                                           Packed({"k", "", zero, int64_t{-2}}),
+                                           Packed({"k", "", zero, one})};
+  for (size_t i = 0; i < bodies.size(); ++i) {
+    auto reply = RunMergeJob(TwoSources(), bodies[i]);
+    ASSERT_FALSE(reply.ok()) << i;
+    EXPECT_EQ(reply.error().error_class, ErrorClass::kPermanent) << i;
   }
+  // The same item whole: merged (a record before the update in the stored record's place).
+  ASSERT_TRUE(RunMergeJob(TwoSources(), Packed({"k", "", zero, zero})).ok());
   EXPECT_TRUE(RunMergeJob(TwoSources(), "").ok());  // no items, no results
 
   // One result as a worker writes it, its record made of the given parts (none: removed) with

@@ -13,6 +13,7 @@
 #include "common/json_text.hpp"
 #include "common/packed_text.hpp"
 #include "config/loader.hpp"
+#include "tests/support/packed.hpp"
 
 namespace tributary::merge::worker {
 namespace {
@@ -105,18 +106,20 @@ TEST(ExtractJob, AReplyWithoutReadableRecordsIsAPermanentProtocolError) {
   const auto reply = [](size_t count) {
     return json{{"ok", true}, {"format", "html"}, {"record_count", count}};
   };
+  using test_util::Packed;
   const std::vector<std::tuple<std::string, size_t, std::string>> bad = {
-      {"6:\"Dune\"", 1, "record 0 of the extract reply is cut short or malformed"},
-      {"6:\"Dune\"2:{}3:\"x\"", 2, "record 1 of the extract reply is cut short or malformed"},
+      {Packed({"\"Dune\""}), 1, "record 0 of the extract reply is cut short or malformed"},
+      {Packed({"\"Dune\"", "{}", "\"x\""}), 2,
+       "record 1 of the extract reply is cut short or malformed"},
       {"not packed", 1, "record 0 of the extract reply is cut short or malformed"},
-      {"1:12:{}", 1, "record 0 of the extract reply has no key string"},
-      {"6:\"Dune\"2:[]", 1, "record 0 of the extract reply has no object of fields"},
-      {"6:\"Dune\"3:{\"}", 1,
+      {Packed({"1", "{}"}), 1, "record 0 of the extract reply has no key string"},
+      {Packed({"\"Dune\"", "[]"}), 1, "record 0 of the extract reply has no object of fields"},
+      {Packed({"\"Dune\"", "{\"}"}), 1,
        "record 0 of the extract reply has no object of fields: byte 3: unterminated string"},
-      {"6:\"Dune\"3: {}", 1, "record 0 of the extract reply has no object of fields"},
-      {std::string("6:\"Dune\"4:{}\0}", 14), 1,
+      {Packed({"\"Dune\"", " {}"}), 1, "record 0 of the extract reply has no object of fields"},
+      {Packed({"\"Dune\"", std::string("{}\0}", 4)}), 1,
        "record 0 of the extract reply has no object of fields"},
-      {"6:\"Dune\"2:{}", 2, "the extract reply has 1 records instead of 2"},
+      {Packed({"\"Dune\"", "{}"}), 2, "the extract reply has 1 records instead of 2"},
       {"", 1, "the extract reply has 0 records instead of 1"},
   };
   for (const auto& [body, count, why] : bad) {
