@@ -60,6 +60,19 @@ ViewIndex::KeyMove ViewIndex::KeysOf(size_t source_index, const storage::ChangeT
   return keys;
 }
 
+std::vector<ViewIndex::KeyMove> ViewIndex::KeysOf(size_t source_index,
+                                                  const std::vector<storage::ChangeText>& changes,
+                                                  std::set<std::string>& touched) const {
+  std::vector<KeyMove> moves;
+  moves.reserve(changes.size());
+  for (const storage::ChangeText& change : changes) {
+    KeyMove& keys = moves.emplace_back(KeysOf(source_index, change));
+    if (keys.before) touched.insert(*keys.before);
+    if (keys.after) touched.insert(*keys.after);
+  }
+  return moves;
+}
+
 void ViewIndex::Set(size_t source_index, const storage::ChangeText& change, KeyMove keys,
                     std::set<std::string>* touched) {
   const size_t view_hash = keys.after ? FlatStringMap<Entry>::HashOf(*keys.after) : 0;
@@ -144,7 +157,7 @@ void ViewIndex::Build(const std::vector<const SourceRecords*>& sources) {
 }
 
 ViewIndex::EntryId ViewIndex::AppendEntries(
-    std::string& body, EntryId next, size_t max_bytes, size_t max_keys, bool stored,
+    std::string& body, EntryId next, size_t max_bytes, size_t max_keys,
     const std::vector<const SourceRecords*>& sources,
     const std::function<void(std::string_view, const Entry&)>& each) const {
   // In batches: the records (and stored merged records) of a batch's entries are prefetched
@@ -162,8 +175,7 @@ ViewIndex::EntryId ViewIndex::AppendEntries(
     const Entry* batch_entries[kBatch];
     for (; next < end && n < kBatch && keys + n < max_keys; ++next) {
       if (!entries_.Live(next)) continue;
-      item_hashes[n].stored = stored && !merged_.empty();
-      if (item_hashes[n].stored) {
+      if (!merged_.empty()) {
         item_hashes[n].merged = entries_.HashBitsOf(next);
         merged_.Prefetch(item_hashes[n].merged);
       }
@@ -290,15 +302,6 @@ bool ViewIndex::AppendMergeItem(std::string& body, std::string_view view_key, co
   return AppendItem(body, view_key, entry, sources, nullptr, old_records);
 }
 
-void ViewIndex::AppendRecords(std::string& out, std::string_view view_key,
-                              const std::vector<const SourceRecords*>& sources) const {
-  merge::combine::MergeItemRecords records;
-  if (const Entry* entry = Find(view_key); entry != nullptr) {
-    CollectRecords(*entry, sources, nullptr, records);
-  }
-  merge::combine::AppendMergeRecords(out, records);
-}
-
 void ViewIndex::CollectRecords(const Entry& entry, const std::vector<const SourceRecords*>& sources,
                                const ItemHashes* hashes, merge::combine::MergeItemRecords& out) {
   size_t h = 0;
@@ -317,7 +320,7 @@ bool ViewIndex::AppendItem(std::string& body, std::string_view view_key, const E
   item.key = view_key;
   item.old_records = old_records;
   // (A view's first merge has nothing stored: no lookup per key.)
-  if (!old_records && !merged_.empty() && (hashes == nullptr || hashes->stored)) {
+  if (!old_records && !merged_.empty()) {
     const auto id =
         hashes != nullptr ? merged_.FindId(view_key, hashes->merged) : merged_.FindId(view_key);
     if (id != FlatStringMap<std::string>::kNone) item.before = &merged_.ValueOf(id);

@@ -3,7 +3,7 @@
 // each view key (after renaming and normalisers). With it, a new snapshot of one source
 // re-merges only the keys its changed records touch. It keeps no merged records: what a key
 // merged to before an update is what its records before the update merge to, which the
-// pipeline takes from here before the update changes anything (AppendRecords) and sends with
+// pipeline takes from here before the update changes anything (AppendRecordsOf) and sends with
 // the key's records after it (merge/combine/merge_job.hpp). Only a full recompute, whose view
 // definition may have changed, holds the stored merged records while it runs (merged()).
 // Records without a value for the view key are in no entry; they are kept per source so that
@@ -72,6 +72,10 @@ class ViewIndex {
     std::optional<std::string> before, after;
   };
   KeyMove KeysOf(size_t source_index, const storage::ChangeText& change) const;
+  // The same for each of a source diff's changes (by change), with the keys they touch added
+  // to `touched`: what an update works out before it changes anything.
+  std::vector<KeyMove> KeysOf(size_t source_index, const std::vector<storage::ChangeText>& changes,
+                              std::set<std::string>& touched) const;
   // Set, with the keys KeysOf gave for the change (`touched` may be null).
   void Set(size_t source_index, const storage::ChangeText& change, KeyMove keys,
            std::set<std::string>* touched);
@@ -94,27 +98,24 @@ class ViewIndex {
   // Appends `view_key`'s item to a merge_keys job body (merge/combine/merge_job.hpp): the
   // first record of each source under it (`entry`, from Find or EntryAt; nullptr: none),
   // read from `sources` (the view's sources by position), and what it merged to before:
-  // `old_records` when given (AppendRecords before the update), else the record merged() holds
+  // `old_records` when given (AppendRecordsOf before the update), else the record merged() holds
   // for it. Returns false, appending nothing, when there are neither records nor a stored one.
   bool AppendMergeItem(std::string& body, std::string_view view_key, const Entry* entry,
                        const std::vector<const SourceRecords*>& sources,
                        std::optional<std::string_view> old_records = std::nullopt) const;
-  // Appends the records a merge of `view_key` takes now, as MergeItem::old_records carries
-  // them: called before an update changes the sources or the index.
-  void AppendRecords(std::string& out, std::string_view view_key,
-                     const std::vector<const SourceRecords*>& sources) const;
-  // The same for each of `keys`, one after the other: key i's are out[at[i], at[i + 1]) (`at`
-  // gets keys.size() + 1 elements appended).
+  // Appends the records a merge of each of `keys` takes now, as MergeItem::old_records carries
+  // them, one key after the other: key i's are out[at[i], at[i + 1]) (`at` gets keys.size() + 1
+  // elements appended). Called before an update changes the sources or the index.
   void AppendRecordsOf(const std::set<std::string>& keys,
                        const std::vector<const SourceRecords*>& sources, std::string& out,
                        std::vector<size_t>& at) const;
   // A full merge's walk: appends the items of the entries from id `next` on, calling
   // each(key, entry) for every entry taken, until `max_keys` entries are taken in this call or
   // the body holds `max_bytes` (an item is started only below it). Returns the id to go on
-  // from (entry_id_end() when done). `stored`: whether the keys from `next` on may have a
-  // stored merged record in merged() (false: none is looked up, as for a view's first merge).
+  // from (entry_id_end() when done). Each key's stored record is looked up in merged() (none
+  // while it is empty, as for a view's first merge), which must not change during the walk.
   EntryId AppendEntries(std::string& body, EntryId next, size_t max_bytes, size_t max_keys,
-                        bool stored, const std::vector<const SourceRecords*>& sources,
+                        const std::vector<const SourceRecords*>& sources,
                         const std::function<void(std::string_view, const Entry&)>& each) const;
   // Adds to `out` the view keys where source `source_index` (whose records are `records`, as
   // the index last saw them) has a record and so does another source: the keys whose `latest`
@@ -153,8 +154,7 @@ class ViewIndex {
   // Hashes computed ahead for one item's lookups: the view key's in merged_, and those of
   // the records it takes, in ForEachMerged's order (view_index.cpp).
   struct ItemHashes {
-    size_t merged = 0;
-    bool stored = true;  // whether to look for a stored record
+    size_t merged = 0;  // set while merged_ is not empty
     const size_t* records = nullptr;
   };
   // AppendMergeItem, with the hashes given (nullptr: computed here).

@@ -21,13 +21,11 @@ struct ViewPipeline::ViewWork {
   // per key), then the touched keys: for a full merge, the keys of stored merged records that
   // have no record any more. Any other update merges the touched keys only.
   bool recompute = false;
-  // Whether the walk's keys may have stored merged records (ViewIndex::AppendEntries).
-  bool walk_finds_stored = true;
   ViewIndex::EntryId next_entry = 0;               // the first entry not yet sent
   std::set<std::string> touched;                   // view keys to merge
   std::set<std::string>::const_iterator next_key;  // the first key not yet sent
   size_t next_key_index = 0;                       // its position in `touched`
-  // An update's: each touched key's records before it (ViewIndex::AppendRecords), one after the
+  // An update's: each touched key's records before it (ViewIndex::AppendRecordsOf), one after the
   // other in the order of `touched`; old_records_at[i] is where key i's begin (and the last
   // element, the end). Empty for a full recompute, whose keys compare with merged().
   std::string old_records;
@@ -251,14 +249,7 @@ void ViewPipeline::StartIngest(Task& task) {
     if (!position) continue;
     ViewWork work;
     work.view_id = v.id;
-    IndexChange change_of_index{&index, *position, {}};
-    change_of_index.moves.reserve(changes.size());
-    for (const storage::ChangeText& change : changes) {
-      ViewIndex::KeyMove keys = index.KeysOf(*position, change);
-      if (keys.before) work.touched.insert(*keys.before);
-      if (keys.after) work.touched.insert(*keys.after);
-      change_of_index.moves.push_back(std::move(keys));
-    }
+    IndexChange change_of_index{&index, *position, index.KeysOf(*position, changes, work.touched)};
     // This fetch makes the source the most recently fetched: where a `latest` field can now
     // take its value, the key is merged again (keys whose outcome stays are not rewritten).
     if (UsesLatest(v)) index.SharedKeys(*position, source, work.touched);
@@ -311,8 +302,6 @@ void ViewPipeline::StartRecompute(Task& task) {
   index->merged().ForEach([&](const std::string& key, const std::string&) {
     if (index->Find(key) == nullptr) work.touched.insert(key);
   });
-  // Nothing stored (a new view): the walk looks up no stored records.
-  work.walk_finds_stored = !index->merged().empty();
   work.update.definition = index->definition();
   for (size_t i = 0; i < view->sources.size(); ++i) {
     for (const auto& key : index->Keyless(i)) {
@@ -349,12 +338,12 @@ void ViewPipeline::SubmitMerges(const std::shared_ptr<Update>& update) {
     auto walking = [&] { return work.recompute && work.next_entry < index.entry_id_end(); };
     size_t keys_in_body = 0;
     if (walking()) {
-      work.next_entry = index.AppendEntries(
-          body, work.next_entry, kMaxJobBody, work.keys_per_job, work.walk_finds_stored,
-          view_sources, [&](std::string_view key, const ViewIndex::Entry& entry) {
-            work.update.key_upserts.push_back(index.KeyInfo(key, &entry));
-            ++keys_in_body;
-          });
+      work.next_entry =
+          index.AppendEntries(body, work.next_entry, kMaxJobBody, work.keys_per_job, view_sources,
+                              [&](std::string_view key, const ViewIndex::Entry& entry) {
+                                work.update.key_upserts.push_back(index.KeyInfo(key, &entry));
+                                ++keys_in_body;
+                              });
     }
     for (; !walking() && work.next_key != work.touched.end() && body.size() < kMaxJobBody &&
            keys_in_body < work.keys_per_job;

@@ -186,7 +186,7 @@ class JobThreads {
   std::vector<std::thread> threads_;
 };
 
-// The touched keys of an update and their records before it (ViewIndex::AppendRecords, taken
+// The touched keys of an update and their records before it (ViewIndex::AppendRecordsOf, taken
 // before the update changes anything), as ViewPipeline keeps them.
 struct Touched {
   std::vector<std::string> keys;
@@ -248,7 +248,7 @@ MergeCounts MergeKeys(service::ViewIndex& index,
     service::ViewIndex::EntryId next = 0;
     while (next < index.entry_id_end()) {
       next = index.AppendEntries(
-          body, next, kMaxJobBody, keys_per_job, false, view_sources,
+          body, next, kMaxJobBody, keys_per_job, view_sources,
           [&](std::string_view, const service::ViewIndex::Entry&) { ++counts.keys; });
       if (!body.empty()) submit();
     }
@@ -349,20 +349,13 @@ int main(int argc, char** argv) {
   // index changed; the touched keys merged.
   t = Clock::now();
   auto diff = sources.at("a").Compare(changed);
-  const double compare_s = Seconds(t);
-  // The difference applied to the source comes after the touched keys' records are taken:
-  // timed with the merge.
-  const double diff_s = compare_s;
+  // (The difference is applied to the source after the touched keys' records are taken: that
+  // is timed with the merge.)
+  const double diff_s = Seconds(t);
   t = Clock::now();
   const auto& changes = diff.update.changes;
   std::set<std::string> touched_set;
-  std::vector<service::ViewIndex::KeyMove> moves;
-  moves.reserve(changes.size());
-  for (const auto& change : changes) {
-    moves.push_back(index.KeysOf(0, change));
-    if (moves.back().before) touched_set.insert(*moves.back().before);
-    if (moves.back().after) touched_set.insert(*moves.back().after);
-  }
+  std::vector<service::ViewIndex::KeyMove> moves = index.KeysOf(0, changes, touched_set);
   Touched touched;
   touched.keys.assign(touched_set.begin(), touched_set.end());
   const std::vector<const service::SourceRecords*> view_sources = {
@@ -394,7 +387,6 @@ int main(int argc, char** argv) {
               {"job_reply_mib", static_cast<double>(full.reply_bytes) / full.jobs / (1 << 20)},
               {"incremental_changed_records", diff.update.changes.size()},
               {"incremental_diff_s", diff_s},
-              {"incremental_compare_s", compare_s},
               {"incremental_merge_s", incremental_merge_s},
               {"incremental_total_s", diff_s + incremental_merge_s},
               {"incremental_keys", incremental.keys},

@@ -91,19 +91,12 @@ void AppendComparedRecordText(std::string& out, const MergedRecordText& record,
   AppendComparedRecordText(out, record.fields, record.sources, record.conflicts, provenance_hash);
 }
 
-std::string ComparedRecordText(std::string_view fields, std::string_view sources,
-                               std::string_view conflicts, uint64_t provenance_hash) {
-  std::string out;
-  out.reserve(kConflicts.size() + conflicts.size() + kFields.size() + fields.size() +
-              kProvenance.size() + kHashDigits + kSources.size() + sources.size() + 1);
-  AppendComparedRecordText(out, fields, sources, conflicts, provenance_hash);
-  return out;
-}
-
 std::optional<std::string> ComparedRecordText(const MergedRecordText& record) {
   const auto hash = ProvenanceSourcesHash(record.provenance);
   if (!hash) return std::nullopt;
-  return ComparedRecordText(record.fields, record.sources, record.conflicts, *hash);
+  std::string out;
+  AppendComparedRecordText(out, record, *hash);
+  return out;
 }
 
 std::optional<uint64_t> StoredProvenanceHash(std::string_view provenance_member) {

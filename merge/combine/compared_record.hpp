@@ -35,9 +35,6 @@ void AppendComparedRecordText(std::string& out, std::string_view fields, std::st
                               std::string_view conflicts, uint64_t provenance_hash);
 void AppendComparedRecordText(std::string& out, const MergedRecordText& record,
                               uint64_t provenance_hash);
-// The compared record of a merged record's parts and provenance hash.
-std::string ComparedRecordText(std::string_view fields, std::string_view sources,
-                               std::string_view conflicts, uint64_t provenance_hash);
 // The compared record of a merged record; nullopt when its provenance is not a JSON object.
 std::optional<std::string> ComparedRecordText(const MergedRecordText& record);
 

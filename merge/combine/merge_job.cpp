@@ -186,20 +186,6 @@ bool CompareWithStoredText(std::string_view key, std::string_view before_text,
   return CompareWithStored(key, *parts, text, provenance_hash, out);
 }
 
-// One item merged on trees: writes its result, unless the key is unchanged. False when the
-// stored record (`before`) or the merged provenance is not a JSON object.
-bool MergeOne(const ViewMerger& merger, const std::string& key, std::string_view before_text,
-              std::vector<SourceRecordRef> refs, ResultWriter& out) {
-  const auto record = merger.Merge(key, std::move(refs));
-  std::optional<MergedRecordText> text;
-  if (record) text = RenderText(*record);
-  if (before_text.empty()) {
-    if (text) WriteResult(out, "added", key, &*text, kNullText, kAddedDiff);
-    return true;
-  }
-  return CompareWithStoredText(key, before_text, text ? &*text : nullptr, out);
-}
-
 // The trees of records the text merge could not decide, as ViewMerger::Merge takes them:
 // `fields` holds the parsed texts (a record that does not parse is left out).
 std::vector<SourceRecordRef> TreeRefs(const std::vector<TextRecordRef>& texts,
@@ -227,27 +213,34 @@ bool ReadRecords(PackedReader& in, int64_t count, std::vector<TextRecordRef>& te
   return true;
 }
 
-// The compared record that a key's records before an update merge to (what that update's
-// commit stored), into `out`; "" when they merge to nothing. False when the merged provenance
-// is not a JSON object.
-bool MergeBefore(const ViewMerger& merger, TextMerger& text_merger, std::string_view key,
-                 std::vector<TextRecordRef>& records, MergedRecordText& scratch, std::string& out) {
-  out.clear();
-  const auto outcome = text_merger.Merge(key, records, scratch);
-  if (outcome == TextMerger::Outcome::kNothing) return true;
-  std::optional<MergedRecordText> rendered;
-  const MergedRecordText* text = &scratch;
-  if (outcome == TextMerger::Outcome::kUnsure) {
-    std::vector<nlohmann::json> fields;
-    const auto record = merger.Merge(std::string(key), TreeRefs(records, fields));
-    if (!record) return true;
-    rendered = RenderText(*record);
-    text = &*rendered;
+// Scratch space for merging one key's records, its capacity kept from key to key.
+struct MergeScratch {
+  MergedRecordText text;                     // a merge on texts
+  std::optional<MergedRecordText> rendered;  // a merge on trees, rendered
+  std::vector<nlohmann::json> fields;        // the trees it read
+};
+
+// What `records` merge to for `key` (nullptr: nothing), in `scratch`: first on the texts; only
+// a key the text merge cannot decide (kUnsure) goes to the trees. The text merge has put the
+// records in priority order and kept each source's first one, as the tree merge does; unlike
+// it, before knowing whether that record parses (a record that does not is then dropped with
+// its source, where a later one of the same source used to be taken). The daemon sends one
+// record per source and key, all valid canonical JSON.
+const MergedRecordText* MergeRecords(const ViewMerger& merger, TextMerger& text_merger,
+                                     std::string_view key, std::vector<TextRecordRef>& records,
+                                     MergeScratch& scratch) {
+  switch (text_merger.Merge(key, records, scratch.text)) {
+    case TextMerger::Outcome::kMerged:
+      return &scratch.text;
+    case TextMerger::Outcome::kNothing:
+      return nullptr;
+    case TextMerger::Outcome::kUnsure:
+      break;
   }
-  const auto hash = ProvenanceSourcesHash(text->provenance);
-  if (!hash) return false;
-  AppendComparedRecordText(out, *text, *hash);
-  return true;
+  const auto record = merger.Merge(std::string(key), TreeRefs(records, scratch.fields));
+  if (!record) return nullptr;
+  scratch.rendered = RenderText(*record);
+  return &*scratch.rendered;
 }
 
 void AppendRecords(PackedWriter& out, const MergeItemRecords& records) {
@@ -290,10 +283,9 @@ Result<MergeJobReply> RunMergeJob(const config::ViewConfig& view, std::string_vi
   PackedReader in(body);
   TextMerger text_merger(merger);
   std::vector<TextRecordRef> texts;
-  MergedRecordText text;  // reused: its strings keep their capacity from key to key
-  std::vector<nlohmann::json> fields;
+  MergeScratch now;                      // what the key merges to
   std::vector<TextRecordRef> old_texts;  // the records before the update, when given
-  MergedRecordText old_text;             // what they merge to
+  MergeScratch then;                     // what they merge to
   std::string merged_before;             // and its compared record
   while (!in.done()) {
     std::string_view key, before;
@@ -306,32 +298,25 @@ Result<MergeJobReply> RunMergeJob(const config::ViewConfig& view, std::string_vi
       return Error::Permanent("merge job: malformed records of key " + std::string(key));
     }
     if (old_count >= 0) {
-      if (!MergeBefore(merger, text_merger, key, old_texts, old_text, merged_before)) {
-        return Error::Permanent("merge job: the merged provenance of key " + std::string(key) +
-                                " is not a JSON object");
+      // The records before the update stand for the stored record: its compared record.
+      merged_before.clear();
+      const MergedRecordText* was = MergeRecords(merger, text_merger, key, old_texts, then);
+      if (was != nullptr) {
+        const auto hash = ProvenanceSourcesHash(was->provenance);
+        if (!hash) {
+          return Error::Permanent("merge job: the merged provenance of key " + std::string(key) +
+                                  " is not a JSON object");
+        }
+        AppendComparedRecordText(merged_before, *was, *hash);
       }
       before = merged_before;
     }
-    // First on the texts; only a key the text merge cannot decide (kUnsure) goes to the trees.
-    const auto outcome = text_merger.Merge(key, texts, text);
-    if (outcome != TextMerger::Outcome::kUnsure) {
-      const bool merged = outcome == TextMerger::Outcome::kMerged;
-      if (before.empty()) {
-        if (merged) WriteResult(out, "added", text.key, &text, kNullText, kAddedDiff);
-        continue;
-      }
-      // A key with a stored record, merged on texts (or to nothing): compared on texts.
-      if (!CompareWithStoredText(key, before, merged ? &text : nullptr, out)) {
-        return Error::Permanent("merge job: the stored or merged record of key " +
-                                std::string(key) + " is not a JSON object");
-      }
+    const MergedRecordText* is = MergeRecords(merger, text_merger, key, texts, now);
+    if (before.empty()) {
+      if (is != nullptr) WriteResult(out, "added", key, is, kNullText, kAddedDiff);
       continue;
     }
-    // The text merge has put the records in priority order and kept each source's first one,
-    // as the tree merge does; unlike it, before knowing whether that record parses (a record
-    // that does not is then dropped with its source, where a later one of the same source used
-    // to be taken). The daemon sends one record per source and key, all valid canonical JSON.
-    if (!MergeOne(merger, std::string(key), before, TreeRefs(texts, fields), out)) {
+    if (!CompareWithStoredText(key, before, is, out)) {
       return Error::Permanent("merge job: the stored or merged record of key " + std::string(key) +
                               " is not a JSON object");
     }

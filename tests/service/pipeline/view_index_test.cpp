@@ -274,7 +274,7 @@ TEST(ViewIndex, AppendEntriesWalksEveryKeyOnceInBoundedBodies) {
     for (ViewIndex::EntryId next = 0; next < index.entry_id_end();) {
       std::string body, expected;
       size_t keys = 0;
-      next = index.AppendEntries(body, next, max_bytes, max_keys, true, sources,
+      next = index.AppendEntries(body, next, max_bytes, max_keys, sources,
                                  [&](std::string_view key, const ViewIndex::Entry& entry) {
                                    EXPECT_EQ(&entry, index.Find(key));
                                    // An item starts only while the body is under the limit.
@@ -300,9 +300,8 @@ TEST(ViewIndex, AppendEntriesWalksEveryKeyOnceInBoundedBodies) {
       EXPECT_EQ(bodies, index.size());  // one item per body
     }
   }
-  // A walk told that nothing is stored (one that began with merged() empty: a view's first
-  // merge) looks nothing up: with k7's record stored, its items are those of an index with
-  // nothing stored, where a walk told otherwise gives k7's stored record.
+  // With nothing stored (a view's first merge) a walk gives each key's items without a
+  // stored record; with k7's record stored, the walk gives it with k7's item.
   const FlatStringMap<std::string> stored = index.merged();
   index.merged() = FlatStringMap<std::string>();
   std::string nothing_stored;
@@ -311,15 +310,15 @@ TEST(ViewIndex, AppendEntriesWalksEveryKeyOnceInBoundedBodies) {
       index.AppendMergeItem(nothing_stored, index.KeyAt(id), index.EntryAt(id), sources);
     }
   }
-  index.merged() = stored;
-  for (const bool told_stored : {false, true}) {
+  for (const bool with_stored : {false, true}) {
+    index.merged() = with_stored ? stored : FlatStringMap<std::string>();
     std::string body;
     for (ViewIndex::EntryId next = 0; next < index.entry_id_end();) {
-      next = index.AppendEntries(body, next, 1u << 20, 5, told_stored, sources,
+      next = index.AppendEntries(body, next, 1u << 20, 5, sources,
                                  [](std::string_view, const ViewIndex::Entry&) {});
     }
-    EXPECT_EQ(body == nothing_stored, !told_stored);
-    EXPECT_EQ(body.find(R"({"fields":{}})") != std::string::npos, told_stored);
+    EXPECT_EQ(body == nothing_stored, !with_stored);
+    EXPECT_EQ(body.find(R"({"fields":{}})") != std::string::npos, with_stored);
   }
   // The records of many keys at once (an update's, taken before it), batch after batch, are
   // those of each key alone; a key without records (removed above, or never there) has none.
@@ -336,7 +335,8 @@ TEST(ViewIndex, AppendEntriesWalksEveryKeyOnceInBoundedBodies) {
   size_t i = 1;
   for (const std::string& key : keys) {
     std::string alone;
-    index.AppendRecords(alone, key, sources);
+    std::vector<size_t> alone_at;
+    index.AppendRecordsOf({key}, sources, alone, alone_at);
     EXPECT_EQ(records.substr(at[i], at[i + 1] - at[i]), alone) << key;
     EXPECT_EQ(alone == no_records, key == "nowhere" || key == "b0" || key == "b3") << key;
     ++i;
