@@ -1,6 +1,6 @@
 // bench/merge: the daemon's merge path on three generated sources (see bench/merge/run).
 //
-//   merge_bench <records per source> <out dir>
+//   merge_bench <records per source> <out dir> [workers] [full runs, default 3]
 //
 // Generates three sources under different field names (A: id/name/price/stock, B: code/title/
 // cost/qty, C: sku/label/amount/units) of N records each; 30 % of the keys are in all three,
@@ -309,15 +309,16 @@ int main(int argc, char** argv) {
   }
   const double load_s = Seconds(t);
   Progress("loaded");
-  // The full merge kFullRuns times over, each from a new index (the previous one freed
-  // first); the median run (by index + merge) is reported, with every run's total. The last
-  // run's index and merged records are the incremental step's starting point.
-  constexpr size_t kFullRuns = 3;
+  // The full merge three times over (more when asked, to compare two builds through the
+  // machine's noise), each from a new index (the previous one freed first); the median run (by
+  // index + merge) is reported, with every run's total. The last run's index and merged
+  // records are the incremental step's starting point.
+  const size_t full_runs = argc > 4 ? std::max<size_t>(1, std::stoul(argv[4])) : 3;
   std::vector<double> index_runs, merge_runs, apply_runs, wait_runs;
   std::unique_ptr<service::ViewIndex> index_holder;
   MergeCounts full;
   double rss_full = 0;
-  for (size_t run = 0; run < kFullRuns; ++run) {
+  for (size_t run = 0; run < full_runs; ++run) {
     index_holder.reset();
     t = Clock::now();
     index_holder = std::make_unique<service::ViewIndex>(*view);
@@ -333,16 +334,16 @@ int main(int argc, char** argv) {
     if (run == 0) rss_full = PeakRssMiB();
   }
   service::ViewIndex& index = *index_holder;
-  std::vector<size_t> by_total(kFullRuns);
-  for (size_t i = 0; i < kFullRuns; ++i) by_total[i] = i;
+  std::vector<size_t> by_total(full_runs);
+  for (size_t i = 0; i < full_runs; ++i) by_total[i] = i;
   std::sort(by_total.begin(), by_total.end(), [&](size_t a, size_t b) {
     return index_runs[a] + merge_runs[a] < index_runs[b] + merge_runs[b];
   });
-  const size_t median = by_total[kFullRuns / 2];
+  const size_t median = by_total[full_runs / 2];
   const double index_s = index_runs[median];
   const double full_merge_s = merge_runs[median];
   json full_total_runs = json::array();
-  for (size_t i = 0; i < kFullRuns; ++i) full_total_runs.push_back(index_runs[i] + merge_runs[i]);
+  for (size_t i = 0; i < full_runs; ++i) full_total_runs.push_back(index_runs[i] + merge_runs[i]);
 
   // Incremental: source A's next snapshot with 1 % changed, as ViewPipeline::StartIngest: the
   // difference; the keys it touches and their records before it; the source's records and the
