@@ -4,6 +4,7 @@
 #include <xxhash.h>
 
 #include <array>
+#include <optional>
 
 #include "common/json_parse.hpp"
 #include "common/json_text.hpp"
@@ -99,24 +100,42 @@ nlohmann::json ProvenanceToJson(const std::map<std::string, FieldProvenance>& pr
   return out;
 }
 
-std::map<std::string, FieldProvenance> ProvenanceFromJson(const nlohmann::json& j) {
+namespace {
+
+// One provenance entry as ProvenanceToJson writes it; nullopt when it is not an object.
+std::optional<FieldProvenance> ProvenanceEntryFromJson(const nlohmann::json& p) {
+  if (!p.is_object()) return std::nullopt;
+  FieldProvenance fp;
+  if (auto it = p.find("source"); it != p.end() && it->is_string()) {
+    fp.source = it->get<std::string>();
+  }
+  if (auto it = p.find("fetched_at"); it != p.end() && it->is_string()) {
+    fp.fetched_at = ParseRfc3339(it->get<std::string>()).value_or(SystemTime{});
+  }
+  if (auto it = p.find("from"); it != p.end() && it->is_array()) {
+    for (const auto& s : *it) {
+      if (s.is_string()) fp.from.push_back(s.get<std::string>());
+    }
+  }
+  return fp;
+}
+
+}  // namespace
+
+std::map<std::string, FieldProvenance> ProvenanceFromJson(const nlohmann::json& j,
+                                                          const nlohmann::json& fields) {
   std::map<std::string, FieldProvenance> out;
+  if (j.is_array()) {
+    // The shared form: every field's entry.
+    if (j.size() != 1 || !fields.is_object()) return out;
+    const auto entry = ProvenanceEntryFromJson(j.front());
+    if (!entry) return out;
+    for (auto it = fields.begin(); it != fields.end(); ++it) out.emplace(it.key(), *entry);
+    return out;
+  }
   if (!j.is_object()) return out;
   for (const auto& [field, p] : j.items()) {
-    if (!p.is_object()) continue;
-    FieldProvenance fp;
-    if (auto it = p.find("source"); it != p.end() && it->is_string()) {
-      fp.source = it->get<std::string>();
-    }
-    if (auto it = p.find("fetched_at"); it != p.end() && it->is_string()) {
-      fp.fetched_at = ParseRfc3339(it->get<std::string>()).value_or(SystemTime{});
-    }
-    if (auto it = p.find("from"); it != p.end() && it->is_array()) {
-      for (const auto& s : *it) {
-        if (s.is_string()) fp.from.push_back(s.get<std::string>());
-      }
-    }
-    out.emplace(field, std::move(fp));
+    if (auto entry = ProvenanceEntryFromJson(p)) out.emplace(field, std::move(*entry));
   }
   return out;
 }
@@ -162,7 +181,9 @@ MergedRecord MergedRecordFromJson(const nlohmann::json& j) {
   r.key = j.at("key").get<std::string>();
   r.fields = j.value("fields", nlohmann::json::object());
   r.sources = j.value("sources", std::vector<std::string>{});
-  if (auto it = j.find("provenance"); it != j.end()) r.provenance = ProvenanceFromJson(*it);
+  if (auto it = j.find("provenance"); it != j.end()) {
+    r.provenance = ProvenanceFromJson(*it, r.fields);
+  }
   if (auto it = j.find("conflicts"); it != j.end()) r.conflicts = ConflictsFromJson(*it);
   return r;
 }
@@ -204,12 +225,7 @@ MergedRecordText RenderText(const MergedRecord& r) {
   {
     // Members in name order, as ProvenanceToJson's object holds them: fetched_at, from, source.
     JsonTextWriter w(out.provenance);
-    w.Char('{');
-    bool first = true;
-    for (const auto& [field, p] : r.provenance) {
-      if (!first) w.Char(',');
-      first = false;
-      w.Name(field);
+    auto entry = [&](const FieldProvenance& p) {
       w.Raw("{\"fetched_at\":");
       w.String(FetchedAtText(p.fetched_at));
       if (!p.from.empty()) {
@@ -223,8 +239,31 @@ MergedRecordText RenderText(const MergedRecord& r) {
       w.Raw(",\"source\":");
       w.String(p.source);
       w.Char('}');
+    };
+    // The shared form when every field has the same entry (and only the fields have one: it
+    // is read back as an entry for each of them).
+    const auto& provenance = r.provenance;
+    bool shared =
+        !provenance.empty() && r.fields.is_object() && r.fields.size() == provenance.size();
+    auto field = r.fields.begin();
+    for (auto it = provenance.begin(); shared && it != provenance.end(); ++it, ++field) {
+      shared = it->first == field.key() && it->second == provenance.begin()->second;
     }
-    w.Char('}');
+    if (shared) {
+      w.Char('[');
+      entry(provenance.begin()->second);
+      w.Char(']');
+    } else {
+      w.Char('{');
+      bool first = true;
+      for (const auto& [field, p] : provenance) {
+        if (!first) w.Char(',');
+        first = false;
+        w.Name(field);
+        entry(p);
+      }
+      w.Char('}');
+    }
   }
   {
     JsonTextWriter w(out.conflicts);

@@ -37,6 +37,8 @@ struct FieldProvenance {
   SystemTime fetched_at;
   // Every source that contributed when several did (strategies avg and union); else empty.
   std::vector<std::string> from = {};
+
+  friend bool operator==(const FieldProvenance&, const FieldProvenance&) = default;
 };
 
 // Sources that disagree about a field (beyond the field's compare options): each source's value.
@@ -56,10 +58,13 @@ struct MergedRecord {
 };
 
 nlohmann::json ToJson(const FieldConflict& c);
-// {"field": {"source":…, "fetched_at": RFC 3339 [, "from": […]]}, …}
+// {"field": {"source":…, "fetched_at": RFC 3339 [, "from": […]]}, …}: the form the API shows.
 nlohmann::json ProvenanceToJson(const std::map<std::string, FieldProvenance>& provenance);
-// Reads what ProvenanceToJson writes; malformed entries are skipped.
-std::map<std::string, FieldProvenance> ProvenanceFromJson(const nlohmann::json& j);
+// Reads a provenance as ProvenanceToJson writes it, or in the shared form RenderText stores
+// (MergedRecordText::provenance: one entry in a list, every field of `fields` having it);
+// malformed entries are skipped.
+std::map<std::string, FieldProvenance> ProvenanceFromJson(const nlohmann::json& j,
+                                                          const nlohmann::json& fields);
 // Reads conflicts as ToJson writes them ([{"field":…,"values":{…}}]); malformed items are skipped.
 std::vector<FieldConflict> ConflictsFromJson(const nlohmann::json& j);
 
@@ -100,11 +105,16 @@ struct MergedRecordText {
   std::string key;
   std::string fields;      // {"name": value, …}
   std::string sources;     // ["a", "b"]
-  std::string provenance;  // as ProvenanceToJson
+  // As ProvenanceToJson, or, when every field has the same entry, the shared form: that entry
+  // alone in a list, [{"fetched_at":…,"source":…}]. Most records take all their values from
+  // one source (a key only one source has, or a priority field the first source fills), and
+  // the per-field form repeated the entry for each field: it was half of a typical stored
+  // record. ProvenanceFromJson reads either.
+  std::string provenance;
   std::string conflicts;   // [{"field":…,"values":{…}}, …]
   bool has_conflicts = false;
 
-  // The whole record: exactly CanonicalJson(ToJson(record)).
+  // The whole record: exactly CanonicalJson(ToJson(record)), with the provenance as above.
   std::string Whole() const;
 };
 MergedRecordText RenderText(const MergedRecord& r);

@@ -42,11 +42,12 @@ bool WriteWithoutTimes(std::string_view provenance, std::string& out) {
 }
 
 // The same from the parsed provenance, written canonically: for a text the scan cannot take
-// (not an object's braces, a time not closed).
+// (not an object's braces or a list's brackets, a time not closed).
 std::optional<std::string> WithoutTimesParsed(std::string_view provenance) {
   nlohmann::json tree = ParseJsonOrDiscarded(provenance);
-  if (!tree.is_object()) return std::nullopt;
-  for (auto& [field, entry] : tree.items()) {
+  const bool shared = tree.is_array() && tree.size() == 1 && tree.front().is_object();
+  if (!tree.is_object() && !shared) return std::nullopt;
+  for (auto& entry : tree) {
     if (!entry.is_object()) continue;
     entry.erase("fetched_at");
     if (auto from = entry.find("from"); from != entry.end() && *from == nlohmann::json::array()) {
@@ -61,8 +62,12 @@ std::optional<std::string> WithoutTimesParsed(std::string_view provenance) {
 std::optional<uint64_t> ProvenanceSourcesHash(std::string_view provenance) {
   // Thread-local: a worker hashes every merged record's provenance.
   thread_local std::string scratch;
-  if (provenance.size() >= 2 && provenance.front() == '{' && provenance.back() == '}' &&
-      WriteWithoutTimes(provenance, scratch)) {
+  // An object of entries by field, or the shared form: one entry in a list.
+  auto bracketed = [&](std::string_view open, std::string_view close) {
+    return provenance.size() >= open.size() + close.size() && provenance.starts_with(open) &&
+           provenance.ends_with(close);
+  };
+  if ((bracketed("{", "}") || bracketed("[{", "}]")) && WriteWithoutTimes(provenance, scratch)) {
     return HashOf(scratch);
   }
   const auto parsed = WithoutTimesParsed(provenance);

@@ -19,15 +19,16 @@
 
 namespace tributary::merge::combine {
 
-// XXH3-64 of a provenance text (an object of field → {"fetched_at", "from", "source"}) without
-// each entry's "fetched_at" member and an empty "from" list right after it: equal for
-// provenances that differ only in times. The text is read as canonical JSON, as RenderText and
+// XXH3-64 of a provenance text (an object of field → {"fetched_at", "from", "source"}, or one
+// such entry in a list: the shared form of merge::MergedRecordText::provenance) without each
+// entry's "fetched_at" member and an empty "from" list right after it: equal for provenances
+// that differ only in times. The text is read as canonical JSON, as RenderText and
 // the text merge write it and as the merge job makes any stored record it cannot scan; another
 // text of the same provenance (spaces, escapes) may hash differently, which only ever makes a
 // merge store a record again. Two provenances that differ in sources are told apart unless
 // their hashes collide (2^-64): then the record keeps naming the sources it named before.
-// nullopt when the text is not a JSON object (it is parsed when it does not begin with "{" and
-// end with "}", or a time is not closed).
+// nullopt when the text is neither a JSON object nor a list (it is parsed when it is not
+// bracketed as one, or a time is not closed).
 std::optional<uint64_t> ProvenanceSourcesHash(std::string_view provenance);
 
 // Appends the compared record of a merged record's parts (texts as MergedRecordText holds them).
@@ -35,7 +36,8 @@ void AppendComparedRecordText(std::string& out, std::string_view fields, std::st
                               std::string_view conflicts, uint64_t provenance_hash);
 void AppendComparedRecordText(std::string& out, const MergedRecordText& record,
                               uint64_t provenance_hash);
-// The compared record of a merged record; nullopt when its provenance is not a JSON object.
+// The compared record of a merged record; nullopt when its provenance is neither a JSON object nor
+// a list.
 std::optional<std::string> ComparedRecordText(const MergedRecordText& record);
 
 // The provenance hash of a stored record's "provenance" member: the hash a compared record

@@ -178,7 +178,8 @@ TextMerger::Outcome TextMerger::Merge(std::string_view key, std::vector<TextReco
 
   out.key.assign(key);
   out.fields.assign(1, '{');
-  out.provenance.assign(1, '{');
+  provenance_fields_.clear();
+  per_field_provenance_ = false;
   out.conflicts.assign(1, '[');
   out.sources.assign(1, '[');
   for (size_t i = 0; i < records.size(); ++i) {
@@ -202,7 +203,7 @@ TextMerger::Outcome TextMerger::Merge(std::string_view key, std::vector<TextReco
     }
   }
   out.fields.push_back('}');
-  out.provenance.push_back('}');
+  FinishProvenance(out);
   out.has_conflicts = out.conflicts.size() > 1;
   out.conflicts.push_back(']');
   return Outcome::kMerged;
@@ -287,17 +288,16 @@ void TextMerger::AppendField(const ViewField& field, const Named& taken,
   if (out.fields.size() > 1) out.fields.push_back(',');
   append_name(out.fields);
   out.fields.append(taken.value);
-  if (out.provenance.size() > 1) out.provenance.push_back(',');
-  append_name(out.provenance);
   if (vouching == nullptr) {
-    out.provenance.append(PlainProvenance(*taken.record));
+    AppendProvenance(field, PlainProvenance(*taken.record), out);
     return;
   }
   // Provenance members in name order: fetched_at, from, source. Agreeing sources all vouch for
   // a vote's value: it was fetched when the latest of them was.
   SystemTime fetched_at = taken.record->fetched_at;
   for (const Named* c : *vouching) fetched_at = std::max(fetched_at, c->record->fetched_at);
-  JsonTextWriter w(out.provenance);
+  vote_provenance_.clear();
+  JsonTextWriter w(vote_provenance_);
   w.Raw("{\"fetched_at\":");
   w.String(FetchedAtText(fetched_at));
   w.Raw(",\"from\":[");
@@ -308,6 +308,45 @@ void TextMerger::AppendField(const ViewField& field, const Named& taken,
   w.Raw("],\"source\":");
   w.Raw(quoted_source_ids_[taken.record->source_index]);
   w.Char('}');
+  AppendProvenance(field, vote_provenance_, out);
+}
+
+void TextMerger::AppendProvenance(const ViewField& field, std::string_view entry,
+                                  MergedRecordText& out) {
+  auto append = [&](const ViewField& f, std::string_view e) {
+    if (out.provenance.size() > 1) out.provenance.push_back(',');
+    out.provenance.append(f.quoted);
+    out.provenance.push_back(':');
+    out.provenance.append(e);
+  };
+  if (!per_field_provenance_) {
+    if (provenance_fields_.empty()) {
+      shared_provenance_.assign(entry);
+      provenance_fields_.push_back(&field);
+      return;
+    }
+    if (entry == shared_provenance_) {
+      provenance_fields_.push_back(&field);
+      return;
+    }
+    // The first field whose entry differs: the per-field form from here on.
+    per_field_provenance_ = true;
+    out.provenance.assign(1, '{');
+    for (const ViewField* f : provenance_fields_) append(*f, shared_provenance_);
+  }
+  append(field, entry);
+}
+
+void TextMerger::FinishProvenance(MergedRecordText& out) {
+  if (per_field_provenance_) {
+    out.provenance.push_back('}');
+  } else if (provenance_fields_.empty()) {
+    out.provenance.assign("{}");
+  } else {
+    out.provenance.assign(1, '[');
+    out.provenance.append(shared_provenance_);
+    out.provenance.push_back(']');
+  }
 }
 
 bool TextMerger::AppendConflict(const ViewField& field, const config::CompareOptions& compare,

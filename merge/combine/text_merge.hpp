@@ -98,9 +98,15 @@ class TextMerger {
   // agreed by several sources, those sources (`vouching`, pointing into classes_).
   bool Pick(const config::FieldRule& rule, const Named*& taken,
             const std::vector<const Named*>*& vouching);
-  // Writes the field's value and provenance into `out`.
+  // Writes the field's value into `out` and notes its provenance (see shared_provenance_).
   void AppendField(const ViewField& field, const Named& taken,
                    const std::vector<const Named*>* vouching, MergedRecordText& out);
+  // Notes a field's provenance `entry`: while every field so far has the same entry, only that
+  // entry and the fields are kept; at the first that differs, out.provenance gets the
+  // per-field form of those so far, and each field's entry from then on.
+  void AppendProvenance(const ViewField& field, std::string_view entry, MergedRecordText& out);
+  // Closes out.provenance: the shared form when every field had the same entry (or {} for none).
+  void FinishProvenance(MergedRecordText& out);
   // Writes the field's conflict into `conflicts` when the sources disagree, as FindConflict.
   bool AppendConflict(const ViewField& field, const config::CompareOptions& compare,
                       std::string& conflicts);
@@ -116,6 +122,13 @@ class TextMerger {
     std::string text;  // empty: none yet
   };
   std::vector<RememberedProvenance> plain_provenance_;  // by source index
+  // The key's provenance while all its fields have the same entry (MergedRecordText::provenance,
+  // the shared form): that entry, and the fields so far. Once one differs, per_field_provenance_
+  // and out.provenance holds the per-field form.
+  std::string shared_provenance_;
+  std::vector<const ViewField*> provenance_fields_;
+  bool per_field_provenance_ = false;
+  std::string vote_provenance_;  // scratch: the entry of a value several sources vouch for
   std::vector<Named> named_;                        // scratch: every pair of the key
   std::vector<const Named*> candidates_;            // scratch: one field's pairs, by priority
   std::vector<std::vector<const Named*>> classes_;  // scratch: agreeing values (vote, conflicts)

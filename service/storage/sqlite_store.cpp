@@ -46,14 +46,16 @@ Result<merge::MergedRecord> MergedRecordFromRow(const SqliteStatement& row, cons
   auto fields = ParseJsonOrDiscarded(row.Text(1));
   const auto sources = ParseJsonOrDiscarded(row.Text(2));
   const auto provenance = ParseJsonOrDiscarded(row.Text(3));
-  if (fields.is_discarded() || !sources.is_array() || !provenance.is_object()) {
+  // (A provenance in the shared form is a list: merge::MergedRecordText::provenance.)
+  if (fields.is_discarded() || !sources.is_array() ||
+      !(provenance.is_object() || provenance.is_array())) {
     return Error::Permanent(op + ": stored record " + Quoted(r.key) + " is malformed");
   }
   r.fields = std::move(fields);
   for (const auto& s : sources) {
     if (s.is_string()) r.sources.push_back(s.get<std::string>());
   }
-  r.provenance = merge::ProvenanceFromJson(provenance);
+  r.provenance = merge::ProvenanceFromJson(provenance, r.fields);
   r.conflicts = merge::ConflictsFromJson(ParseJsonOrDiscarded(row.Text(4)));
   return r;
 }

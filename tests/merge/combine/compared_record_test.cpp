@@ -83,8 +83,19 @@ TEST(ComparedRecord, CanonicalProvenancesHashAlikeWithoutTimes) {
   EXPECT_EQ(ProvenanceSourcesHash(
                 R"( { "a" : {"source":"x"} , "b":{"fetched_at":"t","from":["x","y"],"source":"y"}})"),
             hash);
-  // Not an object: no hash (the merge job then stores the record again).
-  for (const char* bad : {"null", "[]", "\"0123456789abcdeg\"", "{\"a\":", "", "{\"fetched_at\":\"}"}) {
+  // The shared form (one entry for every field): the same without times, apart from the
+  // entry by field, and from another source's.
+  const auto shared =
+      ProvenanceSourcesHash(R"([{"fetched_at":"2026-01-01T00:00:00.000Z","source":"x"}])");
+  ASSERT_TRUE(shared.has_value());
+  EXPECT_EQ(ProvenanceSourcesHash(R"([{"fetched_at":"t","from":[],"source":"x"}])"), shared);
+  EXPECT_EQ(ProvenanceSourcesHash(R"( [ {"source" : "x"} ] )"), shared);
+  EXPECT_NE(ProvenanceSourcesHash(R"([{"fetched_at":"t","source":"y"}])"), shared);
+  EXPECT_NE(ProvenanceSourcesHash(R"({"a":{"fetched_at":"t","source":"x"}})"), shared);
+  // Neither an object nor one entry in a list: no hash (the merge job then stores the record
+  // again).
+  for (const char* bad :
+       {"null", "[]", "[1]", "\"0123456789abcdeg\"", "{\"a\":", "", "{\"fetched_at\":\"}"}) {
     EXPECT_FALSE(StoredProvenanceHash(bad).has_value()) << bad;
   }
   EXPECT_EQ(StoredProvenanceHash("\"00000000000000ff\""), std::optional<uint64_t>(255));

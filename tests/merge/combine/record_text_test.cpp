@@ -1,5 +1,6 @@
 // RenderText: the merged record's texts are exactly the canonical JSON of ToJson — what the
-// store held before the texts were rendered directly, and what a stored record is compared with.
+// store held before the texts were rendered directly, and what a stored record is compared with
+// — but for a provenance whose fields all have the same entry, stored once (the shared form).
 #include <gtest/gtest.h>
 
 #include "common/json_text.hpp"
@@ -35,6 +36,38 @@ TEST(RecordText, RendersTheCanonicalJsonOfTheRecord) {
   empty.key = "e";
   EXPECT_EQ(RenderText(empty).Whole(), CanonicalJson(ToJson(empty)));
   EXPECT_FALSE(RenderText(empty).has_conflicts);
+}
+
+TEST(RecordText, StoresAProvenanceAllFieldsShareOnceAndReadsItBackForEach) {
+  MergedRecord r;
+  r.key = "k";
+  r.fields = {{"name", "x"}, {"price", 1}, {"stock", nullptr}};
+  for (const char* field : {"name", "price", "stock"}) {
+    r.provenance[field] = {"a", FromUnixMillis(1'700'000'000'000), {}};
+  }
+  const MergedRecordText text = RenderText(r);
+  EXPECT_EQ(text.provenance, R"([{"fetched_at":"2023-11-14T22:13:20.000Z","source":"a"}])");
+  // Read back (the store, an as-of read): an entry for each field again, as the API shows it.
+  const MergedRecord back = MergedRecordFromJson(json::parse(text.Whole()));
+  EXPECT_EQ(back.provenance, r.provenance);
+  EXPECT_EQ(ToJson(back), ToJson(r));
+  EXPECT_EQ(RenderText(back).Whole(), text.Whole());
+
+  // Entries that differ (here only in the sources vouching), or a field without an entry:
+  // an entry for each field, as ToJson writes them.
+  MergedRecord vouched = r;
+  vouched.provenance["price"].from = {"a", "b"};
+  EXPECT_EQ(RenderText(vouched).provenance, CanonicalJson(ToJson(vouched)["provenance"]));
+  MergedRecord partial = r;
+  partial.provenance.erase("stock");
+  EXPECT_EQ(RenderText(partial).provenance, CanonicalJson(ToJson(partial)["provenance"]));
+  EXPECT_EQ(MergedRecordFromJson(json::parse(RenderText(partial).Whole())).provenance,
+            partial.provenance);
+
+  // Lists that are not the shared form give no entries.
+  for (const char* odd : {"[]", "[1]", R"([{"source":"a"},{"source":"b"}])"}) {
+    EXPECT_TRUE(ProvenanceFromJson(json::parse(odd), r.fields).empty()) << odd;
+  }
 }
 
 }  // namespace

@@ -106,6 +106,55 @@ TEST_F(StorageViewReads, ProvenanceTimesFollowTheSourcesLatestFetch) {
   EXPECT_EQ((*then)->provenance.at("name").fetched_at, FromUnixMillis(1000));
 }
 
+TEST_F(StorageViewReads, AProvenanceStoredOnceForEveryFieldReadsBackForEach) {
+  // "s" has every field from a: RenderText stores its provenance once (the shared form).
+  IngestBatch b;
+  b.time = FromUnixMillis(2000);
+  b.source = Fetched("a", 2000);
+  ViewUpdate v;
+  v.view_id = "v";
+  merge::MergedRecord r;
+  r.key = "s";
+  r.fields = {{"name", "Emma"}, {"price", 7}};
+  r.sources = {"a"};
+  r.provenance["name"] = {"a", FromUnixMillis(2000), {}};
+  r.provenance["price"] = {"a", FromUnixMillis(2000), {}};
+  r.conflicts = {{"price", {{"a", 7}, {"b", 8}}}};
+  const merge::MergedRecordText text = merge::RenderText(r);
+  ASSERT_EQ(text.provenance.front(), '[');
+  v.upserts.push_back(text);
+  v.key_upserts.push_back({"s", {"a"}, {}});
+  v.changes.push_back({"s", "added", "null", r.fields.dump(), "{}", text.Whole()});
+  b.views.push_back(v);
+  ASSERT_TRUE(store_->CommitIngest(b).ok());
+  IngestBatch again;
+  again.time = FromUnixMillis(3000);
+  again.source = Fetched("a", 3000);
+  ASSERT_TRUE(store_->CommitIngest(again).ok());
+
+  auto check = [](const merge::MergedRecord& got, SystemTime at, const std::string& how) {
+    ASSERT_EQ(got.provenance.size(), 2u) << how;
+    for (const char* field : {"name", "price"}) {
+      EXPECT_EQ(got.provenance.at(field).source, "a") << how << " " << field;
+      EXPECT_EQ(got.provenance.at(field).fetched_at, at) << how << " " << field;
+    }
+  };
+  auto one = store_->ViewRecord("v", "s");
+  ASSERT_TRUE(one.ok() && one->has_value());
+  check(**one, FromUnixMillis(3000), "ViewRecord");
+  auto page = store_->ViewRecords("v", "", 10);
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->records.size(), 2u);
+  check(page->records[1], FromUnixMillis(3000), "ViewRecords");
+  auto conflicts = store_->ViewConflicts("v", "", 10);
+  ASSERT_TRUE(conflicts.ok());
+  ASSERT_EQ(conflicts->records.size(), 2u);
+  check(conflicts->records[1], FromUnixMillis(3000), "ViewConflicts");
+  auto then = store_->ViewRecordAsOf("v", "s", FromUnixMillis(2000));
+  ASSERT_TRUE(then.ok() && then->has_value());
+  check(**then, FromUnixMillis(2000), "ViewRecordAsOf");
+}
+
 TEST_F(StorageViewReads, CoverageListsRecordsWithoutAViewKey) {
   IngestBatch b;
   b.time = FromUnixMillis(2000);
