@@ -149,11 +149,10 @@ void SourceRecords::Apply(const Diff& diff) {
   }
 }
 
-std::optional<SourceRecordState> SourceRecords::Find(std::string_view key, size_t hash) const {
-  const uint32_t number = table_.empty() ? kEmpty : SlotNumberIn(table_[CellOf(key, hash)]);
+std::optional<SourceRecordState> SourceRecords::Find(std::string_view key) const {
+  const uint32_t number = SlotNumberOf(key);
   if (number == kEmpty) return std::nullopt;
-  const Slot& slot = slots_[number - 1];
-  return SourceRecordState{FieldsOf(slot), FromUnixMillis(slot.changed_ms)};
+  return StateOf(slots_[number - 1]);
 }
 
 size_t SourceRecords::CellOf(std::string_view key, size_t hash) const {
@@ -162,7 +161,8 @@ size_t SourceRecords::CellOf(std::string_view key, size_t hash) const {
   for (size_t i = hash & mask;; i = (i + 1) & mask) {
     const Cell cell = table_[i];
     if (SlotNumberIn(cell) == kEmpty) return i;
-    if (static_cast<uint32_t>(cell >> 32) == tag && KeyOf(slots_[SlotNumberIn(cell) - 1]) == key) {
+    if (static_cast<uint32_t>(cell >> 32) == tag &&
+        SameKey(KeyOf(slots_[SlotNumberIn(cell) - 1]), key)) {
       return i;
     }
   }

@@ -7,6 +7,8 @@
 // (merges give it as each record's provenance time, and the `latest` strategy compares it).
 // Thread safety: none; the view pipeline uses it on its thread only.
 
+#include <cstdint>
+#include <cstring>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -52,34 +54,43 @@ class SourceRecords {
   Diff Confirm(const std::string& source_id, SystemTime fetched_at) const;
   void Apply(const Diff& diff);
 
-  std::optional<SourceRecordState> Find(std::string_view key) const {
-    return Find(key, HashOf(key));
-  }
-  // The same with the key's hash (HashOf) already computed, as a prefetching loop has it.
-  std::optional<SourceRecordState> Find(std::string_view key, size_t hash) const;
+  std::optional<SourceRecordState> Find(std::string_view key) const;
   static size_t HashOf(std::string_view key) { return std::hash<std::string_view>{}(key); }
-  // Prefetching for a loop over many keys, in three passes over a batch of keys (by hash), each
-  // pass starting to load what the next one reads: the table cell of the key, then the
-  // record's slot, then its text, which Find reads. The cache misses of a batch then overlap.
-  void Prefetch(size_t hash) const {
-    if (!table_.empty()) __builtin_prefetch(&table_[HomeOf(hash)]);
-  }
-  void PrefetchSlot(size_t hash) const {
-    if (const uint32_t slot = HomeSlotNumber(hash); slot != kEmpty) {
-      __builtin_prefetch(&slots_[slot - 1]);
-    }
-  }
-  void PrefetchText(size_t hash) const {
-    if (const uint32_t slot = HomeSlotNumber(hash); slot != kEmpty) {
-      __builtin_prefetch(text_.data() + slots_[slot - 1].offset);
+
+  // Where a record is kept, for a caller that finds it again and again (ViewIndex: a full
+  // merge reads every record once more): the record is then read without a lookup in the
+  // table (its cell, the probe comparing keys). A hint goes stale when its record changes or
+  // the records are packed; FindHinted notices (the slot holds another key, or none) and looks
+  // the key up instead.
+  using Hint = uint32_t;
+  static constexpr Hint kNoHint = UINT32_MAX;
+  // Calls fn(hint, key, fields) for every record, in no particular order.
+  template <typename Fn>
+  void ForEachHinted(Fn&& fn) const {
+    for (size_t s = 0; s < slots_.size(); ++s) {
+      if (slots_[s].live) fn(static_cast<Hint>(s), KeyOf(slots_[s]), FieldsOf(slots_[s]));
     }
   }
   // Calls fn(key, fields) for every record, in no particular order.
   template <typename Fn>
   void ForEach(Fn&& fn) const {
-    for (const Slot& slot : slots_) {
-      if (slot.live) fn(KeyOf(slot), FieldsOf(slot));
+    ForEachHinted([&](Hint, std::string_view key, std::string_view fields) { fn(key, fields); });
+  }
+  // Find, by the key's hint first.
+  std::optional<SourceRecordState> FindHinted(std::string_view key, Hint hint) const {
+    if (hint < slots_.size() && slots_[hint].live && SameKey(KeyOf(slots_[hint]), key)) {
+      return StateOf(slots_[hint]);
     }
+    return Find(key);
+  }
+  // Prefetching for a loop over many hinted records, in two passes over a batch, each starting
+  // to load what the next one reads: the slot, then the text, which FindHinted reads. The cache
+  // misses of a batch then overlap instead of following one another.
+  void PrefetchSlot(Hint hint) const {
+    if (hint < slots_.size()) __builtin_prefetch(&slots_[hint]);
+  }
+  void PrefetchText(Hint hint) const {
+    if (hint < slots_.size()) __builtin_prefetch(text_.data() + slots_[hint].offset);
   }
   size_t size() const { return live_; }
   // When the records were last fetched (a snapshot applied or confirmed).
@@ -124,11 +135,24 @@ class SourceRecords {
   std::string_view FieldsOf(const Slot& slot) const {
     return std::string_view(text_).substr(slot.offset + slot.key_size, slot.fields_size);
   }
-  size_t HomeOf(size_t hash) const { return hash & (table_.size() - 1); }
-  // The slot number (+ 1) in the home cell of `hash` (kEmpty when none): the record of a key
-  // with that hash, unless probing goes on past it.
-  uint32_t HomeSlotNumber(size_t hash) const {
-    return table_.empty() ? kEmpty : SlotNumberIn(table_[HomeOf(hash)]);
+  SourceRecordState StateOf(const Slot& slot) const {
+    return SourceRecordState{FieldsOf(slot), FromUnixMillis(slot.changed_ms)};
+  }
+  // a == b for the short keys records mostly have, without a call to memcmp per comparison (a
+  // full merge compares millions): eight bytes at a time, then the rest.
+  static bool SameKey(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    size_t i = 0;
+    for (; i + 8 <= a.size(); i += 8) {
+      uint64_t x, y;
+      std::memcpy(&x, a.data() + i, 8);
+      std::memcpy(&y, b.data() + i, 8);
+      if (x != y) return false;
+    }
+    for (; i < a.size(); ++i) {
+      if (a[i] != b[i]) return false;
+    }
+    return true;
   }
   // The table cell holding `key`'s slot, or the empty cell where it would go.
   size_t CellOf(std::string_view key) const { return CellOf(key, HashOf(key)); }

@@ -45,7 +45,7 @@ void ViewIndex::Set(size_t source_index, const std::string& source_key,
   if (after) view_key = keys_.KeyOfText(source_index, *after);
   const size_t view_hash = view_key ? FlatStringMap<Entry>::HashOf(*view_key) : 0;
   SetKey(source_index, source_key, after.has_value(), old_view_key, std::move(view_key), &touched,
-         FlatStringMap<Entry>::HashOf(source_key), view_hash);
+         view_hash, SourceRecords::kNoHint);
 }
 
 void ViewIndex::Set(size_t source_index, const storage::ChangeText& change,
@@ -77,13 +77,13 @@ void ViewIndex::Set(size_t source_index, const storage::ChangeText& change, KeyM
                     std::set<std::string>* touched) {
   const size_t view_hash = keys.after ? FlatStringMap<Entry>::HashOf(*keys.after) : 0;
   SetKey(source_index, change.key, change.op != "removed", keys.before, std::move(keys.after),
-         touched, FlatStringMap<Entry>::HashOf(change.key), view_hash);
+         touched, view_hash, SourceRecords::kNoHint);
 }
 
 void ViewIndex::SetKey(size_t source_index, std::string_view source_key, bool present,
                        const std::optional<std::string>& old_view_key,
                        std::optional<std::string> view_key, std::set<std::string>* touched,
-                       size_t source_hash, size_t view_hash) {
+                       size_t view_hash, SourceRecords::Hint hint) {
   if (present && !view_key) {
     keyless_[source_index].insert(std::string(source_key));
   } else if (!keyless_[source_index].empty()) {
@@ -113,7 +113,7 @@ void ViewIndex::SetKey(size_t source_index, std::string_view source_key, bool pr
                                    });
   // Already there (a record set twice as added): kept once.
   if (at != members.begin() && (at - 1)->source == source && (at - 1)->key == source_key) return;
-  members.insert(at, Member{source, static_cast<uint32_t>(source_hash), std::string(source_key)});
+  members.insert(at, Member{source, hint, std::string(source_key)});
 }
 
 void ViewIndex::Build(const std::vector<const SourceRecords*>& sources) {
@@ -128,7 +128,8 @@ void ViewIndex::Build(const std::vector<const SourceRecords*>& sources) {
   struct Pending {
     std::string_view source_key;  // in the source's records, which do not change meanwhile
     std::optional<std::string> view_key;
-    size_t source_hash = 0, view_hash = 0;
+    size_t view_hash = 0;
+    SourceRecords::Hint hint = SourceRecords::kNoHint;
   };
   std::vector<Pending> batch;
   batch.reserve(kBatch);
@@ -136,22 +137,23 @@ void ViewIndex::Build(const std::vector<const SourceRecords*>& sources) {
     if (sources[i] == nullptr) continue;
     auto place = [&] {
       for (Pending& p : batch) {
-        SetKey(i, p.source_key, true, std::nullopt, std::move(p.view_key), nullptr, p.source_hash,
-               p.view_hash);
+        SetKey(i, p.source_key, true, std::nullopt, std::move(p.view_key), nullptr, p.view_hash,
+               p.hint);
       }
       batch.clear();
     };
-    sources[i]->ForEach([&](std::string_view key, std::string_view fields) {
-      Pending& p = batch.emplace_back();
-      p.source_key = key;
-      p.view_key = keys_.KeyOfText(i, fields);
-      p.source_hash = FlatStringMap<Entry>::HashOf(key);
-      if (p.view_key) {
-        p.view_hash = FlatStringMap<Entry>::HashOf(*p.view_key);
-        entries_.Prefetch(p.view_hash);
-      }
-      if (batch.size() == kBatch) place();
-    });
+    sources[i]->ForEachHinted(
+        [&](SourceRecords::Hint hint, std::string_view key, std::string_view fields) {
+          Pending& p = batch.emplace_back();
+          p.source_key = key;
+          p.hint = hint;
+          p.view_key = keys_.KeyOfText(i, fields);
+          if (p.view_key) {
+            p.view_hash = FlatStringMap<Entry>::HashOf(*p.view_key);
+            entries_.Prefetch(p.view_hash);
+          }
+          if (batch.size() == kBatch) place();
+        });
     place();
   }
 }
@@ -161,13 +163,10 @@ ViewIndex::EntryId ViewIndex::AppendEntries(
     const std::vector<const SourceRecords*>& sources,
     const std::function<void(std::string_view, const Entry&)>& each) const {
   // In batches: the records (and stored merged records) of a batch's entries are prefetched
-  // before any is read, so that their cache misses overlap (see Build). Each key is hashed
-  // once, for the prefetching and the lookup.
+  // before any is read, so that their cache misses overlap (see Build).
   constexpr size_t kBatch = 16;
   EntryId batch[kBatch];
-  ItemHashes item_hashes[kBatch];
-  std::vector<size_t> record_hashes;  // the batch's, entry after entry
-  record_hashes.reserve(kBatch * view_.sources.size());
+  size_t merged_hashes[kBatch];
   const EntryId end = entry_id_end();
   size_t keys = 0;
   while (next < end && keys < max_keys && body.size() < max_bytes) {
@@ -176,20 +175,19 @@ ViewIndex::EntryId ViewIndex::AppendEntries(
     for (; next < end && n < kBatch && keys + n < max_keys; ++next) {
       if (!entries_.Live(next)) continue;
       if (!merged_.empty()) {
-        item_hashes[n].merged = entries_.HashBitsOf(next);
-        merged_.Prefetch(item_hashes[n].merged);
+        merged_hashes[n] = entries_.HashBitsOf(next);
+        merged_.Prefetch(merged_hashes[n]);
       }
       batch_entries[n] = &entries_.ValueOf(next);
       batch[n++] = next;
     }
-    size_t first_hash[kBatch];  // where each entry's record hashes begin
-    PrefetchRecords(batch_entries, n, sources, record_hashes, first_hash);
+    PrefetchRecords(batch_entries, n, sources);
     for (size_t b = 0; b < n; ++b) {
       if (body.size() >= max_bytes) return batch[b];  // full: the rest for the next body
       const Entry& entry = entries_.ValueOf(batch[b]);
       each(KeyAt(batch[b]), entry);
-      item_hashes[b].records = record_hashes.data() + first_hash[b];
-      AppendItem(body, KeyAt(batch[b]), &entry, sources, &item_hashes[b], std::nullopt);
+      AppendItem(body, KeyAt(batch[b]), &entry, sources,
+                 merged_.empty() ? nullptr : &merged_hashes[b], std::nullopt);
     }
     keys += n;
   }
@@ -197,43 +195,26 @@ ViewIndex::EntryId ViewIndex::AppendEntries(
 }
 
 void ViewIndex::PrefetchRecords(const Entry* const* entries, size_t n,
-                                const std::vector<const SourceRecords*>& sources,
-                                std::vector<size_t>& record_hashes, size_t* first) const {
-  record_hashes.clear();
-  for (size_t b = 0; b < n; ++b) {
-    first[b] = record_hashes.size();
-    if (entries[b] == nullptr) continue;
-    ForEachMerged(*entries[b], sources,
-                  [&](size_t, const SourceRecords& source, const Member& member) {
-                    record_hashes.push_back(member.key_hash);
-                    source.Prefetch(record_hashes.back());
-                  });
-  }
+                                const std::vector<const SourceRecords*>& sources) const {
   auto each_record = [&](auto&& fn) {
-    size_t h = 0;
     for (size_t b = 0; b < n; ++b) {
-      if (entries[b] == nullptr) continue;
-      ForEachMerged(*entries[b], sources, [&](size_t, const SourceRecords& source, const Member&) {
-        fn(source, record_hashes[h++]);
-      });
+      if (entries[b] != nullptr) ForEachMerged(*entries[b], sources, fn);
     }
   };
-  each_record([](const SourceRecords& s, size_t hash) { s.PrefetchSlot(hash); });
-  each_record([](const SourceRecords& s, size_t hash) { s.PrefetchText(hash); });
+  each_record([](size_t, const SourceRecords& s, const Member& m) { s.PrefetchSlot(m.hint); });
+  each_record([](size_t, const SourceRecords& s, const Member& m) { s.PrefetchText(m.hint); });
 }
 
 void ViewIndex::AppendRecordsOf(const std::set<std::string>& keys,
                                 const std::vector<const SourceRecords*>& sources, std::string& out,
                                 std::vector<size_t>& at) const {
   // In batches, as AppendEntries: the keys' table cells, then their entries, then the records'
-  // cells, slots and texts are prefetched a batch at a time (an update's keys are anywhere in
-  // tables of millions).
+  // slots and texts are prefetched a batch at a time (an update's keys are anywhere in tables
+  // of millions). A record changed since the index was built has a stale hint: looked up.
   constexpr size_t kBatch = 16;
   const std::string* batch_keys[kBatch];
   size_t hashes[kBatch];
   const Entry* batch_entries[kBatch];
-  size_t first_hash[kBatch];
-  std::vector<size_t> record_hashes;
   merge::combine::MergeItemRecords records;
   for (auto it = keys.begin(); it != keys.end();) {
     size_t n = 0;
@@ -246,15 +227,11 @@ void ViewIndex::AppendRecordsOf(const std::set<std::string>& keys,
       const EntryId id = entries_.FindId(*batch_keys[b], hashes[b]);
       batch_entries[b] = id == FlatStringMap<Entry>::kNone ? nullptr : &entries_.ValueOf(id);
     }
-    PrefetchRecords(batch_entries, n, sources, record_hashes, first_hash);
+    PrefetchRecords(batch_entries, n, sources);
     for (size_t b = 0; b < n; ++b) {
       at.push_back(out.size());
       records.clear();
-      if (batch_entries[b] != nullptr) {
-        ItemHashes item_hashes;
-        item_hashes.records = record_hashes.data() + first_hash[b];
-        CollectRecords(*batch_entries[b], sources, &item_hashes, records);
-      }
+      if (batch_entries[b] != nullptr) CollectRecords(*batch_entries[b], sources, records);
       merge::combine::AppendMergeRecords(out, records);
     }
   }
@@ -303,18 +280,17 @@ bool ViewIndex::AppendMergeItem(std::string& body, std::string_view view_key, co
 }
 
 void ViewIndex::CollectRecords(const Entry& entry, const std::vector<const SourceRecords*>& sources,
-                               const ItemHashes* hashes, merge::combine::MergeItemRecords& out) {
-  size_t h = 0;
+                               merge::combine::MergeItemRecords& out) {
   ForEachMerged(entry, sources, [&](size_t i, const SourceRecords& source, const Member& member) {
-    const std::optional<SourceRecordState> state =
-        source.Find(member.key, hashes != nullptr ? hashes->records[h++] : member.key_hash);
-    if (state) out.push_back({i, ToUnixMillis(source.fetched_at()), state->fields});
+    if (const auto state = source.FindHinted(member.key, member.hint)) {
+      out.push_back({i, ToUnixMillis(source.fetched_at()), state->fields});
+    }
   });
 }
 
 bool ViewIndex::AppendItem(std::string& body, std::string_view view_key, const Entry* entry,
                            const std::vector<const SourceRecords*>& sources,
-                           const ItemHashes* hashes,
+                           const size_t* merged_hash,
                            std::optional<std::string_view> old_records) const {
   merge::combine::MergeItem item;
   item.key = view_key;
@@ -322,10 +298,10 @@ bool ViewIndex::AppendItem(std::string& body, std::string_view view_key, const E
   // (A view's first merge has nothing stored: no lookup per key.)
   if (!old_records && !merged_.empty()) {
     const auto id =
-        hashes != nullptr ? merged_.FindId(view_key, hashes->merged) : merged_.FindId(view_key);
+        merged_hash != nullptr ? merged_.FindId(view_key, *merged_hash) : merged_.FindId(view_key);
     if (id != FlatStringMap<std::string>::kNone) item.before = &merged_.ValueOf(id);
   }
-  if (entry != nullptr) CollectRecords(*entry, sources, hashes, item.records);
+  if (entry != nullptr) CollectRecords(*entry, sources, item.records);
   if (item.before == nullptr && item.records.empty() && !old_records) return false;
   merge::combine::AppendMergeItem(body, item);
   return true;

@@ -34,9 +34,10 @@ class ViewIndex {
   // One record under a view key: its source (by position in the view) and its key there.
   struct Member {
     uint32_t source = 0;
-    // The low 32 bits of the key's hash (SourceRecords::HashOf): all that a lookup in the
-    // source's records uses, kept so that a merge's walk does not hash every key again.
-    uint32_t key_hash = 0;
+    // Where the source keeps the record (SourceRecords::Hint), as Build found it: a full
+    // merge's walk reads it without a lookup. Stale once the record changes (kNoHint for a
+    // record Set adds), which only costs the lookup.
+    SourceRecords::Hint hint = SourceRecords::kNoHint;
     std::string key;
   };
   // The records under one view key, sorted by source, then key: a source's first is the one
@@ -146,31 +147,23 @@ class ViewIndex {
   std::vector<std::set<std::string>> keyless_;  // per source
 
   // Set, once the record's old and new view keys are known (`present`: the record exists;
-  // `touched` may be null when nobody needs it, as when building). The hashes are those of the
-  // source key and the new view key (FlatStringMap::HashOf).
+  // `touched` may be null when nobody needs it, as when building; `hint`: where the source
+  // keeps the record, if known). `view_hash` is the new view key's (FlatStringMap::HashOf).
   void SetKey(size_t source_index, std::string_view source_key, bool present,
               const std::optional<std::string>& old_view_key, std::optional<std::string> view_key,
-              std::set<std::string>* touched, size_t source_hash, size_t view_hash);
-  // Hashes computed ahead for one item's lookups: the view key's in merged_, and those of
-  // the records it takes, in ForEachMerged's order (view_index.cpp).
-  struct ItemHashes {
-    size_t merged = 0;  // set while merged_ is not empty
-    const size_t* records = nullptr;
-  };
-  // AppendMergeItem, with the hashes given (nullptr: computed here).
+              std::set<std::string>* touched, size_t view_hash, SourceRecords::Hint hint);
+  // AppendMergeItem, with the view key's hash in merged_ given (nullptr: computed here).
   bool AppendItem(std::string& body, std::string_view view_key, const Entry* entry,
-                  const std::vector<const SourceRecords*>& sources, const ItemHashes* hashes,
+                  const std::vector<const SourceRecords*>& sources, const size_t* merged_hash,
                   std::optional<std::string_view> old_records) const;
   // Prefetches the records a merge of each of `entries` (n of them; nullptr: none) takes, in
-  // three passes (their cells, slots, then texts) so that the cache misses of a batch overlap.
-  // `record_hashes` receives their key hashes, entry after entry; first[b] is where entry b's
-  // begin (ItemHashes::records).
+  // two passes (their slots, then texts, by the members' hints) so that the cache misses of a
+  // batch overlap.
   void PrefetchRecords(const Entry* const* entries, size_t n,
-                       const std::vector<const SourceRecords*>& sources,
-                       std::vector<size_t>& record_hashes, size_t* first) const;
-  // The records a merge of `entry` takes, into `out` (`hashes` as AppendItem's).
+                       const std::vector<const SourceRecords*>& sources) const;
+  // The records a merge of `entry` takes, into `out`.
   static void CollectRecords(const Entry& entry, const std::vector<const SourceRecords*>& sources,
-                             const ItemHashes* hashes, merge::combine::MergeItemRecords& out);
+                             merge::combine::MergeItemRecords& out);
 };
 
 }  // namespace tributary::service

@@ -185,6 +185,9 @@ TEST(SourceRecords, ManySnapshotsKeepExactlyTheLatestRecords) {
   SourceRecords records;
   std::mt19937 rng(7);
   std::map<std::string, std::string> latest;  // key -> canonical fields text
+  // Where each key was kept after the generation before: hints that this generation's changes
+  // and packing may have made stale.
+  std::map<std::string, SourceRecords::Hint> hints;
   for (int generation = 1; generation <= 400; ++generation) {
     // Each key of a pool of 400 is in the snapshot with a probability that changes with the
     // generation (from almost all to almost none), with one of three values.
@@ -223,7 +226,23 @@ TEST(SourceRecords, ManySnapshotsKeepExactlyTheLatestRecords) {
       if (found) {
         EXPECT_EQ(found->fields, it->second) << key;
       }
+      // By a hint, stale or not, or another key's: the same.
+      const auto hint = hints.find(key);
+      for (const SourceRecords::Hint h :
+           {hint != hints.end() ? hint->second : SourceRecords::kNoHint,
+            static_cast<SourceRecords::Hint>(k), SourceRecords::kNoHint - 1}) {
+        const auto by_hint = records.FindHinted(key, h);
+        ASSERT_EQ(by_hint.has_value(), found.has_value()) << key << " hint " << h;
+        if (found) {
+          EXPECT_EQ(by_hint->fields, found->fields) << key << " hint " << h;
+        }
+      }
     }
+    hints.clear();
+    records.ForEachHinted([&](SourceRecords::Hint h, std::string_view key, std::string_view) {
+      hints[std::string(key)] = h;
+      EXPECT_EQ(records.FindHinted(key, h)->fields, latest.at(std::string(key))) << key;
+    });
   }
 }
 

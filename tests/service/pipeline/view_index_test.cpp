@@ -152,11 +152,14 @@ TEST(ViewIndex, IncrementalSetsEqualABuild) {
   EXPECT_EQ(a, b);
   for (const auto& key : a) {
     EXPECT_EQ(BySource(incremental.Find(key), 2), BySource(built.Find(key), 2)) << key;
-    // Each member keeps its key's hash bits, which a walk uses for lookups in the source.
-    for (const ViewIndex* index : {&incremental, &built}) {
-      for (const auto& m : index->Find(key)->members) {
-        EXPECT_EQ(m.key_hash, SourceRecords::HashOf(m.key) & 0xffffffffu) << m.key;
-      }
+    // A built index knows where the source keeps each record (a walk reads it from there);
+    // records set one by one are looked up.
+    for (const auto& m : built.Find(key)->members) {
+      EXPECT_NE(m.hint, SourceRecords::kNoHint) << m.key;
+      EXPECT_EQ(records.FindHinted(m.key, m.hint)->fields, records.Find(m.key)->fields) << m.key;
+    }
+    for (const auto& m : incremental.Find(key)->members) {
+      EXPECT_EQ(m.hint, SourceRecords::kNoHint) << m.key;
     }
   }
   EXPECT_EQ(incremental.Keyless(0), built.Keyless(0));
