@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "common/large_allocator.hpp"
+#include "common/text_equal.hpp"
 
 namespace tributary {
 
@@ -188,7 +189,9 @@ class FlatStringMap {
     for (size_t i = hash & mask;; i = (i + 1) & mask) {
       const uint64_t cell = table_[i];
       if (cell == kEmptyCell) return i;
-      if (static_cast<uint32_t>(cell >> 32) == tag && entries_[PlaceOf(cell)].key == key) return i;
+      if (static_cast<uint32_t>(cell >> 32) == tag && TextEqual(entries_[PlaceOf(cell)].key, key)) {
+        return i;
+      }
     }
   }
 

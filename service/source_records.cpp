@@ -56,7 +56,8 @@ SourceRecords::Diff SourceRecords::Compare(const merge::SourceSnapshot& snapshot
       __builtin_prefetch(records[at + kCompareAhead].fields_text.data());
     }
     uint32_t cell = kEmpty;
-    if (expected < slots_.size() && slots_[expected].live && KeyOf(slots_[expected]) == r.key) {
+    if (expected < slots_.size() && slots_[expected].live &&
+        TextEqual(KeyOf(slots_[expected]), r.key)) {
       cell = static_cast<uint32_t>(expected + 1);
     } else {
       cell = SlotNumberOf(r.key);
@@ -162,7 +163,7 @@ size_t SourceRecords::CellOf(std::string_view key, size_t hash) const {
     const Cell cell = table_[i];
     if (SlotNumberIn(cell) == kEmpty) return i;
     if (static_cast<uint32_t>(cell >> 32) == tag &&
-        SameKey(KeyOf(slots_[SlotNumberIn(cell) - 1]), key)) {
+        TextEqual(KeyOf(slots_[SlotNumberIn(cell) - 1]), key)) {
       return i;
     }
   }

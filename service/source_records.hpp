@@ -8,7 +8,6 @@
 // Thread safety: none; the view pipeline uses it on its thread only.
 
 #include <cstdint>
-#include <cstring>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -17,6 +16,7 @@
 
 #include "common/json_text.hpp"
 #include "common/large_allocator.hpp"
+#include "common/text_equal.hpp"
 #include "common/time.hpp"
 #include "merge/record.hpp"
 #include "service/storage/store.hpp"
@@ -78,7 +78,7 @@ class SourceRecords {
   }
   // Find, by the key's hint first.
   std::optional<SourceRecordState> FindHinted(std::string_view key, Hint hint) const {
-    if (hint < slots_.size() && slots_[hint].live && SameKey(KeyOf(slots_[hint]), key)) {
+    if (hint < slots_.size() && slots_[hint].live && TextEqual(KeyOf(slots_[hint]), key)) {
       return StateOf(slots_[hint]);
     }
     return Find(key);
@@ -138,22 +138,7 @@ class SourceRecords {
   SourceRecordState StateOf(const Slot& slot) const {
     return SourceRecordState{FieldsOf(slot), FromUnixMillis(slot.changed_ms)};
   }
-  // a == b for the short keys records mostly have, without a call to memcmp per comparison (a
-  // full merge compares millions): eight bytes at a time, then the rest.
-  static bool SameKey(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    size_t i = 0;
-    for (; i + 8 <= a.size(); i += 8) {
-      uint64_t x, y;
-      std::memcpy(&x, a.data() + i, 8);
-      std::memcpy(&y, b.data() + i, 8);
-      if (x != y) return false;
-    }
-    for (; i < a.size(); ++i) {
-      if (a[i] != b[i]) return false;
-    }
-    return true;
-  }
+
   // The table cell holding `key`'s slot, or the empty cell where it would go.
   size_t CellOf(std::string_view key) const { return CellOf(key, HashOf(key)); }
   size_t CellOf(std::string_view key, size_t hash) const;
