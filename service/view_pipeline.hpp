@@ -53,9 +53,10 @@ class ViewPipeline {
   // The keys of one merge job: a share of the update's keys, so that an update of thousands of
   // keys (1 % of a large source) runs on every worker rather than in one job; small updates
   // stay one job (a job costs a frame each way).
-  static constexpr size_t kMinKeysPerJob = 1000;
+  static constexpr size_t kMinKeysPerJob = 500;
   static size_t KeysPerJob(size_t keys) {
-    return std::max(kMinKeysPerJob, (keys + kMaxJobsInFlight - 1) / kMaxJobsInFlight);
+    constexpr size_t kJobs = 2 * kMaxJobsInFlight;
+    return std::max(kMinKeysPerJob, (keys + kJobs - 1) / kJobs);
   }
 
   explicit ViewPipeline(PipelineContext context);
