@@ -56,8 +56,7 @@ SourceRecords::Diff SourceRecords::Compare(const merge::SourceSnapshot& snapshot
       __builtin_prefetch(records[at + kCompareAhead].fields_text.data());
     }
     uint32_t cell = kEmpty;
-    if (expected < slots_.size() && slots_[expected].live &&
-        TextEqual(KeyOf(slots_[expected]), r.key)) {
+    if (expected < slots_.size() && slots_[expected].live && SlotHasKey(slots_[expected], r.key)) {
       cell = static_cast<uint32_t>(expected + 1);
     } else {
       cell = SlotNumberOf(r.key);
@@ -163,7 +162,7 @@ size_t SourceRecords::CellOf(std::string_view key, size_t hash) const {
     const Cell cell = table_[i];
     if (SlotNumberIn(cell) == kEmpty) return i;
     if (static_cast<uint32_t>(cell >> 32) == tag &&
-        TextEqual(KeyOf(slots_[SlotNumberIn(cell) - 1]), key)) {
+        SlotHasKey(slots_[SlotNumberIn(cell) - 1], key)) {
       return i;
     }
   }
@@ -185,6 +184,7 @@ void SourceRecords::Upsert(std::string_view key, std::string_view fields, System
   slot.fields_hash = merge::FieldsTextHash(fields);
   slot.hash_tag = static_cast<uint32_t>(hash);
   slot.live = true;
+  std::copy_n(key.data(), std::min(key.size(), kKeyStart), slot.key_start.data());
   // What can throw (the appends) comes first: a failure leaves the records as they were, with
   // at most some unused bytes at the end of text_.
   text_.append(key);

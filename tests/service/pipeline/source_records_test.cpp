@@ -188,6 +188,10 @@ TEST(SourceRecords, ManySnapshotsKeepExactlyTheLatestRecords) {
   // Where each key was kept after the generation before: hints that this generation's changes
   // and packing may have made stale.
   std::map<std::string, SourceRecords::Hint> hints;
+  // Keys of 5 to 29 bytes: shorter and longer than the part of a key its slot holds.
+  auto KeyName = [](int n) {
+    return "key-" + std::to_string(n) + (n % 3 == 0 ? std::string(n % 23, '=') : "");
+  };
   for (int generation = 1; generation <= 400; ++generation) {
     // Each key of a pool of 400 is in the snapshot with a probability that changes with the
     // generation (from almost all to almost none), with one of three values.
@@ -196,7 +200,7 @@ TEST(SourceRecords, ManySnapshotsKeepExactlyTheLatestRecords) {
     std::map<std::string, std::string> next;
     for (int k = 0; k < 400; ++k) {
       if (static_cast<int>(rng() % 100) >= keep_percent) continue;
-      const std::string key = "key-" + std::to_string(k * 7919 % 1000);
+      const std::string key = KeyName(k * 7919 % 1000);
       const json fields = {{"n", static_cast<int>(rng() % 3)}, {"pad", std::string(k % 50, 'x')}};
       s.records.push_back({key, fields});
       // A third of the records come with their text and its hash, as from a worker's reply, a
@@ -219,7 +223,7 @@ TEST(SourceRecords, ManySnapshotsKeepExactlyTheLatestRecords) {
     });
     ASSERT_EQ(walked, latest) << "generation " << generation;
     for (int k = 0; k < 1000; ++k) {
-      const std::string key = "key-" + std::to_string(k);
+      const std::string key = KeyName(k);
       const auto found = records.Find(key);
       const auto it = latest.find(key);
       ASSERT_EQ(found.has_value(), it != latest.end()) << key << " generation " << generation;
