@@ -6,6 +6,7 @@
 
 #include "common/json_text.hpp"
 #include "common/small_sort.hpp"
+#include "common/text_equal.hpp"
 #include "merge/combine/value_compare.hpp"
 
 namespace tributary::merge::combine {
@@ -119,7 +120,7 @@ const TextMerger::SourceName* TextMerger::Resolve(size_t source_index, std::stri
   // finds each at the first place it looks.
   for (size_t n = 0; n < names.size(); ++n) {
     const size_t at = (hint + n) % names.size();
-    if (names[at].name == name) {
+    if (TextEqual(names[at].name, name)) {
       hint = at + 1;
       return &names[at];
     }
@@ -325,7 +326,7 @@ void TextMerger::AppendProvenance(const ViewField& field, std::string_view entry
       provenance_fields_.push_back(&field);
       return;
     }
-    if (entry == shared_provenance_) {
+    if (TextEqual(entry, shared_provenance_)) {
       provenance_fields_.push_back(&field);
       return;
     }
