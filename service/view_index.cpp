@@ -65,10 +65,12 @@ std::vector<ViewIndex::KeyMove> ViewIndex::KeysOf(size_t source_index,
                                                   std::set<std::string>& touched) const {
   std::vector<KeyMove> moves;
   moves.reserve(changes.size());
+  // Changes come sorted by source key, and view keys mostly follow (a source's key field is
+  // the view's): inserted at the end first, each is one comparison rather than a descent.
   for (const storage::ChangeText& change : changes) {
     KeyMove& keys = moves.emplace_back(KeysOf(source_index, change));
-    if (keys.before) touched.insert(*keys.before);
-    if (keys.after) touched.insert(*keys.after);
+    if (keys.before) touched.emplace_hint(touched.end(), *keys.before);
+    if (keys.after && keys.after != keys.before) touched.emplace_hint(touched.end(), *keys.after);
   }
   return moves;
 }
