@@ -43,10 +43,11 @@ namespace tributary::service {
 class ViewPipeline {
  public:
   // The largest merge job body: large merges are split so that frames stay far below the
-  // pool's frame cap. A reply is about 5.1 times its body (each merged record, and its diff
-  // when added): at 1 MiB both stay small enough for malloc to serve them from memory it keeps,
-  // where 8 MiB bodies made ~34 MiB replies, above glibc's largest mmap threshold (32 MiB), each
-  // one mapped and faulted in afresh (half of a worker's time in a full merge of 2.4 million keys).
+  // pool's frame cap. A reply is about twice its body (each merged record; 5.1 times while
+  // replies carried each added record's diff and per-field provenance): at 1 MiB both stay
+  // small enough for malloc to serve them from memory it keeps, where 8 MiB bodies made ~34 MiB
+  // replies, above glibc's largest mmap threshold (32 MiB), each one mapped and faulted in
+  // afresh (half of a worker's time in a full merge of 2.4 million keys).
   static constexpr size_t kMaxJobBody = 1u << 20;
   // Merge jobs of one update in the pool at once.
   static constexpr size_t kMaxJobsInFlight = 4;

@@ -274,8 +274,9 @@ void AppendMergeItem(std::string& body, const MergeItem& item) {
 Result<MergeJobReply> RunMergeJob(const config::ViewConfig& view, std::string_view body) {
   const ViewMerger merger(view);
   MergeJobReply reply;
-  // Results are three to five times the size of the items (the record's whole text, and the
-  // diff of a changed one). Reserving three times and growing once measured faster than
+  // Results are about twice the size of the items (the record's whole text, and the diff of a
+  // changed one; they were three to five times before provenance was stored in its shared
+  // form and added records without their diff). Reserving three times measured faster than
   // reserving it all (merge_bench 1M: merge phase 1.60 s against 1.81-1.85 s), most likely
   // as malloc then serves the replies from memory it keeps rather than mapping each afresh.
   reply.body.reserve(body.size() * 3);
