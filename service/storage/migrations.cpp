@@ -152,6 +152,14 @@ CREATE TABLE view_keyless (
 );
 DELETE FROM view_state;
 )sql"},
+    // No table changes: what the stored texts may hold from this version on, which a build
+    // before it would misread — a view record's provenance in the shared form (one entry in a
+    // list for every field: merge::MergedRecordText::provenance), an added view change's field
+    // diff left for the reader to spell out (storage::ChangeText::fields). The version tells
+    // such a build to refuse the database instead.
+    Migration{9, "shared provenance and added diffs in stored texts", R"sql(
+SELECT 1;
+)sql"},
 };
 
 constexpr bool VersionsAreConsecutive() {
