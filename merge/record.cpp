@@ -127,7 +127,7 @@ std::map<std::string, FieldProvenance> ProvenanceFromJson(const nlohmann::json& 
   std::map<std::string, FieldProvenance> out;
   if (j.is_array()) {
     // The shared form: every field's entry.
-    if (j.size() != 1 || !fields.is_object()) return out;
+    if (!IsSharedProvenance(j) || !fields.is_object()) return out;
     const auto entry = ProvenanceEntryFromJson(j.front());
     if (!entry) return out;
     for (auto it = fields.begin(); it != fields.end(); ++it) out.emplace(it.key(), *entry);
@@ -208,6 +208,60 @@ const std::string& FetchedAtText(SystemTime t) {
   return slot.text;
 }
 
+bool IsSharedProvenance(const nlohmann::json& j) {
+  return j.is_array() && j.size() == 1 && j.front().is_object();
+}
+
+std::string ProvenanceText(const MergedRecord& r) {
+  std::string out;
+  // Members in name order, as ProvenanceToJson's object holds them: fetched_at, from, source.
+  JsonTextWriter w(out);
+  auto entry = [&](const FieldProvenance& p) {
+    w.Raw("{\"fetched_at\":");
+    w.String(FetchedAtText(p.fetched_at));
+    if (!p.from.empty()) {
+      w.Raw(",\"from\":[");
+      for (size_t i = 0; i < p.from.size(); ++i) {
+        if (i > 0) w.Char(',');
+        w.String(p.from[i]);
+      }
+      w.Char(']');
+    }
+    w.Raw(",\"source\":");
+    w.String(p.source);
+    w.Char('}');
+  };
+  // Entries the same as written: times to the millisecond, as the text merge compares them.
+  auto same_written = [](const FieldProvenance& a, const FieldProvenance& b) {
+    return a.source == b.source && a.from == b.from &&
+           ToUnixMillis(a.fetched_at) == ToUnixMillis(b.fetched_at);
+  };
+  // The shared form when every field has the same entry (and only the fields have one: it is
+  // read back as an entry for each of them).
+  const auto& provenance = r.provenance;
+  bool shared = !provenance.empty() && r.fields.is_object() && r.fields.size() == provenance.size();
+  auto field = r.fields.begin();
+  for (auto it = provenance.begin(); shared && it != provenance.end(); ++it, ++field) {
+    shared = it->first == field.key() && same_written(it->second, provenance.begin()->second);
+  }
+  if (shared) {
+    w.Char('[');
+    entry(provenance.begin()->second);
+    w.Char(']');
+    return out;
+  }
+  w.Char('{');
+  bool first = true;
+  for (const auto& [name, p] : provenance) {
+    if (!first) w.Char(',');
+    first = false;
+    w.Name(name);
+    entry(p);
+  }
+  w.Char('}');
+  return out;
+}
+
 MergedRecordText RenderText(const MergedRecord& r) {
   MergedRecordText out;
   out.key = r.key;
@@ -222,49 +276,7 @@ MergedRecordText RenderText(const MergedRecord& r) {
     }
     w.Char(']');
   }
-  {
-    // Members in name order, as ProvenanceToJson's object holds them: fetched_at, from, source.
-    JsonTextWriter w(out.provenance);
-    auto entry = [&](const FieldProvenance& p) {
-      w.Raw("{\"fetched_at\":");
-      w.String(FetchedAtText(p.fetched_at));
-      if (!p.from.empty()) {
-        w.Raw(",\"from\":[");
-        for (size_t i = 0; i < p.from.size(); ++i) {
-          if (i > 0) w.Char(',');
-          w.String(p.from[i]);
-        }
-        w.Char(']');
-      }
-      w.Raw(",\"source\":");
-      w.String(p.source);
-      w.Char('}');
-    };
-    // The shared form when every field has the same entry (and only the fields have one: it
-    // is read back as an entry for each of them).
-    const auto& provenance = r.provenance;
-    bool shared =
-        !provenance.empty() && r.fields.is_object() && r.fields.size() == provenance.size();
-    auto field = r.fields.begin();
-    for (auto it = provenance.begin(); shared && it != provenance.end(); ++it, ++field) {
-      shared = it->first == field.key() && it->second == provenance.begin()->second;
-    }
-    if (shared) {
-      w.Char('[');
-      entry(provenance.begin()->second);
-      w.Char(']');
-    } else {
-      w.Char('{');
-      bool first = true;
-      for (const auto& [field, p] : provenance) {
-        if (!first) w.Char(',');
-        first = false;
-        w.Name(field);
-        entry(p);
-      }
-      w.Char('}');
-    }
-  }
+  out.provenance = ProvenanceText(r);
   {
     JsonTextWriter w(out.conflicts);
     w.Char('[');

@@ -65,6 +65,8 @@ nlohmann::json ProvenanceToJson(const std::map<std::string, FieldProvenance>& pr
 // malformed entries are skipped.
 std::map<std::string, FieldProvenance> ProvenanceFromJson(const nlohmann::json& j,
                                                           const nlohmann::json& fields);
+// Whether `j` is a provenance in the shared form: one entry, an object, in a list.
+bool IsSharedProvenance(const nlohmann::json& j);
 // Reads conflicts as ToJson writes them ([{"field":…,"values":{…}}]); malformed items are skipped.
 std::vector<FieldConflict> ConflictsFromJson(const nlohmann::json& j);
 
@@ -118,6 +120,8 @@ struct MergedRecordText {
   std::string Whole() const;
 };
 MergedRecordText RenderText(const MergedRecord& r);
+// r's provenance as RenderText writes it (MergedRecordText::provenance).
+std::string ProvenanceText(const MergedRecord& r);
 // The RFC 3339 text of a provenance time, as RenderText writes it (the thread's last few are
 // remembered: valid until the thread's next call).
 const std::string& FetchedAtText(SystemTime t);

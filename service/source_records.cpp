@@ -56,7 +56,7 @@ SourceRecords::Diff SourceRecords::Compare(const merge::SourceSnapshot& snapshot
       __builtin_prefetch(records[at + kCompareAhead].fields_text.data());
     }
     uint32_t cell = kEmpty;
-    if (expected < slots_.size() && slots_[expected].live && SlotHasKey(slots_[expected], r.key)) {
+    if (SlotNumberHas(expected + 1, r.key)) {
       cell = static_cast<uint32_t>(expected + 1);
     } else {
       cell = SlotNumberOf(r.key);

@@ -57,7 +57,6 @@ class SourceRecords {
   void Apply(const Diff& diff);
 
   std::optional<SourceRecordState> Find(std::string_view key) const;
-  static size_t HashOf(std::string_view key) { return std::hash<std::string_view>{}(key); }
 
   // Where a record is kept, for a caller that finds it again and again (ViewIndex: a full
   // merge reads every record once more): the record is then read without a lookup in the
@@ -80,9 +79,7 @@ class SourceRecords {
   }
   // Find, by the key's hint first.
   std::optional<SourceRecordState> FindHinted(std::string_view key, Hint hint) const {
-    if (hint < slots_.size() && slots_[hint].live && SlotHasKey(slots_[hint], key)) {
-      return StateOf(slots_[hint]);
-    }
+    if (SlotNumberHas(hint + size_t{1}, key)) return StateOf(slots_[hint]);
     return Find(key);
   }
   // Prefetching for a loop over many hinted records, in two passes over a batch, each starting
@@ -105,6 +102,7 @@ class SourceRecords {
   // two to four times the records), and a lookup touches three cache lines (cell, slot, text),
   // two when the key is short (its bytes in the slot).
   // Replaced and removed records leave garbage behind, compacted once it outweighs the rest.
+  static constexpr size_t kKeyStart = 16;  // a key's bytes its slot holds (Slot::key_start)
   struct Slot {
     size_t offset = 0;  // key, then fields, in text_
     uint32_t key_size = 0;
@@ -116,16 +114,25 @@ class SourceRecords {
     // The key's first kKeyStart bytes (the rest zero): a key that short is compared without
     // reading the text. A snapshot's comparison with the stored records compares a key per
     // record, and reading the texts for it was most of the memory it streamed.
-    std::array<char, 16> key_start{};
+    std::array<char, kKeyStart> key_start{};
   };
-  static constexpr size_t kKeyStart = std::tuple_size_v<decltype(Slot::key_start)>;
+  static_assert(sizeof(Slot) == 56, "the memory figures above count 56-byte slots");
   // Whether `slot` is `key`'s.
   bool SlotHasKey(const Slot& slot, std::string_view key) const {
     if (slot.key_size != key.size()) return false;
     const std::string_view start(slot.key_start.data(), std::min(key.size(), kKeyStart));
     if (!TextEqual(start, key.substr(0, kKeyStart))) return false;
-    return key.size() <= kKeyStart || TextEqual(KeyOf(slot), key);
+    return key.size() <= kKeyStart ||
+           TextEqual(KeyOf(slot).substr(kKeyStart), key.substr(kKeyStart));
   }
+  // Whether slot number `number` (+ 1, as a table cell holds it; any value) is `key`'s live
+  // record: how a guess at a record's slot (the one after the previous record's, a hint) is
+  // checked.
+  bool SlotNumberHas(size_t number, std::string_view key) const {
+    return number != kEmpty && number <= slots_.size() && slots_[number - 1].live &&
+           SlotHasKey(slots_[number - 1], key);
+  }
+  static size_t HashOf(std::string_view key) { return std::hash<std::string_view>{}(key); }
   // A table cell: the slot number + 1 in the low half (kEmpty: no slot), the key hash's low 32
   // bits in the high half. A probe reads the slot and text of a cell only when the hash bits
   // match (without them, every cell passed on the way cost two more cache misses), and a

@@ -114,7 +114,7 @@ void ViewPipeline::LoadStoredMerged(ViewIndex& index) {
     }
     for (const auto& r : page->records) {
       // The compared record the merge job would give for it (the whole record, which the job
-      // reads too, should its provenance not be an object as RenderText writes it).
+      // reads too, should its provenance be neither form RenderText writes).
       const merge::MergedRecordText text = merge::RenderText(r);
       auto compared = merge::combine::ComparedRecordText(text);
       index.merged()[r.key] = compared ? std::move(*compared) : text.Whole();

@@ -53,7 +53,8 @@ class ViewPipeline {
   static constexpr size_t kMaxJobsInFlight = 4;
   // The keys of one merge job: a share of the update's keys, so that an update of thousands of
   // keys (1 % of a large source) runs on every worker rather than in one job; small updates
-  // stay one job (a job costs a frame each way).
+  // stay one job (a job costs a frame each way). An eighth rather than a quarter: with a
+  // quarter, the last jobs ran on their own once every body was built.
   static constexpr size_t kMinKeysPerJob = 500;
   static size_t KeysPerJob(size_t keys) {
     constexpr size_t kJobs = 2 * kMaxJobsInFlight;

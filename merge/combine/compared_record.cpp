@@ -45,8 +45,7 @@ bool WriteWithoutTimes(std::string_view provenance, std::string& out) {
 // (not an object's braces or a list's brackets, a time not closed).
 std::optional<std::string> WithoutTimesParsed(std::string_view provenance) {
   nlohmann::json tree = ParseJsonOrDiscarded(provenance);
-  const bool shared = tree.is_array() && tree.size() == 1 && tree.front().is_object();
-  if (!tree.is_object() && !shared) return std::nullopt;
+  if (!tree.is_object() && !IsSharedProvenance(tree)) return std::nullopt;
   for (auto& entry : tree) {
     if (!entry.is_object()) continue;
     entry.erase("fetched_at");

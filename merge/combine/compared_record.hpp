@@ -6,8 +6,7 @@
 //   {"conflicts":[…],"fields":{…},"provenance":"0123456789abcdef","sources":[…]}
 // A fetch that confirms a value changes only its provenance time, which is no change (see
 // merge_job.hpp), so the times are what the comparison leaves out; and the hash stands for the
-// rest of the provenance, which a comparison needs only to tell equal from different. About a
-// quarter of the whole record's bytes.
+// rest of the provenance, which a comparison needs only to tell equal from different.
 #pragma once
 
 #include <cstdint>
@@ -27,8 +26,9 @@ namespace tributary::merge::combine {
 // text of the same provenance (spaces, escapes) may hash differently, which only ever makes a
 // merge store a record again. Two provenances that differ in sources are told apart unless
 // their hashes collide (2^-64): then the record keeps naming the sources it named before.
-// nullopt when the text is neither a JSON object nor a list (it is parsed when it is not
-// bracketed as one, or a time is not closed).
+// nullopt when the text is neither a JSON object nor the shared form (it is parsed when it is
+// not bracketed as one, or a time is not closed; a text bracketed as the shared form is hashed
+// as it is, even with more than one entry, which only ever makes a merge store a record again).
 std::optional<uint64_t> ProvenanceSourcesHash(std::string_view provenance);
 
 // Appends the compared record of a merged record's parts (texts as MergedRecordText holds them).
@@ -36,8 +36,8 @@ void AppendComparedRecordText(std::string& out, std::string_view fields, std::st
                               std::string_view conflicts, uint64_t provenance_hash);
 void AppendComparedRecordText(std::string& out, const MergedRecordText& record,
                               uint64_t provenance_hash);
-// The compared record of a merged record; nullopt when its provenance is neither a JSON object nor
-// a list.
+// The compared record of a merged record; nullopt when its provenance is neither a JSON object
+// nor the shared form.
 std::optional<std::string> ComparedRecordText(const MergedRecordText& record);
 
 // The provenance hash of a stored record's "provenance" member: the hash a compared record

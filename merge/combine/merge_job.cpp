@@ -165,8 +165,9 @@ bool CompareWithStored(std::string_view key, const StoredParts& before,
 }
 
 // A key with a stored record (`before_text`) and what it merges to now (null when nothing is
-// left): its result, unless unchanged. False when the stored record, or the merged provenance,
-// is not a JSON object (the latter never is, as RenderText and the text merge write it).
+// left): its result, unless unchanged. False when the stored record is not a JSON object, or
+// the merged provenance neither an object nor the shared form (it never is, as RenderText and
+// the text merge write it).
 bool CompareWithStoredText(std::string_view key, std::string_view before_text,
                            const MergedRecordText* text, ResultWriter& out) {
   uint64_t provenance_hash = 0;
@@ -275,8 +276,8 @@ Result<MergeJobReply> RunMergeJob(const config::ViewConfig& view, std::string_vi
   const ViewMerger merger(view);
   MergeJobReply reply;
   // Results are about twice the size of the items (the record's whole text, and the diff of a
-  // changed one; they were three to five times before provenance was stored in its shared
-  // form and added records without their diff). Reserving three times measured faster than
+  // changed one); three times leaves room for a body of many changed keys. When results were
+  // three to five times the items, reserving three times and growing once measured faster than
   // reserving it all (merge_bench 1M: merge phase 1.60 s against 1.81-1.85 s), most likely
   // as malloc then serves the replies from memory it keeps rather than mapping each afresh.
   reply.body.reserve(body.size() * 3);

@@ -290,7 +290,7 @@ void TextMerger::AppendField(const ViewField& field, const Named& taken,
   append_name(out.fields);
   out.fields.append(taken.value);
   if (vouching == nullptr) {
-    AppendProvenance(field, PlainProvenance(*taken.record), out);
+    NoteProvenance(field, PlainProvenance(*taken.record), out);
     return;
   }
   // Provenance members in name order: fetched_at, from, source. Agreeing sources all vouch for
@@ -309,11 +309,11 @@ void TextMerger::AppendField(const ViewField& field, const Named& taken,
   w.Raw("],\"source\":");
   w.Raw(quoted_source_ids_[taken.record->source_index]);
   w.Char('}');
-  AppendProvenance(field, vote_provenance_, out);
+  NoteProvenance(field, vote_provenance_, out);
 }
 
-void TextMerger::AppendProvenance(const ViewField& field, std::string_view entry,
-                                  MergedRecordText& out) {
+void TextMerger::NoteProvenance(const ViewField& field, std::string_view entry,
+                                MergedRecordText& out) {
   auto append = [&](const ViewField& f, std::string_view e) {
     if (out.provenance.size() > 1) out.provenance.push_back(',');
     out.provenance.append(f.quoted);

@@ -104,7 +104,7 @@ class TextMerger {
   // Notes a field's provenance `entry`: while every field so far has the same entry, only that
   // entry and the fields are kept; at the first that differs, out.provenance gets the
   // per-field form of those so far, and each field's entry from then on.
-  void AppendProvenance(const ViewField& field, std::string_view entry, MergedRecordText& out);
+  void NoteProvenance(const ViewField& field, std::string_view entry, MergedRecordText& out);
   // Closes out.provenance: the shared form when every field had the same entry (or {} for none).
   void FinishProvenance(MergedRecordText& out);
   // Writes the field's conflict into `conflicts` when the sources disagree, as FindConflict.

@@ -26,10 +26,6 @@ std::string SourcesJson(const merge::MergedRecord& r) {
   return CanonicalJson(nlohmann::json(r.sources));
 }
 
-std::string ProvenanceJson(const merge::MergedRecord& r) {
-  return CanonicalJson(merge::ProvenanceToJson(r.provenance));
-}
-
 std::string ConflictsJson(const merge::MergedRecord& r) {
   nlohmann::json out = nlohmann::json::array();
   for (const auto& c : r.conflicts) out.push_back(merge::ToJson(c));
@@ -48,7 +44,7 @@ Result<merge::MergedRecord> MergedRecordFromRow(const SqliteStatement& row, cons
   const auto provenance = ParseJsonOrDiscarded(row.Text(3));
   // (A provenance in the shared form is a list: merge::MergedRecordText::provenance.)
   if (fields.is_discarded() || !sources.is_array() ||
-      !(provenance.is_object() || provenance.is_array())) {
+      !(provenance.is_object() || merge::IsSharedProvenance(provenance))) {
     return Error::Permanent(op + ": stored record " + Quoted(r.key) + " is malformed");
   }
   r.fields = std::move(fields);
@@ -249,7 +245,7 @@ Status SqliteStore::ReplaceViewRecords(const std::string& view_id,
       insert->Bind(2, record.key);
       insert->Bind(3, CanonicalJson(record.fields));
       insert->Bind(4, SourcesJson(record));
-      insert->Bind(5, ProvenanceJson(record));
+      insert->Bind(5, merge::ProvenanceText(record));  // as the daemon stores it
       insert->Bind(6, ConflictsJson(record));
       insert->Bind(7, static_cast<int64_t>(record.conflicts.empty() ? 0 : 1));
       if (Status s = insert->Run(op); !s) return s;

@@ -418,17 +418,18 @@ TEST(MergeJob, ComparesWithTheStoredRecordAsTheTreesWould) {
       expected_op = "removed";
     } else {
       const json now = json::parse(RenderText(*merged).Whole());
-      auto value_sources = [](const json& provenance) {
+      // Each field's sources, read as the store reads a provenance (either form).
+      auto value_sources = [](const json& record) {
         json out = json::object();
-        for (const auto& [field, p] : provenance.items()) {
-          out[field] = {p.value("source", ""), p.value("from", json::array())};
+        for (const auto& [field, p] : ProvenanceFromJson(record["provenance"], record["fields"])) {
+          out[field] = {p.source, p.from};
         }
         return out;
       };
       if (now["fields"] != before["fields"] || now["sources"] != before["sources"] ||
           now["conflicts"] != before["conflicts"]) {
         expected_op = "changed";
-      } else if (value_sources(now["provenance"]) != value_sources(before["provenance"])) {
+      } else if (value_sources(now) != value_sources(before)) {
         expected_op = "provenance";
         expected_diff = json::object();
       }
