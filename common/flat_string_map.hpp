@@ -85,27 +85,6 @@ class FlatStringMap {
     return {id, true};
   }
 
-  // Calls fn(i, hash) for i in [0, n), `hash` being HashOf(key_at(i)), with the table cell of
-  // the key kAhead places on prefetched (see HashOf): an insertion loop over many keys hashes
-  // each once and finds its cell loaded.
-  template <class KeyAt, class Fn>
-  void ForEachHashedAhead(size_t n, KeyAt&& key_at, Fn&& fn) const {
-    constexpr size_t kAhead = 16;
-    size_t hashes[kAhead];
-    for (size_t i = 0; i < n && i < kAhead; ++i) {
-      hashes[i] = HashOf(key_at(i));
-      Prefetch(hashes[i]);
-    }
-    for (size_t i = 0; i < n; ++i) {
-      const size_t hash = hashes[i % kAhead];
-      if (i + kAhead < n) {
-        hashes[i % kAhead] = HashOf(key_at(i + kAhead));
-        Prefetch(hashes[i % kAhead]);
-      }
-      fn(i, hash);
-    }
-  }
-
   // The value of `key`, inserted (default) when missing.
   Value& operator[](std::string_view key) { return ValueOf(Emplace(key).first); }
 

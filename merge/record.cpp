@@ -140,6 +140,15 @@ std::map<std::string, FieldProvenance> ProvenanceFromJson(const nlohmann::json& 
   return out;
 }
 
+nlohmann::json AddedFieldDiff(const nlohmann::json& after) {
+  nlohmann::json diff = nlohmann::json::object();
+  if (!after.is_object()) return diff;
+  for (const auto& [name, value] : after.items()) {
+    if (!value.is_null()) diff[name] = {{"after", value}, {"before", nullptr}};
+  }
+  return diff;
+}
+
 nlohmann::json ToJson(const MergedRecord& r) {
   nlohmann::json provenance = ProvenanceToJson(r.provenance);
   nlohmann::json conflicts = nlohmann::json::array();
@@ -212,6 +221,9 @@ bool IsSharedProvenance(const nlohmann::json& j) {
   return j.is_array() && j.size() == 1 && j.front().is_object();
 }
 
+namespace {
+
+// r's provenance as RenderText writes it (MergedRecordText::provenance).
 std::string ProvenanceText(const MergedRecord& r) {
   std::string out;
   // Members in name order, as ProvenanceToJson's object holds them: fetched_at, from, source.
@@ -261,6 +273,8 @@ std::string ProvenanceText(const MergedRecord& r) {
   w.Char('}');
   return out;
 }
+
+}  // namespace
 
 MergedRecordText RenderText(const MergedRecord& r) {
   MergedRecordText out;

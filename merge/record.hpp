@@ -67,6 +67,10 @@ std::map<std::string, FieldProvenance> ProvenanceFromJson(const nlohmann::json& 
                                                           const nlohmann::json& fields);
 // Whether `j` is a provenance in the shared form: one entry, an object, in a list.
 bool IsSharedProvenance(const nlohmann::json& j);
+// The field diff of an added record, {name: {"after": value, "before": null}} for each field
+// with a value: what DiffFields gives against nothing, and what a change stored without its
+// diff (storage::ChangeText::fields "") stands for.
+nlohmann::json AddedFieldDiff(const nlohmann::json& after);
 // Reads conflicts as ToJson writes them ([{"field":…,"values":{…}}]); malformed items are skipped.
 std::vector<FieldConflict> ConflictsFromJson(const nlohmann::json& j);
 
@@ -120,8 +124,6 @@ struct MergedRecordText {
   std::string Whole() const;
 };
 MergedRecordText RenderText(const MergedRecord& r);
-// r's provenance as RenderText writes it (MergedRecordText::provenance).
-std::string ProvenanceText(const MergedRecord& r);
 // The RFC 3339 text of a provenance time, as RenderText writes it (the thread's last few are
 // remembered: valid until the thread's next call).
 const std::string& FetchedAtText(SystemTime t);

@@ -37,22 +37,6 @@ std::optional<size_t> ViewIndex::SourceIndex(const std::string& source_id) const
   return std::nullopt;
 }
 
-void ViewIndex::Set(size_t source_index, const std::string& source_key,
-                    std::optional<std::string_view> before, std::optional<std::string_view> after,
-                    std::set<std::string>& touched) {
-  std::optional<std::string> old_view_key, view_key;
-  if (before) old_view_key = keys_.KeyOfText(source_index, *before);
-  if (after) view_key = keys_.KeyOfText(source_index, *after);
-  const size_t view_hash = view_key ? FlatStringMap<Entry>::HashOf(*view_key) : 0;
-  SetKey(source_index, source_key, after.has_value(), old_view_key, std::move(view_key), &touched,
-         view_hash, SourceRecords::kNoHint);
-}
-
-void ViewIndex::Set(size_t source_index, const storage::ChangeText& change,
-                    std::set<std::string>& touched) {
-  Set(source_index, change, KeysOf(source_index, change), &touched);
-}
-
 ViewIndex::KeyMove ViewIndex::KeysOf(size_t source_index, const storage::ChangeText& change) const {
   KeyMove keys;
   if (change.op != "added") keys.before = keys_.KeyOfText(source_index, change.before);
@@ -75,17 +59,16 @@ std::vector<ViewIndex::KeyMove> ViewIndex::KeysOf(size_t source_index,
   return moves;
 }
 
-void ViewIndex::Set(size_t source_index, const storage::ChangeText& change, KeyMove keys,
-                    std::set<std::string>* touched) {
+void ViewIndex::Set(size_t source_index, const storage::ChangeText& change, KeyMove keys) {
   const size_t view_hash = keys.after ? FlatStringMap<Entry>::HashOf(*keys.after) : 0;
   SetKey(source_index, change.key, change.op != "removed", keys.before, std::move(keys.after),
-         touched, view_hash, SourceRecords::kNoHint);
+         view_hash, SourceRecords::kNoHint);
 }
 
 void ViewIndex::SetKey(size_t source_index, std::string_view source_key, bool present,
                        const std::optional<std::string>& old_view_key,
-                       std::optional<std::string> view_key, std::set<std::string>* touched,
-                       size_t view_hash, SourceRecords::Hint hint) {
+                       std::optional<std::string> view_key, size_t view_hash,
+                       SourceRecords::Hint hint) {
   if (present && !view_key) {
     keyless_[source_index].insert(std::string(source_key));
   } else if (!keyless_[source_index].empty()) {
@@ -93,7 +76,6 @@ void ViewIndex::SetKey(size_t source_index, std::string_view source_key, bool pr
   }
   const auto source = static_cast<uint32_t>(source_index);
   if (old_view_key) {
-    if (touched != nullptr) touched->insert(*old_view_key);
     if (view_key && *view_key == *old_view_key) return;  // same key, new content
     const EntryId old_id = entries_.FindId(*old_view_key);
     if (old_id != FlatStringMap<Entry>::kNone) {
@@ -106,7 +88,6 @@ void ViewIndex::SetKey(size_t source_index, std::string_view source_key, bool pr
     }
   }
   if (!view_key) return;
-  if (touched != nullptr) touched->insert(*view_key);
   const EntryId id = entries_.Emplace(*view_key, view_hash).first;
   auto& members = entries_.ValueOf(id).members;
   const auto at = std::upper_bound(members.begin(), members.end(), source_key,
@@ -139,8 +120,7 @@ void ViewIndex::Build(const std::vector<const SourceRecords*>& sources) {
     if (sources[i] == nullptr) continue;
     auto place = [&] {
       for (Pending& p : batch) {
-        SetKey(i, p.source_key, true, std::nullopt, std::move(p.view_key), nullptr, p.view_hash,
-               p.hint);
+        SetKey(i, p.source_key, true, std::nullopt, std::move(p.view_key), p.view_hash, p.hint);
       }
       batch.clear();
     };
@@ -186,7 +166,7 @@ ViewIndex::EntryId ViewIndex::AppendEntries(
     PrefetchRecords(batch_entries, n, sources);
     for (size_t b = 0; b < n; ++b) {
       if (body.size() >= max_bytes) return batch[b];  // full: the rest for the next body
-      const Entry& entry = entries_.ValueOf(batch[b]);
+      const Entry& entry = *batch_entries[b];
       each(KeyAt(batch[b]), entry);
       AppendItem(body, KeyAt(batch[b]), &entry, sources,
                  merged_.empty() ? nullptr : &merged_hashes[b], std::nullopt);

@@ -57,18 +57,11 @@ class ViewIndex {
   const merge::combine::KeyBuilder& keys() const { return keys_; }
   std::optional<size_t> SourceIndex(const std::string& source_id) const;
 
-  // Source `source_index`'s record `source_key` changed from fields `before` (nullopt: it was
-  // not there) to `after` (nullopt: removed), both canonical texts as SourceRecords keeps them:
-  // its old and new view keys are computed from them (renaming, normalisers), so the index
-  // keeps no map from source keys to view keys. View keys whose members change are added to
-  // `touched`. `before` must be the text the index last saw for the record (built or set).
-  void Set(size_t source_index, const std::string& source_key,
-           std::optional<std::string_view> before, std::optional<std::string_view> after,
-           std::set<std::string>& touched);
-  // The same for one change of a source's diff (SourceRecords::Compare).
-  void Set(size_t source_index, const storage::ChangeText& change, std::set<std::string>& touched);
-  // A record's view keys before and after one change of its source (nullopt: none), as Set
-  // works them out: the keys the change touches, known before anything changes.
+  // A record's view keys before and after one change of its source's diff (SourceRecords::
+  // Compare; nullopt: none), from its fields before and after (renaming, normalisers), so the
+  // index keeps no map from source keys to view keys: the keys the change touches, known
+  // before anything changes. The fields before must be the text the index last saw for the
+  // record (built or set).
   struct KeyMove {
     std::optional<std::string> before, after;
   };
@@ -77,9 +70,8 @@ class ViewIndex {
   // to `touched`: what an update works out before it changes anything.
   std::vector<KeyMove> KeysOf(size_t source_index, const std::vector<storage::ChangeText>& changes,
                               std::set<std::string>& touched) const;
-  // Set, with the keys KeysOf gave for the change (`touched` may be null).
-  void Set(size_t source_index, const storage::ChangeText& change, KeyMove keys,
-           std::set<std::string>* touched);
+  // Applies one change of source `source_index`, with the keys KeysOf gave for it.
+  void Set(size_t source_index, const storage::ChangeText& change, KeyMove keys);
   // Indexes every record of the given sources (by position; nullptr: no records yet).
   void Build(const std::vector<const SourceRecords*>& sources);
 
@@ -147,11 +139,11 @@ class ViewIndex {
   std::vector<std::set<std::string>> keyless_;  // per source
 
   // Set, once the record's old and new view keys are known (`present`: the record exists;
-  // `touched` may be null when nobody needs it, as when building; `hint`: where the source
-  // keeps the record, if known). `view_hash` is the new view key's (FlatStringMap::HashOf).
+  // `hint`: where the source keeps the record, if known). `view_hash` is the new view key's
+  // (FlatStringMap::HashOf).
   void SetKey(size_t source_index, std::string_view source_key, bool present,
               const std::optional<std::string>& old_view_key, std::optional<std::string> view_key,
-              std::set<std::string>* touched, size_t view_hash, SourceRecords::Hint hint);
+              size_t view_hash, SourceRecords::Hint hint);
   // AppendMergeItem, with the view key's hash in merged_ given (nullptr: computed here).
   bool AppendItem(std::string& body, std::string_view view_key, const Entry* entry,
                   const std::vector<const SourceRecords*>& sources, const size_t* merged_hash,

@@ -216,6 +216,9 @@ void ViewPipeline::StartIngest(Task& task) {
   SourceRecords& source = sources_[update->source_id];
   update->diff = snapshot ? source.Compare(*snapshot)
                           : source.Confirm(update->source_id, update->task.log.started);
+  // The diff holds what the merges and the commit need (its own copies of the texts): the
+  // snapshot (every record's text) need not wait for them.
+  update->task.snapshot.reset();
   const auto& changes = update->diff->update.changes;
 
   // The running configuration, not the one the fetch started with: a view recomputed since
@@ -266,7 +269,7 @@ void ViewPipeline::StartIngest(Task& task) {
     for (size_t i = 0; i < changes.size(); ++i) {
       const storage::ChangeText& change = changes[i];
       const bool was_keyless = keyless.count(change.key) > 0;
-      c.index->Set(c.position, change, std::move(c.moves[i]), nullptr);
+      c.index->Set(c.position, change, std::move(c.moves[i]));
       const bool is_keyless = keyless.count(change.key) > 0;
       if (was_keyless != is_keyless) {
         (is_keyless ? work.update.keyless_upserts : work.update.keyless_removed)
@@ -274,9 +277,6 @@ void ViewPipeline::StartIngest(Task& task) {
       }
     }
   }
-  // The diff holds what the merges and the commit need: the snapshot (every record's text)
-  // need not wait for them.
-  update->task.snapshot.reset();
   Logger("merge")->debug("source={} {} records changed; {} view(s) to update", update->source_id,
                          update->diff->update.changes.size(), update->views.size());
   SubmitMerges(update);

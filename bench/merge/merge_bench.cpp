@@ -363,8 +363,7 @@ int main(int argc, char** argv) {
       &sources.at("a"), &sources.at("b"), &sources.at("c")};
   index.AppendRecordsOf(touched_set, view_sources, touched.old_records, touched.old_records_at);
   sources.at("a").Apply(diff);
-  for (size_t i = 0; i < changes.size(); ++i)
-    index.Set(0, changes[i], std::move(moves[i]), nullptr);
+  for (size_t i = 0; i < changes.size(); ++i) index.Set(0, changes[i], std::move(moves[i]));
   const auto incremental = MergeKeys(index, sources, &touched, workers);
   const double incremental_merge_s = Seconds(t);
 

@@ -27,16 +27,7 @@ std::string FieldDiffText(const nlohmann::json& before, const nlohmann::json& af
     w.Value(b);
     w.Char('}');
   };
-  if (before.is_null() && after.is_object()) {
-    // An added record: every field with a value, in name order, as DiffFields lists them;
-    // without copying each value into a FieldChange first (a full merge adds every key).
-    static const nlohmann::json kNull;
-    for (auto it = after.begin(); it != after.end(); ++it) {
-      if (!it->is_null()) member(it.key(), *it, kNull);
-    }
-  } else {
-    for (const auto& f : DiffFields(before, after)) member(f.field, f.after, f.before);
-  }
+  for (const auto& f : DiffFields(before, after)) member(f.field, f.after, f.before);
   w.Char('}');
   return out;
 }
@@ -109,14 +100,16 @@ std::optional<StoredParts> StoredPartsOf(std::string_view whole, std::string& ca
   return ScanStored(canonical);
 }
 
-// A key with a stored record, compared with what it merges to now (`text`, null when nothing
-// is left; `provenance_hash`: its provenance's) by the texts: the field diff is written from
+// A key with a stored record (`before`, whose provenance hash is `stored_hash`: nullopt when
+// unreadable), compared with what it merges to now (`text`, null when nothing is left;
+// `provenance_hash`: its provenance's) by the texts: the field diff is written from
 // the two fields texts (DiffFieldsTextExact), and only where the texts cannot tell (two numbers
 // or two lists written apart) are they parsed. The merged texts are canonical JSON (RenderText,
 // or the text merge that writes the same bytes), so a part read back is the tree it was written
 // from. False when a part that had to be parsed is not JSON.
 bool CompareWithStored(std::string_view key, const StoredParts& before,
-                       const MergedRecordText* text, uint64_t provenance_hash, ResultWriter& out) {
+                       std::optional<uint64_t> stored_hash, const MergedRecordText* text,
+                       uint64_t provenance_hash, ResultWriter& out) {
   nlohmann::json before_fields, merged_fields;  // parsed when needed
   bool parsed = false;
   auto parse_fields = [&] {
@@ -151,8 +144,7 @@ bool CompareWithStored(std::string_view key, const StoredParts& before,
   if (same_fields && before.sources == text->sources && before.conflicts == text->conflicts) {
     // Provenance times alone are no change (see the header). A stored provenance that cannot
     // be read counts as different: the record is stored again, readable.
-    const auto stored = StoredProvenanceHash(before.provenance);
-    if (stored && *stored == provenance_hash) return true;
+    if (stored_hash && *stored_hash == provenance_hash) return true;
     WriteResult(out, "provenance", key, text, before.fields, "{}");
     return true;
   }
@@ -184,7 +176,8 @@ bool CompareWithStoredText(std::string_view key, std::string_view before_text,
   std::string canonical;
   const auto parts = StoredPartsOf(before_text, canonical);
   if (!parts) return false;
-  return CompareWithStored(key, *parts, text, provenance_hash, out);
+  return CompareWithStored(key, *parts, StoredProvenanceHash(parts->provenance), text,
+                           provenance_hash, out);
 }
 
 // The trees of records the text merge could not decide, as ViewMerger::Merge takes them:
@@ -284,11 +277,13 @@ Result<MergeJobReply> RunMergeJob(const config::ViewConfig& view, std::string_vi
   ResultWriter out{PackedWriter(reply.body), 0, std::string(), std::string()};
   PackedReader in(body);
   TextMerger text_merger(merger);
+  // The records before an update carry the updated source's previous fetch time: merged by a
+  // merger of their own, neither rebuilds the provenance entry it remembers for each key.
+  TextMerger then_merger(merger);
   std::vector<TextRecordRef> texts;
   MergeScratch now;                      // what the key merges to
   std::vector<TextRecordRef> old_texts;  // the records before the update, when given
   MergeScratch then;                     // what they merge to
-  std::string merged_before;             // and its compared record
   while (!in.done()) {
     std::string_view key, before;
     int64_t count = 0, old_count = 0;
@@ -299,21 +294,24 @@ Result<MergeJobReply> RunMergeJob(const config::ViewConfig& view, std::string_vi
         (old_count >= 0 && (!before.empty() || !ReadRecords(in, old_count, old_texts)))) {
       return Error::Permanent("merge job: malformed records of key " + std::string(key));
     }
-    if (old_count >= 0) {
-      // The records before the update stand for the stored record: its compared record.
-      merged_before.clear();
-      const MergedRecordText* was = MergeRecords(merger, text_merger, key, old_texts, then);
-      if (was != nullptr) {
-        const auto hash = ProvenanceSourcesHash(was->provenance);
-        if (!hash) {
-          return Error::Permanent("merge job: the merged provenance of key " + std::string(key) +
-                                  " is not a JSON object");
-        }
-        AppendComparedRecordText(merged_before, *was, *hash);
-      }
-      before = merged_before;
-    }
     const MergedRecordText* is = MergeRecords(merger, text_merger, key, texts, now);
+    if (old_count >= 0) {
+      // The records before the update stand for the stored record: what they merge to is
+      // compared with what the key merges to now, part by part.
+      const MergedRecordText* was = MergeRecords(merger, then_merger, key, old_texts, then);
+      if (was == nullptr) {
+        if (is != nullptr) WriteResult(out, "added", key, is, kNullText, kAddedDiff);
+        continue;
+      }
+      const auto was_hash = ProvenanceSourcesHash(was->provenance);
+      const auto is_hash = is != nullptr ? ProvenanceSourcesHash(is->provenance) : uint64_t{0};
+      const StoredParts parts{was->fields, was->sources, was->conflicts, was->provenance};
+      if (!was_hash || !is_hash || !CompareWithStored(key, parts, was_hash, is, *is_hash, out)) {
+        return Error::Permanent("merge job: the merged provenance of key " + std::string(key) +
+                                " is not a JSON object");
+      }
+      continue;
+    }
     if (before.empty()) {
       if (is != nullptr) WriteResult(out, "added", key, is, kNullText, kAddedDiff);
       continue;

@@ -29,16 +29,6 @@ std::vector<std::string> StringsOf(const nlohmann::json& j) {
   return out;
 }
 
-// The field diff of an added record (ChangeText::fields ""): each field with a value.
-nlohmann::json AddedFieldDiff(const nlohmann::json& after) {
-  nlohmann::json diff = nlohmann::json::object();
-  if (!after.is_object()) return diff;
-  for (const auto& [name, value] : after.items()) {
-    if (!value.is_null()) diff[name] = {{"after", value}, {"before", nullptr}};
-  }
-  return diff;
-}
-
 // Columns: seq, time_ms, view_id, source_id, key, op, before_json, after_json, fields_json.
 Change ChangeFromRow(const SqliteStatement& row) {
   Change c;
@@ -51,7 +41,7 @@ Change ChangeFromRow(const SqliteStatement& row) {
   c.before = ParseJsonOr(row.Text(6), nullptr);
   c.after = ParseJsonOr(row.Text(7), nullptr);
   const std::string fields = row.Text(8);
-  c.fields = fields.empty() && c.op == "added" ? AddedFieldDiff(c.after)
+  c.fields = fields.empty() && c.op == "added" ? merge::AddedFieldDiff(c.after)
                                                : ParseJsonOr(fields, nlohmann::json::object());
   return c;
 }

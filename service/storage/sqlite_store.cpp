@@ -22,16 +22,6 @@ constexpr size_t kMaxIdleReaders = 8;
 
 std::string Quoted(const std::string& text) { return CanonicalJson(nlohmann::json(text)); }
 
-std::string SourcesJson(const merge::MergedRecord& r) {
-  return CanonicalJson(nlohmann::json(r.sources));
-}
-
-std::string ConflictsJson(const merge::MergedRecord& r) {
-  nlohmann::json out = nlohmann::json::array();
-  for (const auto& c : r.conflicts) out.push_back(merge::ToJson(c));
-  return CanonicalJson(out);
-}
-
 }  // namespace
 
 // Columns: key, fields_json, sources_json, provenance_json, conflicts_json. Decodes without
@@ -240,14 +230,15 @@ Status SqliteStore::ReplaceViewRecords(const std::string& view_id,
         op);
     if (!insert.ok()) return insert.error();
     for (const merge::MergedRecord& record : records) {
+      const merge::MergedRecordText text = merge::RenderText(record);  // as the daemon stores it
       insert->Reset();
       insert->Bind(1, view_id);
       insert->Bind(2, record.key);
-      insert->Bind(3, CanonicalJson(record.fields));
-      insert->Bind(4, SourcesJson(record));
-      insert->Bind(5, merge::ProvenanceText(record));  // as the daemon stores it
-      insert->Bind(6, ConflictsJson(record));
-      insert->Bind(7, static_cast<int64_t>(record.conflicts.empty() ? 0 : 1));
+      insert->Bind(3, text.fields);
+      insert->Bind(4, text.sources);
+      insert->Bind(5, text.provenance);
+      insert->Bind(6, text.conflicts);
+      insert->Bind(7, static_cast<int64_t>(text.has_conflicts ? 1 : 0));
       if (Status s = insert->Run(op); !s) return s;
     }
   }

@@ -100,30 +100,5 @@ TEST(FlatStringMapTest, BehavesAsAnOrderedMapUnderRandomInsertionsAndErasures) {
   }
 }
 
-// The insertion loop of a reply's results: each key hashed once, in order, inserting as it goes
-// (the table grows under the walk).
-TEST(FlatStringMapTest, ForEachHashedAheadGivesEveryKeyItsHashInOrder) {
-  for (const size_t n : {0u, 1u, 15u, 16u, 17u, 1000u}) {
-    std::vector<std::string> keys;
-    for (size_t i = 0; i < n; ++i)
-      keys.push_back("k" + std::to_string(i * 7 % 11) + "-" + std::to_string(i));
-    FlatStringMap<size_t> map;
-    std::vector<size_t> visited;
-    map.ForEachHashedAhead(
-        keys.size(), [&](size_t i) { return std::string_view(keys[i]); },
-        [&](size_t i, size_t hash) {
-          visited.push_back(i);
-          EXPECT_EQ(hash, map.HashOf(keys[i])) << i;
-          map.ValueOf(map.Emplace(keys[i], hash).first) = i;
-        });
-    ASSERT_EQ(visited.size(), n);
-    for (size_t i = 0; i < n; ++i) {
-      EXPECT_EQ(visited[i], i);
-      ASSERT_NE(map.Find(keys[i]), nullptr) << keys[i];
-      EXPECT_EQ(*map.Find(keys[i]), i);
-    }
-  }
-}
-
 }  // namespace
 }  // namespace tributary

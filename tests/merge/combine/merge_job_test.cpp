@@ -90,15 +90,8 @@ std::vector<Outcome> RunJob(const std::vector<Item>& items,
     // An added record's diff is left to the reader (storage::ChangeText::fields): spelled out
     // here as it reads it.
     EXPECT_EQ(r.diff.empty(), r.op == "added") << r.op;
-    json diff = json::object();
-    if (r.op == "added") {
-      const json after = json::parse(r.after());
-      for (const auto& [name, value] : after.items()) {
-        if (!value.is_null()) diff[name] = {{"after", value}, {"before", nullptr}};
-      }
-    } else {
-      diff = json::parse(r.diff);
-    }
+    const json diff =
+        r.op == "added" ? AddedFieldDiff(json::parse(r.after())) : json::parse(r.diff);
     Outcome o{std::string(r.key),    std::string(r.op),      std::nullopt, "", "",
               json::parse(r.before), json::parse(r.after()), diff};
     if (r.has_record) {

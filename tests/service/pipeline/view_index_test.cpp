@@ -42,6 +42,24 @@ std::vector<std::vector<std::string>> BySource(const ViewIndex::Entry* entry, si
   return out;
 }
 
+// A record's change from fields `before` to `after` (nullopt: not there), as a diff carries it.
+storage::ChangeText ChangeOf(const std::string& key, const std::optional<std::string>& before,
+                             const std::optional<std::string>& after) {
+  storage::ChangeText c;
+  c.key = key;
+  c.op = !before ? "added" : !after ? "removed" : "changed";
+  c.before = before.value_or("null");
+  c.after = after.value_or("null");
+  return c;
+}
+
+// Applies one change as an update does: its view keys first (added to `touched`), then the
+// change.
+void SetChange(ViewIndex& index, size_t source, const storage::ChangeText& change,
+               std::set<std::string>& touched) {
+  index.Set(source, change, std::move(index.KeysOf(source, {change}, touched).front()));
+}
+
 // Sets records one after another as a source's diffs do: each change with the fields the
 // record had before (nullptr: removed).
 class Changes {
@@ -57,7 +75,7 @@ class Changes {
     std::optional<std::string>& before = last_[{source, key}];
     std::optional<std::string> after;
     if (fields != nullptr) after = CanonicalJson(*fields);
-    index_.Set(source, key, before, after, touched);
+    SetChange(index_, source, ChangeOf(key, before, after), touched);
     before = std::move(after);
   }
 
@@ -184,7 +202,7 @@ TEST(ViewIndex, SharedKeysAreThoseAnotherSourceHasToo) {
       "a", FromUnixMillis(2000), {{"1", {{"code", "it"}}}, {"2", {{"code", "de"}}}}};
   const auto diff = a.Compare(next);
   std::set<std::string> touched;
-  for (const auto& change : diff.update.changes) index.Set(0, change, touched);
+  for (const auto& change : diff.update.changes) SetChange(index, 0, change, touched);
   a.Apply(diff);
   EXPECT_EQ(touched, (std::set<std::string>{"fr", "it"}));
   for (size_t source : {0, 1}) {
@@ -218,7 +236,7 @@ TEST(ViewIndex, ChangesOfASourcesDiffsEqualABuild) {
   for (int round = 0; round < 2; ++round) {  // the second: nothing changes
     const auto diff = a.Compare(next);
     std::set<std::string> touched;
-    for (const auto& change : diff.update.changes) incremental.Set(0, change, touched);
+    for (const auto& change : diff.update.changes) SetChange(incremental, 0, change, touched);
     a.Apply(diff);
     if (round == 1) {
       EXPECT_TRUE(touched.empty());
@@ -259,7 +277,7 @@ TEST(ViewIndex, AppendEntriesWalksEveryKeyOnceInBoundedBodies) {
   std::set<std::string> touched;
   auto remove_b = [&](int i) {
     const std::string key = "b" + std::to_string(i);
-    index.Set(1, key, CanonicalJson(b_records[key]), std::nullopt, touched);
+    SetChange(index, 1, ChangeOf(key, CanonicalJson(b_records[key]), std::nullopt), touched);
   };
   for (int i = 0; i < 40; ++i) remove_b(i * 3);
   for (int i = 252; i < 300; i += 6) remove_b(i);
